@@ -1,0 +1,61 @@
+# Two commands matter: `make demo` and `make test`. Both set everything up first.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+PYTHON_FOR_VENV = $(shell scripts/find-python)
+COLLECTION_LINK := .collections/ansible_collections/backoffice/dbops
+SANITY_ROOT := .build/ansible_collections/backoffice/dbops
+REFEREE := tests/referee
+
+.PHONY: setup demo test lint sanity unit integration bench clean
+
+setup: $(VENV)/.installed $(COLLECTION_LINK) $(REFEREE)/node_modules/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	scripts/install-system-packages
+	test -x $(BIN)/python || $(PYTHON_FOR_VENV) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+# The repository is the collection; a link makes `backoffice.dbops.*` resolve from ansible.cfg.
+$(COLLECTION_LINK):
+	mkdir -p $(dir $@)
+	ln -sfn ../../.. $@
+
+$(REFEREE)/node_modules/.installed: $(REFEREE)/package.json $(REFEREE)/package-lock.json
+	npm ci --prefix $(REFEREE) --no-audit --no-fund --loglevel=error
+	touch $@
+
+demo: setup
+	$(BIN)/python scripts/build_demo_database.py
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/ansible-playbook playbooks/recover_p3009.yml \
+	  -e env=local -e migration=20201127134938_added_bio_index
+	$(BIN)/python scripts/build_demo_database.py --verify-with-prisma
+
+test: setup lint unit integration sanity
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/ansible-lint --profile production
+	for module in prisma_migration_info prisma_migration_resolve; do \
+	  PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/ansible-doc backoffice.dbops.$$module >/dev/null || exit 1; \
+	done
+
+unit: setup
+	$(BIN)/python -m pytest tests/unit -q
+
+integration: setup
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest tests/integration -q
+
+# ansible-test needs the collection at .../ansible_collections/NAMESPACE/NAME: test a copy of the tracked tree.
+sanity: setup
+	rm -rf $(SANITY_ROOT) && mkdir -p $(SANITY_ROOT)
+	git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t $(SANITY_ROOT)
+	cd $(SANITY_ROOT) && PATH="$(CURDIR)/$(BIN):$$PATH" ansible-test sanity --python 3.12 --venv --requirements
+
+bench: setup
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) .collections .build $(REFEREE)/node_modules demo/prisma/*.db

@@ -1,0 +1,55 @@
+# Copyright: (c) 2026, backoffice platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+
+class ModuleDocFragment:
+    # Options shared by every module that reads or writes Prisma's migration history.
+    DOCUMENTATION = r"""
+options:
+  database_url:
+    description:
+      - The exact connection string the Prisma application has in C(DATABASE_URL).
+      - "C(postgresql://USER:PASSWORD@HOST:PORT/DATABASE?schema=SCHEMA) (also C(postgres://)); C(schema) is where
+        C(_prisma_migrations) lives (default C(public)); C(sslmode), C(connect_timeout) and the socket form C(host=/path)
+        are honoured."
+      - "C(mysql://USER:PASSWORD@HOST:PORT/DATABASE) for MySQL and MariaDB; the database holds the table; C(sslaccept),
+        C(sslcert) and C(connect_timeout) are honoured."
+      - "C(sqlserver://HOST[:PORT];database=DB;user=USER;password=PASSWORD;schema=SCHEMA;encrypt=true) with Prisma's rules:
+        keys are case-insensitive, C(user)/C(username)/C(uid), C(password)/C(pwd) and C(database)/C(initial catalog)
+        are aliases, a value with special characters is wrapped in C({...}) (C(}}) inside is one C(})), C(schema)
+        defaults to C(dbo)."
+      - C(file:./dev.db) or C(file:/absolute/path.db) for SQLite; a relative path resolves against O(project_dir).
+      - Never logged or returned; errors never quote the password.
+    type: str
+    required: true
+  project_dir:
+    description:
+      - The folder a relative SQLite C(file:) path resolves against, as Prisma resolves it against the folder of
+        C(schema.prisma).
+      - Defaults to the current directory of the module.
+    type: path
+  migrations_dir:
+    description:
+      - The Prisma migrations folder (C(prisma/migrations)) with one C(<timestamp>_<name>/migration.sql) per migration
+        and C(migration_lock.toml).
+    type: path
+  odbc_driver:
+    description:
+      - SQL Server only. The ODBC driver to use; by default the first installed of
+        C(ODBC Driver 18 for SQL Server), C(ODBC Driver 17 for SQL Server) and C(FreeTDS).
+    type: str
+  entra_auth:
+    description:
+      - SQL Server only. Authenticate with a Microsoft Entra ID (Azure AD) access token from C(azure-identity) instead
+        of the user and password of O(database_url).
+      - V(none) uses the password; V(default) uses C(DefaultAzureCredential) (environment, workload identity, managed
+        identity, Azure CLI); V(cli) the Azure CLI login; V(managed_identity) the managed identity of the runner.
+    type: str
+    choices: [none, default, cli, managed_identity]
+    default: none
+requirements:
+  - psycopg >= 3 (PostgreSQL)
+  - PyMySQL (MySQL, MariaDB)
+  - pyodbc and an ODBC driver for SQL Server (SQL Server)
+  - azure-identity (SQL Server with O(entra_auth))
+"""

@@ -1,0 +1,165 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, backoffice platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: prisma_migration_info
+short_description: Read Prisma's migration history and tell whether C(prisma migrate deploy) is blocked (P3009)
+version_added: 0.1.0
+description:
+  - Reads C(_prisma_migrations) exactly as Prisma's schema engine does (rows ordered by C(started_at)) and classifies
+    each row as V(applied), V(failed) or V(rolled_back).
+  - Reports the failed migrations that make C(prisma migrate deploy) stop with P3009, with the database error Prisma
+    recorded in C(logs) (which Prisma itself never prints), and the message Prisma would print.
+  - With O(migrations_dir), also reports what deploy would apply (pending), migrations edited after they were applied
+    (checksum mismatch, by Prisma's rule) and applied migrations missing from the folder.
+  - Read only; a missing C(_prisma_migrations) table is a normal answer, not an error.
+author:
+  - backoffice platform team
+extends_documentation_fragment:
+  - backoffice.dbops.database
+attributes:
+  check_mode:
+    support: full
+    description: Never writes; runs the same in check mode.
+  diff_mode:
+    support: none
+    description: Nothing is changed, so there is nothing to show.
+"""
+
+EXAMPLES = r"""
+- name: Is deploy blocked by a failed migration?
+  backoffice.dbops.prisma_migration_info:
+    database_url: "{{ database_url }}"
+    migrations_dir: "{{ playbook_dir }}/../apps/api/prisma/migrations"
+  register: history
+
+- name: Show what failed and why
+  ansible.builtin.debug:
+    msg: "{{ item.migration_name }}: {{ item.logs }}"
+  loop: "{{ history.failed_migrations }}"
+
+- name: Read a local SQLite rehearsal database
+  backoffice.dbops.prisma_migration_info:
+    database_url: file:./dev.db
+    project_dir: /srv/api/prisma
+"""
+
+RETURN = r"""
+database:
+  description: Where the history was read, without credentials.
+  returned: always
+  type: str
+  sample: postgresql app@db.internal:5432/backoffice (schema public)
+has_migrations_table:
+  description: Whether C(_prisma_migrations) exists; false means Prisma never migrated this database.
+  returned: always
+  type: bool
+migrations:
+  description: Every row of C(_prisma_migrations) in Prisma's order (C(started_at) ascending).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: Row id (a UUID).
+      type: str
+    migration_name:
+      description: The migration folder name.
+      type: str
+    checksum:
+      description: SHA-256 of the migration script when it ran.
+      type: str
+    started_at:
+      description: ISO 8601 UTC.
+      type: str
+    finished_at:
+      description: ISO 8601 UTC, or null when the migration did not finish.
+      type: str
+    rolled_back_at:
+      description: ISO 8601 UTC, or null.
+      type: str
+    applied_steps_count:
+      description: Steps Prisma applied.
+      type: int
+    logs:
+      description: The database error Prisma recorded for a failed migration.
+      type: str
+    state:
+      description: V(applied), V(failed) or V(rolled_back).
+      type: str
+  sample:
+    - id: 1b4e28ba-2fa1-41d2-883f-0016d3cca427
+      migration_name: 20201127134938_added_bio_index
+      checksum: 2b1f0f5a2d6c61e53c0f14c0b0b9f0f7e3a1f0c9f6d5e3b1a0c9e8d7f6a5b4c3
+      started_at: "2020-11-27T13:49:38.123Z"
+      finished_at: null
+      rolled_back_at: null
+      applied_steps_count: 0
+      logs: "Database error code: 23505 ..."
+      state: failed
+failed_migrations:
+  description:
+    - The failed rows that block deploy (P3009), oldest first, with their C(logs), shaped like RV(migrations).
+    - Named so because Ansible reserves C(failed) for the task outcome.
+  returned: always
+  type: list
+  elements: dict
+blocked:
+  description: Whether C(prisma migrate deploy) would stop with P3009.
+  returned: always
+  type: bool
+p3009_message:
+  description: The message Prisma would print, or null when deploy is not blocked.
+  returned: always
+  type: str
+pending:
+  description: Local migrations deploy would apply (no row that is not rolled back), in folder order.
+  returned: when O(migrations_dir) is set
+  type: list
+  elements: str
+edited:
+  description: Applied migrations whose local file no longer matches the recorded checksum.
+  returned: when O(migrations_dir) is set
+  type: list
+  elements: str
+missing_locally:
+  description: Applied migrations that have no folder in O(migrations_dir).
+  returned: when O(migrations_dir) is set
+  type: list
+  elements: str
+lockfile_provider:
+  description: The provider named in C(migration_lock.toml), or null.
+  returned: when O(migrations_dir) is set
+  type: str
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.backoffice.dbops.plugins.module_utils.migration_history import summarize
+from ansible_collections.backoffice.dbops.plugins.module_utils.migrations_directory import read_migrations_directory
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma_module import (
+    database_argument_spec,
+    open_history_store,
+    reported_failures,
+)
+
+
+def main():
+    module = AnsibleModule(argument_spec=database_argument_spec(), supports_check_mode=True)
+    with reported_failures(module):
+        store = open_history_store(module)
+        directory = None
+        if module.params["migrations_dir"]:
+            directory = read_migrations_directory(module.params["migrations_dir"])
+        records = store.read()
+        result = summarize(records, directory.migrations if directory else None)
+        if directory:
+            result["lockfile_provider"] = directory.lockfile_provider
+        module.exit_json(changed=False, database=store.target.describe(), **result)
+
+
+if __name__ == "__main__":
+    main()

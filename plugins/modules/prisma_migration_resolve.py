@@ -1,0 +1,177 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, backoffice platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: prisma_migration_resolve
+short_description: Mark a failed Prisma migration rolled back or applied, exactly as C(prisma migrate resolve)
+version_added: 0.1.0
+description:
+  - The equivalent of C(prisma migrate resolve --rolled-back NAME) and C(prisma migrate resolve --applied NAME),
+    with the semantics and error codes of Prisma's schema engine.
+  - V(rolled_back) sets C(rolled_back_at) on every row of the migration that is neither finished nor rolled back.
+    No row with that name fails with P3011; only finished rows fail with P3012.
+  - V(applied) marks open failed rows of the migration rolled back and records it as applied with the checksum of the
+    local C(migration.sql), creating C(_prisma_migrations) if it does not exist. A name that is not a folder in
+    O(migrations_dir) fails with P3017, an already finished migration with P3008, a C(migration_lock.toml) for another
+    provider with P3019.
+  - Every write happens in one transaction while holding Prisma's own migrate lock (PostgreSQL advisory lock
+    72707369, MySQL C(GET_LOCK('prisma_migrate')), SQL Server C(sp_getapplock) on C(prisma_migrate), SQLite an
+    immediate transaction); the history is re-read inside the lock before deciding. When the lock is not free within
+    O(lock_timeout), nothing is changed.
+author:
+  - backoffice platform team
+extends_documentation_fragment:
+  - backoffice.dbops.database
+options:
+  migration:
+    description:
+      - The whole migration name, that is the folder name, for example C(20201127134938_added_bio_index).
+    type: str
+    required: true
+  state:
+    description:
+      - V(rolled_back) to let the next deploy re-attempt the migration (after fixing the data or the migration).
+      - V(applied) when the change was completed by hand; needs O(migrations_dir).
+    type: str
+    choices: [rolled_back, applied]
+    default: rolled_back
+  lock_timeout:
+    description:
+      - Seconds to wait for Prisma's migrate lock before failing without any change.
+    type: int
+    default: 10
+attributes:
+  check_mode:
+    support: full
+    description: Reads the history, computes the same changes and returns them, and writes nothing.
+  diff_mode:
+    support: full
+    description: Shows the touched rows before and after.
+notes:
+  - MySQL cannot create a table inside a transaction; with O(state=applied) on a MySQL database that has no history
+    yet, the table is created under the lock just before the transaction, as Prisma does.
+"""
+
+EXAMPLES = r"""
+- name: Let the next deploy re-attempt a failed migration
+  backoffice.dbops.prisma_migration_resolve:
+    database_url: "{{ database_url }}"
+    migration: 20201127134938_added_bio_index
+    state: rolled_back
+
+- name: Record a migration that was completed by hand
+  backoffice.dbops.prisma_migration_resolve:
+    database_url: "{{ database_url }}"
+    migration: 20201127134938_added_bio_index
+    state: applied
+    migrations_dir: /srv/api/prisma/migrations
+"""
+
+RETURN = r"""
+migration:
+  description: The migration resolved.
+  returned: always
+  type: str
+state:
+  description: The state asked for.
+  returned: always
+  type: str
+rolled_back:
+  description: Ids of the rows marked rolled back (or that would be, in check mode).
+  returned: success
+  type: list
+  elements: str
+inserted:
+  description: The row recorded for V(applied), or null.
+  returned: success
+  type: dict
+created_table:
+  description: Whether C(_prisma_migrations) was created.
+  returned: success
+  type: bool
+migrations:
+  description: The whole history after the change, as M(backoffice.dbops.prisma_migration_info) returns it.
+  returned: success
+  type: list
+  elements: dict
+code:
+  description: Prisma's error code on failure (P3008, P3011, P3012, P3017, P3019), or null for other failures.
+  returned: failure
+  type: str
+  sample: P3011
+hint:
+  description: What to do about a failure.
+  returned: failure
+  type: str
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.backoffice.dbops.plugins.module_utils.migrations_directory import (
+    check_lockfile,
+    read_migrations_directory,
+)
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma_module import (
+    database_argument_spec,
+    open_history_store,
+    reported_failures,
+)
+from ansible_collections.backoffice.dbops.plugins.module_utils.resolve_plan import (
+    plan_applied,
+    plan_rolled_back,
+    touched_rows_diff,
+)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=database_argument_spec(
+            migration={"type": "str", "required": True},
+            state={"type": "str", "default": "rolled_back", "choices": ["rolled_back", "applied"]},
+            lock_timeout={"type": "int", "default": 10},
+        ),
+        required_if=[("state", "applied", ("migrations_dir",))],
+        supports_check_mode=True,
+    )
+    params = module.params
+    name, state = params["migration"], params["state"]
+    with reported_failures(module):
+        store = open_history_store(module, lock_timeout=params["lock_timeout"])
+        if state == "applied":
+            directory = read_migrations_directory(params["migrations_dir"])
+            check_lockfile(directory, store.target.provider)
+
+            def planner(records):
+                return plan_applied(records, name, directory.migrations, new_id=_uuid4(), now=store.dialect.now())
+        else:
+
+            def planner(records):
+                return plan_rolled_back(records, name)
+
+        outcome = store.resolve(planner, check_mode=module.check_mode)
+        plan = outcome.plan
+        result = {
+            "changed": plan.changed,
+            "migration": name,
+            "state": state,
+            "rolled_back": [record.id for record in plan.roll_back],
+            "inserted": plan.insert.as_dict() if plan.insert else None,
+            "created_table": plan.create_table,
+            "migrations": [record.as_dict() for record in outcome.after],
+        }
+        if module._diff:
+            result["diff"] = touched_rows_diff(outcome.before, outcome.after, plan)
+        module.exit_json(**result)
+
+
+def _uuid4() -> str:
+    import uuid
+
+    return str(uuid.uuid4())
+
+
+if __name__ == "__main__":
+    main()
