@@ -9,15 +9,15 @@ options:
   database_url:
     description:
       - The exact connection string the Prisma application has in C(DATABASE_URL).
-      - "C(postgresql://USER:PASSWORD@HOST:PORT/DATABASE?schema=SCHEMA) (also C(postgres://)); C(schema) is where
-        C(_prisma_migrations) lives (default C(public)); C(sslmode), C(connect_timeout) and the socket form C(host=/path)
-        are honoured."
-      - "C(mysql://USER:PASSWORD@HOST:PORT/DATABASE) for MySQL and MariaDB; the database holds the table; C(sslaccept),
-        C(sslcert) and C(connect_timeout) are honoured."
-      - "C(sqlserver://HOST[:PORT];database=DB;user=USER;password=PASSWORD;schema=SCHEMA;encrypt=true) with Prisma's rules:
-        keys are case-insensitive, C(user)/C(username)/C(uid), C(password)/C(pwd) and C(database)/C(initial catalog)
-        are aliases, a value with special characters is wrapped in C({...}) (C(}}) inside is one C(})), C(schema)
-        defaults to C(dbo)."
+      - "C(postgresql://USER:PASSWORD@HOST:PORT/DATABASE?schema=SCHEMA) (also C(postgres://)); C(schema) is
+        where C(_prisma_migrations) lives (default C(public)); C(sslmode), C(sslcert), C(sslaccept),
+        C(connect_timeout) and the socket form C(host=/path) are honoured."
+      - "C(mysql://USER:PASSWORD@HOST:PORT/DATABASE) for MySQL and MariaDB; the database holds the table;
+        C(sslaccept), C(sslcert), C(socket) and C(connect_timeout) are honoured."
+      - "C(sqlserver://HOST[:PORT];database=DB;user=USER;password=PASSWORD;schema=SCHEMA;encrypt=true) with
+        Prisma's rules: keys are case-insensitive; C(user)/C(username)/C(uid)/C(user id), C(password)/C(pwd) and
+        C(database)/C(initial catalog) are aliases; a value with special characters is wrapped in C({...}) (the
+        group ends at the first C(})); C(schema) defaults to C(dbo); C(loginTimeout)/C(connectTimeout) in seconds."
       - C(file:./dev.db) or C(file:/absolute/path.db) for SQLite; a relative path resolves against O(project_dir).
       - Never logged or returned; errors never quote the password.
     type: str

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import struct
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.database_url import DatabaseTarget
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma_errors import DbopsError
@@ -182,9 +182,17 @@ def pack_access_token(token: str) -> bytes:
 def decode_datetimeoffset(raw: bytes) -> datetime:
     """SQL Server DATETIMEOFFSET as pyodbc returns it (SQL_SS_TIMESTAMPOFFSET_STRUCT), in UTC."""
     year, month, day, hour, minute, second, fraction, tz_hour, tz_minute = struct.unpack("<6hI2h", raw)
-    local = datetime(year, month, day, hour, minute, second, fraction // 1000,
-                     tzinfo=timezone(timedelta(hours=tz_hour, minutes=tz_minute)))
-    return local.astimezone(timezone.utc)
+    local = datetime(
+        year,
+        month,
+        day,
+        hour,
+        minute,
+        second,
+        fraction // 1000,
+        tzinfo=timezone(timedelta(hours=tz_hour, minutes=tz_minute)),
+    )
+    return local.astimezone(UTC)
 
 
 def choose_odbc_driver(installed: list[str], requested: str | None) -> str:

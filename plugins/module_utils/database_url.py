@@ -119,12 +119,27 @@ def _parse_postgresql(url: str) -> DatabaseTarget:
         raise DatabaseUrlError(f"The postgresql URL has no host; expected {_shape('postgresql')}.")
     timeout = _timeout(query.pop("connect_timeout", str(DEFAULT_CONNECT_TIMEOUT)), "connect_timeout")
     options = {}
-    for key in ("sslmode", "sslcert", "sslrootcert", "sslkey", "sslidentity", "sslpassword", "sslaccept",
-                "application_name", "options"):
+    for key in (
+        "sslmode",
+        "sslcert",
+        "sslrootcert",
+        "sslkey",
+        "sslidentity",
+        "sslpassword",
+        "sslaccept",
+        "application_name",
+        "options",
+    ):
         if key in query:
             options[key] = query.pop(key)
-    if "sslmode" in options and options["sslmode"] not in ("disable", "prefer", "require", "verify-ca",
-                                                           "verify-full", "allow"):
+    if "sslmode" in options and options["sslmode"] not in (
+        "disable",
+        "prefer",
+        "require",
+        "verify-ca",
+        "verify-full",
+        "allow",
+    ):
         raise DatabaseUrlError(f"Unknown sslmode '{options['sslmode']}' (use disable, prefer or require).")
     return DatabaseTarget(
         provider="postgresql",
@@ -143,6 +158,9 @@ def _parse_postgresql(url: str) -> DatabaseTarget:
 def _parse_mysql(url: str) -> DatabaseTarget:
     parts, port, query, database = _split_network_url(url, "mysql")
     socket = query.pop("socket", None)
+    if socket:
+        # Prisma allows the socket path in parentheses and strips them.
+        socket = socket.replace("(", "").replace(")", "")
     host = parts.hostname or ("localhost" if socket else None)
     if not host:
         raise DatabaseUrlError(f"The mysql URL has no host; expected {_shape('mysql')}.")
@@ -156,9 +174,7 @@ def _parse_mysql(url: str) -> DatabaseTarget:
         if key in query:
             options[key] = query.pop(key)
     if options.get("sslaccept", "strict") not in ("strict", "accept_invalid_certs"):
-        raise DatabaseUrlError(
-            f"Unknown sslaccept '{options['sslaccept']}' (use strict or accept_invalid_certs)."
-        )
+        raise DatabaseUrlError(f"Unknown sslaccept '{options['sslaccept']}' (use strict or accept_invalid_certs).")
     return DatabaseTarget(
         provider="mysql",
         host=host,
@@ -173,7 +189,7 @@ def _parse_mysql(url: str) -> DatabaseTarget:
 
 
 def _parse_sqlite(url: str, project_dir: str | None) -> DatabaseTarget:
-    location = url[len("file:"):]
+    location = url[len("file:") :]
     location = location.split("?", 1)[0]
     if location.startswith("//"):
         location = location[2:]
@@ -228,7 +244,7 @@ def _split_outside_braces(text: str, separator: str, limit: int = -1) -> list[st
             end = text.find("}", index + 1)
             if end == -1:
                 raise DatabaseUrlError("A SQL Server connection string value opens '{' but never closes it.")
-            current.append(text[index:end + 1])
+            current.append(text[index : end + 1])
             index = end + 1
             continue
         if char == separator and limit != 0:
@@ -248,7 +264,7 @@ def _unescape(text: str) -> str:
     while index < len(text):
         if text[index] == "{":
             end = text.index("}", index + 1)
-            out.append(text[index + 1:end])
+            out.append(text[index + 1 : end])
             index = end + 1
         else:
             out.append(text[index])
@@ -277,10 +293,12 @@ def split_sqlserver_properties(text: str) -> list[tuple[str, str]]:
 
 
 def _parse_sqlserver(url: str) -> DatabaseTarget:
-    body = url[len("jdbc:"):] if url.lower().startswith("jdbc:") else url
+    body = url[len("jdbc:") :] if url.lower().startswith("jdbc:") else url
     if not body.lower().startswith("sqlserver://"):
-        raise DatabaseUrlError("Malformed sqlserver URL; expected sqlserver://HOST:PORT;database=DB;user=USER;password=PWD")
-    body = body[len("sqlserver://"):]
+        raise DatabaseUrlError(
+            "Malformed sqlserver URL; expected sqlserver://HOST:PORT;database=DB;user=USER;password=PWD"
+        )
+    body = body[len("sqlserver://") :]
     server, *rest = _split_outside_braces(body, ";", limit=1)
     host, instance, port = _split_sqlserver_server(server)
     values: dict[str, str] = {}

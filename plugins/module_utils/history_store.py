@@ -38,8 +38,14 @@ class ResolveOutcome:
 
 
 class HistoryStore:
-    def __init__(self, target: DatabaseTarget, *, lock_timeout: int = DEFAULT_LOCK_TIMEOUT,
-                 odbc_driver: str | None = None, access_token: str | None = None):
+    def __init__(
+        self,
+        target: DatabaseTarget,
+        *,
+        lock_timeout: int = DEFAULT_LOCK_TIMEOUT,
+        odbc_driver: str | None = None,
+        access_token: str | None = None,
+    ):
         self.target = target
         self.dialect = sql_dialects.for_target(target.provider, target.schema)
         self.lock_timeout = lock_timeout
@@ -50,16 +56,16 @@ class HistoryStore:
 
     @contextmanager
     def _connection(self, read_only: bool):
-        connection = connect(self.target, read_only=read_only, lock_timeout=self.lock_timeout,
-                             secrets=self._secrets, **self._options)
+        connection = connect(
+            self.target, read_only=read_only, lock_timeout=self.lock_timeout, secrets=self._secrets, **self._options
+        )
         try:
             yield connection
         except DbopsError:
             raise
         except Exception as exc:  # drivers raise their own classes; report them uniformly, without secrets
-            raise DatabaseError(
-                f"{self.target.describe()}: {redact(' '.join(str(exc).split()), [self.target.password, *self._secrets])}"
-            ) from None
+            detail = redact(" ".join(str(exc).split()), [self.target.password, *self._secrets])
+            raise DatabaseError(f"{self.target.describe()}: {detail}") from None
         finally:
             connection.close()
 
@@ -72,8 +78,9 @@ class HistoryStore:
             finally:
                 connection.rollback()
 
-    def resolve(self, planner: Callable[[list[MigrationRecord] | None], ResolvePlan], *,
-                check_mode: bool) -> ResolveOutcome:
+    def resolve(
+        self, planner: Callable[[list[MigrationRecord] | None], ResolvePlan], *, check_mode: bool
+    ) -> ResolveOutcome:
         """Plan against the current history and, unless check_mode, carry the plan out atomically."""
         if check_mode:
             before = self.read()
@@ -112,8 +119,14 @@ class HistoryStore:
             row = plan.insert
             cursor.execute(
                 dialect.insert_applied,
-                (row.id, row.checksum, row.logs, dialect.bind_timestamp(row.started_at),
-                 dialect.bind_timestamp(row.finished_at), row.migration_name),
+                (
+                    row.id,
+                    row.checksum,
+                    row.logs,
+                    dialect.bind_timestamp(row.started_at),
+                    dialect.bind_timestamp(row.finished_at),
+                    row.migration_name,
+                ),
             )
 
     @contextmanager
@@ -166,7 +179,7 @@ class HistoryStore:
             f"Timed out after {self.lock_timeout}s waiting for Prisma's migrate lock on {self.target.describe()}; "
             "nothing was changed.",
             hint="Another `prisma migrate` (or a deployment) is running against this database. "
-                 "Let it finish, or raise lock_timeout, then run again.",
+            "Let it finish, or raise lock_timeout, then run again.",
         )
 
 

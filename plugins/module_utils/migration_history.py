@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 APPLIED = "applied"
 FAILED = "failed"
@@ -76,7 +76,7 @@ class LocalMigration:
 def iso_utc(value: datetime | None) -> str | None:
     if value is None:
         return None
-    value = value.astimezone(timezone.utc)
+    value = value.astimezone(UTC)
     micros = value.microsecond
     timespec = "seconds" if not micros else "milliseconds" if micros % 1000 == 0 else "microseconds"
     return value.isoformat(timespec=timespec).replace("+00:00", "Z")
@@ -110,7 +110,7 @@ def failed_migrations(records: list[MigrationRecord]) -> list[MigrationRecord]:
 
 def format_prisma_timestamp(value: datetime) -> str:
     """chrono's `DateTime<Utc>` Display, as Prisma prints it: fractions in 0, 3, 6 or 9 digits."""
-    value = value.astimezone(timezone.utc)
+    value = value.astimezone(UTC)
     text = value.strftime("%Y-%m-%d %H:%M:%S")
     micros = value.microsecond
     if micros:

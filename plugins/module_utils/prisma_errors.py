@@ -26,7 +26,7 @@ class PrismaError(DbopsError):
         failed = ", ".join(f"`{candidate}`" for candidate in failed_now) or "none"
         return cls(
             f"Migration `{name}` cannot be rolled back because it was never applied to the database. "
-            "Hint: did you pass in the whole migration name? (example: \"20201207184859_initial_migration\")",
+            'Hint: did you pass in the whole migration name? (example: "20201207184859_initial_migration")',
             code="P3011",
             hint=f"Migrations failed right now: {failed}.",
         )
@@ -51,7 +51,7 @@ class PrismaError(DbopsError):
     def migration_to_mark_applied_not_found(cls, name: str) -> PrismaError:
         return cls(
             f"The migration {name} could not be found. Please make sure that the migration exists, and that "
-            "you included the whole name of the directory. (example: \"20201207184859_initial_migration\")",
+            'you included the whole name of the directory. (example: "20201207184859_initial_migration")',
             code="P3017",
             hint="Pass the name of a folder in migrations_dir.",
         )
@@ -62,7 +62,7 @@ class PrismaError(DbopsError):
         return DbopsError(
             "Invariant violation: called markMigrationRolledBack on a database without migrations table.",
             hint="This database has no _prisma_migrations table: Prisma never migrated it. Check database_url "
-                 "(and its schema parameter).",
+            "(and its schema parameter).",
         )
 
     @classmethod

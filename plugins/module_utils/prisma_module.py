@@ -69,7 +69,7 @@ def open_history_store(module, **store_options) -> HistoryStore:
             raise DbopsError(
                 f"Could not get an Entra ID token for Azure SQL: {redact(str(exc), [target.password])}",
                 hint="Log in (az login), run where a managed identity exists, or set AZURE_CLIENT_ID/"
-                     "AZURE_TENANT_ID/AZURE_CLIENT_SECRET.",
+                "AZURE_TENANT_ID/AZURE_CLIENT_SECRET.",
             ) from None
         module.no_log_values.add(access_token)
     return HistoryStore(target, odbc_driver=params.get("odbc_driver"), access_token=access_token, **store_options)

@@ -8,7 +8,7 @@ Pure text: unit tests pin every statement, including the SQL Server ones that no
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 TABLE = "_prisma_migrations"
 COLUMNS = (
@@ -73,11 +73,11 @@ class Dialect:
         return placeholder
 
     def now(self) -> datetime:
-        return truncate(datetime.now(timezone.utc), self.fraction_digits)
+        return truncate(datetime.now(UTC), self.fraction_digits)
 
     def bind_timestamp(self, value: datetime):
         """The parameter value for a timestamp column, in the form this database stores Prisma's."""
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
         if self.provider == "mysql":
             return value.replace(tzinfo=None)
         if self.provider == "sqlite":
@@ -226,14 +226,14 @@ def read_timestamp(value) -> datetime | None:
     if value is None:
         return None
     if isinstance(value, datetime):
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     if isinstance(value, (int, float)):
-        return datetime.fromtimestamp(value / 1000, tz=timezone.utc)
+        return datetime.fromtimestamp(value / 1000, tz=UTC)
     if isinstance(value, bytes):
         value = value.decode("utf-8")
     text = str(value).strip()
     if text.lstrip("-").isdigit():
-        return datetime.fromtimestamp(int(text) / 1000, tz=timezone.utc)
+        return datetime.fromtimestamp(int(text) / 1000, tz=UTC)
     text = text.replace(" UTC", "+00:00")
     if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"
@@ -241,4 +241,4 @@ def read_timestamp(value) -> datetime | None:
         parsed = datetime.fromisoformat(text)
     except ValueError:
         raise ValueError(f"unreadable timestamp {text!r} in _prisma_migrations") from None
-    return parsed.replace(tzinfo=timezone.utc) if parsed.tzinfo is None else parsed.astimezone(timezone.utc)
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
