@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTHON_FOR_VENV = $(shell scripts/find-python)
 COLLECTION_LINK := .collections/ansible_collections/backoffice/dbops
-SANITY_ROOT := .build/ansible_collections/backoffice/dbops
+SANITY_ROOT := $(or $(TMPDIR),/tmp)/dbops-sanity/ansible_collections/backoffice/dbops
 REFEREE := tests/referee
 
 .PHONY: setup demo test lint sanity unit integration bench clean
@@ -27,10 +27,10 @@ $(REFEREE)/node_modules/.installed: $(REFEREE)/package.json $(REFEREE)/package-l
 	touch $@
 
 demo: setup
-	$(BIN)/python scripts/build_demo_database.py
+	$(BIN)/python scripts/demo_prisma.py build
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/ansible-playbook playbooks/recover_p3009.yml \
 	  -e env=local -e migration=20201127134938_added_bio_index
-	$(BIN)/python scripts/build_demo_database.py --verify-with-prisma
+	$(BIN)/python scripts/demo_prisma.py redeploy
 
 test: setup lint unit integration sanity
 
@@ -48,8 +48,14 @@ unit: setup
 integration: setup
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest tests/integration -q
 
-# ansible-test needs the collection at .../ansible_collections/NAMESPACE/NAME: test a copy of the tracked tree.
+# ansible-test needs the collection at .../ansible_collections/NAMESPACE/NAME outside hidden folders: test a copy
+# of the tree. Its per-test virtualenvs bootstrap pip from a host these machines cannot reach; our stand-in does
+# the same from CPython's bundled pip and PyPI.
+ANSIBLE_TEST_PIP = $(shell $(BIN)/python -c "import re, ansible_test._internal.python_requirements as r, inspect; print(re.search(r\"pip='([0-9.]+)'\", inspect.getsource(r)).group(1))" 2>/dev/null)
 sanity: setup
+	mkdir -p $(HOME)/.ansible/test/cache
+	test -n "$(ANSIBLE_TEST_PIP)" && cp scripts/ansible-test-get-pip.py \
+	  $(HOME)/.ansible/test/cache/get_pip_$(subst .,_,$(ANSIBLE_TEST_PIP)).py
 	rm -rf $(SANITY_ROOT) && mkdir -p $(SANITY_ROOT)
 	git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t $(SANITY_ROOT)
 	cd $(SANITY_ROOT) && PATH="$(CURDIR)/$(BIN):$$PATH" ansible-test sanity --python 3.12 --venv --requirements
@@ -58,4 +64,4 @@ bench: setup
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) .collections .build $(REFEREE)/node_modules demo/prisma/*.db
+	rm -rf $(VENV) .collections .ansible $(REFEREE)/node_modules demo/prisma/*.db $(dir $(SANITY_ROOT))

@@ -39,7 +39,7 @@ def redact(text: str, secrets) -> str:
 
     for secret in secrets:
         if secret:
-            for form in {secret, quote(secret, safe=""), quote(secret)}:
+            for form in dict.fromkeys((secret, quote(secret, safe=""), quote(secret))):
                 text = text.replace(form, "********")
     return text
 

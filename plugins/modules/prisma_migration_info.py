@@ -17,7 +17,7 @@ description:
     (checksum mismatch, by Prisma's rule) and applied migrations missing from the folder.
   - Read only; a missing C(_prisma_migrations) table is a normal answer, not an error.
 author:
-  - backoffice platform team
+  - Backoffice platform team (@backoffice-platform)
 extends_documentation_fragment:
   - backoffice.dbops.database
 attributes:

@@ -22,7 +22,7 @@ description:
     immediate transaction); the history is re-read inside the lock before deciding. When the lock is not free within
     O(lock_timeout), nothing is changed.
 author:
-  - backoffice platform team
+  - Backoffice platform team (@backoffice-platform)
 extends_documentation_fragment:
   - backoffice.dbops.database
 options:

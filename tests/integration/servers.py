@@ -110,6 +110,7 @@ def _postgres_in(workdir: str):
         subprocess.run(
             _as_service_user("postgres", [_pg_bin("pg_ctl"), "-D", data, "-m", "immediate", "stop"]),
             capture_output=True,
+            check=False,
         )
 
 

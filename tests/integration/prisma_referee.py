@@ -1,0 +1,117 @@
+"""Client for the Prisma "referee" (tests/referee/referee.mjs).
+
+The referee runs Prisma's own schema engine (``@prisma/schema-engine-wasm``
+through Prisma's driver adapters) against a real database, so integration
+tests can check the collection's behaviour against what Prisma itself does.
+
+Install the Node side once with ``npm ci --prefix tests/referee``.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+REFEREE_DIR = (Path(__file__).resolve().parent / ".." / "referee").resolve()
+REFEREE_SCRIPT = REFEREE_DIR / "referee.mjs"
+TIMEOUT_SECONDS = 120
+
+
+class RefereeError(Exception):
+    """Prisma's schema engine answered with an error (``{"ok": false}``)."""
+
+    def __init__(self, code: str | None, message: str, meta: Any = None) -> None:
+        super().__init__(f"{code}: {message}" if code else message)
+        self.code = code
+        self.message = message
+        self.meta = meta
+
+
+def referee_available() -> bool:
+    """True when ``node`` is on PATH and the referee's node_modules is installed."""
+    if shutil.which("node") is None or not REFEREE_SCRIPT.is_file():
+        return False
+    modules = REFEREE_DIR / "node_modules" / "@prisma"
+    return all(
+        (modules / name).is_dir()
+        for name in ("schema-engine-wasm", "driver-adapter-utils", "adapter-pg", "adapter-libsql")
+    )
+
+
+class PrismaReferee:
+    """Runs one schema-engine command per call against ``url``.
+
+    ``provider`` is ``"postgresql"`` or ``"sqlite"``; ``url`` is a Prisma
+    connection URL (``postgresql://...?schema=...`` or ``file:/abs/path.db``).
+    """
+
+    def __init__(self, provider: str, url: str, *, sqlite_timestamp_format: str | None = None) -> None:
+        self.provider = provider
+        self.url = url
+        # SQLite only: "unixepoch-ms" (default, as Prisma's native engine writes
+        # DateTime columns) or "iso8601" (adapter-libsql's own default).
+        self.sqlite_timestamp_format = sqlite_timestamp_format
+
+    def apply_migrations(self, migrations_dir: str | Path) -> dict:
+        """``{"appliedMigrationNames": [...]}``."""
+        return self._run("applyMigrations", migrations_dir)
+
+    def diagnose(self, migrations_dir: str | Path) -> dict:
+        """``{"editedMigrationNames", "failedMigrationNames", "hasMigrationsTable", "history"}``."""
+        return self._run("diagnoseMigrationHistory", migrations_dir)
+
+    def mark_rolled_back(self, migrations_dir: str | Path, name: str) -> dict:
+        """``{}`` on success (``prisma migrate resolve --rolled-back``)."""
+        return self._run("markMigrationRolledBack", migrations_dir, name)
+
+    def mark_applied(self, migrations_dir: str | Path, name: str) -> dict:
+        """``{}`` on success (``prisma migrate resolve --applied``)."""
+        return self._run("markMigrationApplied", migrations_dir, name)
+
+    def list_migration_directories(self, migrations_dir: str | Path) -> list[str]:
+        """Names of the migration directories, in the order Prisma sorts them."""
+        return self._run("listMigrationDirectories", migrations_dir)["migrations"]
+
+    def _run(self, command: str, migrations_dir: str | Path, name: str | None = None) -> dict:
+        node = shutil.which("node")
+        if node is None:
+            raise RuntimeError("the Prisma referee needs `node` on PATH")
+        request: dict[str, Any] = {
+            "provider": self.provider,
+            "url": self.url,
+            "command": command,
+            "migrationsDir": str(Path(migrations_dir).resolve()),
+        }
+        if name is not None:
+            request["migrationName"] = name
+        if self.sqlite_timestamp_format is not None:
+            request["sqliteTimestampFormat"] = self.sqlite_timestamp_format
+        try:
+            proc = subprocess.run(
+                [node, str(REFEREE_SCRIPT)],
+                input=json.dumps(request),
+                capture_output=True,
+                text=True,
+                timeout=TIMEOUT_SECONDS,
+                check=False,
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise RuntimeError(
+                f"Prisma referee timed out after {TIMEOUT_SECONDS}s on {command}; stderr:\n{exc.stderr or ''}"
+            ) from exc
+        if proc.returncode != 0:
+            raise RuntimeError(f"Prisma referee crashed (exit {proc.returncode}) on {command}; stderr:\n{proc.stderr}")
+        lines = [line for line in proc.stdout.splitlines() if line.strip()]
+        try:
+            response = json.loads(lines[-1])
+        except (IndexError, json.JSONDecodeError) as exc:
+            raise RuntimeError(
+                f"Prisma referee gave no JSON answer on {command}; stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
+            ) from exc
+        if response.get("ok"):
+            return response.get("result") or {}
+        error = response.get("error") or {}
+        raise RefereeError(error.get("code"), error.get("message", ""), error.get("meta"))
