@@ -163,14 +163,23 @@ def missing_locally(records: list[MigrationRecord], local: list[LocalMigration])
     return missing
 
 
-def summarize(records: list[MigrationRecord] | None, local: list[LocalMigration] | None = None) -> dict:
-    """Everything prisma_migration_info reports, from the rows (None: no table) and optional local folders."""
+def summarize(
+    records: list[MigrationRecord] | None, local: list[LocalMigration] | None = None, history_limit: int = 0
+) -> dict:
+    """Everything prisma_migration_info reports, from the rows (None: no table) and optional local folders.
+
+    `history_limit` bounds only the rows listed in `migrations` (the most recent ones; 0 lists all): every
+    answer is still computed over the whole history.
+    """
     has_table = records is not None
     records = records or []
     failed = failed_migrations(records)
+    listed = records[-history_limit:] if history_limit else records
     summary = {
         "has_migrations_table": has_table,
-        "migrations": [record.as_dict() for record in records],
+        "migrations": [record.as_dict() for record in listed],
+        "migrations_count": len(records),
+        "migrations_truncated": len(listed) < len(records),
         # `failed` is reserved by Ansible for the task outcome.
         "failed_migrations": [record.as_dict() for record in failed],
         "blocked": bool(failed),

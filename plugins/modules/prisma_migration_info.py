@@ -20,6 +20,14 @@ author:
   - Backoffice platform team (@backoffice-platform)
 extends_documentation_fragment:
   - backoffice.dbops.database
+options:
+  history_limit:
+    description:
+      - List at most this many rows in RV(migrations), the most recent ones; V(0) lists them all.
+      - Only the listing is bounded (Ansible's result handling grows with every row returned); failed and pending
+        migrations and the P3009 message are always computed over the whole history.
+    type: int
+    default: 500
 attributes:
   check_mode:
     support: full
@@ -57,8 +65,18 @@ has_migrations_table:
   description: Whether C(_prisma_migrations) exists; false means Prisma never migrated this database.
   returned: always
   type: bool
+migrations_count:
+  description: How many rows C(_prisma_migrations) holds.
+  returned: always
+  type: int
+migrations_truncated:
+  description: Whether RV(migrations) lists fewer rows than the table holds (see O(history_limit)).
+  returned: always
+  type: bool
 migrations:
-  description: Every row of C(_prisma_migrations) in Prisma's order (C(started_at) ascending).
+  description:
+    - The rows of C(_prisma_migrations) in Prisma's order (C(started_at) ascending); all of them unless the history
+      is longer than O(history_limit).
   returned: always
   type: list
   elements: dict
@@ -148,14 +166,17 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma_module imp
 
 
 def main():
-    module = AnsibleModule(argument_spec=database_argument_spec(), supports_check_mode=True)
+    module = AnsibleModule(
+        argument_spec=database_argument_spec(history_limit={"type": "int", "default": 500}),
+        supports_check_mode=True,
+    )
     with reported_failures(module):
         store = open_history_store(module)
         directory = None
         if module.params["migrations_dir"]:
             directory = read_migrations_directory(module.params["migrations_dir"])
         records = store.read()
-        result = summarize(records, directory.migrations if directory else None)
+        result = summarize(records, directory.migrations if directory else None, module.params["history_limit"])
         if directory:
             result["lockfile_provider"] = directory.lockfile_provider
         module.exit_json(changed=False, database=store.target.describe(), **result)

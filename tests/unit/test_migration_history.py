@@ -90,6 +90,8 @@ def test_summary_without_table():
     assert summary == {
         "has_migrations_table": False,
         "migrations": [],
+        "migrations_count": 0,
+        "migrations_truncated": False,
         "failed_migrations": [],
         "blocked": False,
         "p3009_message": None,
@@ -119,3 +121,14 @@ def test_edited_uses_the_first_row_of_a_name_whatever_its_state():
         row("2", name, finished=T0, started=T0 + timedelta(seconds=5), checksum=compute_checksum("new;")),
     ]
     assert summarize(records, [LocalMigration(name, "new;")])["edited"] == [name]
+
+
+def test_history_limit_bounds_the_listing_not_the_answers():
+    records = [row(f"id{n}", f"m{n}", finished=T0, started=T0 + timedelta(seconds=n)) for n in range(5)]
+    records.insert(0, row("old", "m_old", started=T0 - timedelta(days=1)))
+    summary = summarize(records, history_limit=2)
+    assert [m["id"] for m in summary["migrations"]] == ["id3", "id4"]
+    assert summary["migrations_count"] == 6 and summary["migrations_truncated"] is True
+    assert [m["id"] for m in summary["failed_migrations"]] == ["old"]
+    assert summary["blocked"] is True
+    assert len(summarize(records, history_limit=0)["migrations"]) == 6
