@@ -38,7 +38,7 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/ansible-lint --profile production
-	for module in prisma_migration_info prisma_migration_resolve; do \
+	for module in prisma_migration_info prisma_migration_resolve azure_sql_firewall; do \
 	  PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/ansible-doc backoffice.dbops.$$module >/dev/null || exit 1; \
 	done
 

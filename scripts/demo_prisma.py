@@ -1,7 +1,7 @@
 """The `make demo` rehearsal around the playbook, driven by Prisma's own schema engine.
 
-    demo_prisma.py build     fresh demo/prisma/dev.db that really is in the P3009 state
-    demo_prisma.py redeploy  after the recovery: fix the data and let Prisma deploy (the runbook's step 5)
+demo_prisma.py build     fresh demo/prisma/dev.db that really is in the P3009 state
+demo_prisma.py redeploy  after the recovery: fix the data and let Prisma deploy (the runbook's step 5)
 """
 
 from __future__ import annotations

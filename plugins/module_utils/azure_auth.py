@@ -1,0 +1,267 @@
+# Copyright: (c) 2026, backoffice platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Azure credentials and clouds for every Azure-facing module of the collection.
+
+Importable without the Azure SDKs: azure-identity and requests are imported only by the functions
+that talk to Azure, so other modules stay fast and a missing SDK becomes `missing_required_lib`.
+Choosing the credential and reading a cloud's metadata document are pure and unit-tested.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from ansible.module_utils.basic import env_fallback, missing_required_lib
+
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma_errors import DbopsError
+
+AUTH_SOURCES = ("auto", "env", "cli", "msi", "workload_identity")
+# The public client id of the Azure CLI: what azure.azcollection uses for user/password logins.
+AZURE_CLI_CLIENT_ID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
+# Environment variables that may hold a secret: AWX's credential injection and azure-identity's own.
+SECRET_VARIABLES = ("AZURE_SECRET", "AZURE_PASSWORD", "AZURE_CLIENT_SECRET")
+METADATA_TIMEOUT = 10
+
+
+class AzureError(DbopsError):
+    """A failure to show as is; never holds a secret."""
+
+
+class AzureSdkMissing(DbopsError):
+    def __init__(self, library: str, error: Exception):
+        super().__init__(f"The {library} library is needed to talk to Azure: {error}")
+        self.library = library
+
+
+@dataclass(frozen=True)
+class AzureCloud:
+    name: str
+    resource_manager: str
+    authority: str
+    scope: str
+    # Authorities Microsoft does not know (Azure Stack, emulators) cannot pass instance discovery.
+    custom: bool = False
+
+
+BUILTIN_CLOUDS = {
+    "azurecloud": AzureCloud(
+        "AzureCloud", "https://management.azure.com", "https://login.microsoftonline.com",
+        "https://management.azure.com/.default",
+    ),
+    "azurechinacloud": AzureCloud(
+        "AzureChinaCloud", "https://management.chinacloudapi.cn", "https://login.chinacloudapi.cn",
+        "https://management.chinacloudapi.cn/.default",
+    ),
+    "azureusgovernment": AzureCloud(
+        "AzureUSGovernment", "https://management.usgovcloudapi.net", "https://login.microsoftonline.us",
+        "https://management.usgovcloudapi.net/.default",
+    ),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class CredentialChoice:
+    kind: str
+    options: dict = field(default_factory=dict, repr=False)
+
+
+def azure_argument_spec(**extra) -> dict:
+    """The options of the `backoffice.dbops.azure` doc fragment, plus a module's own."""
+    spec = {
+        "auth_source": {
+            "type": "str",
+            "default": "auto",
+            "choices": list(AUTH_SOURCES),
+            "fallback": (env_fallback, ["ANSIBLE_AZURE_AUTH_SOURCE"]),
+        },
+        "subscription_id": {"type": "str", "fallback": (env_fallback, ["AZURE_SUBSCRIPTION_ID"])},
+        "client_id": {"type": "str", "fallback": (env_fallback, ["AZURE_CLIENT_ID"])},
+        "secret": {"type": "str", "no_log": True, "fallback": (env_fallback, ["AZURE_SECRET", "AZURE_CLIENT_SECRET"])},
+        "tenant": {"type": "str", "fallback": (env_fallback, ["AZURE_TENANT", "AZURE_TENANT_ID"])},
+        "cloud_environment": {
+            "type": "str",
+            "default": "AzureCloud",
+            "fallback": (env_fallback, ["AZURE_CLOUD_ENVIRONMENT"]),
+        },
+    }
+    spec.update(extra)
+    return spec
+
+
+def secret_values(params: dict, env) -> set[str]:
+    return {value for value in [params.get("secret"), *(env.get(name) for name in SECRET_VARIABLES)] if value}
+
+
+def builtin_cloud(name: str) -> AzureCloud | None:
+    return BUILTIN_CLOUDS.get(name.strip().lower())
+
+
+def cloud_from_metadata(document, url: str) -> AzureCloud:
+    """An ARM metadata document as a cloud.
+
+    Two shapes exist: Azure Stack's object (`/metadata/endpoints?api-version=2015-01-01`), which has no
+    resourceManager because it is the host that served it, and the array of clouds of
+    `?api-version=2022-09-01`, where we take the cloud whose resourceManager is that host.
+    """
+    origin = "{0.scheme}://{0.netloc}".format(urlsplit(url))
+    if isinstance(document, list):
+        clouds = [entry for entry in document if isinstance(entry, dict)]
+        matching = [entry for entry in clouds if _origin(entry.get("resourceManager", "")) == origin]
+        if not matching and len(clouds) != 1:
+            raise AzureError(f"The metadata document at {url} lists no cloud whose resourceManager is {origin}.")
+        entry = (matching or clouds)[0]
+    elif isinstance(document, dict):
+        entry = document
+    else:
+        raise AzureError(f"The metadata document at {url} is neither an object nor a list of clouds.")
+    authentication = entry.get("authentication") or {}
+    login = authentication.get("loginEndpoint")
+    audiences = authentication.get("audiences") or []
+    if not login or not audiences:
+        raise AzureError(f"The metadata document at {url} has no authentication.loginEndpoint or audiences.")
+    resource_manager = (entry.get("resourceManager") or origin).rstrip("/")
+    for what, endpoint in (("resourceManager", resource_manager), ("loginEndpoint", login)):
+        if urlsplit(endpoint).scheme != "https":
+            raise AzureError(f"The {what} of {url} must be an https URL, got '{endpoint}'.")
+    return AzureCloud(
+        name=entry.get("name") or origin,
+        resource_manager=resource_manager,
+        authority=login.rstrip("/"),
+        # As the Azure CLI does: the audience is an AAD v1 resource, its v2 scope is `<resource>/.default`.
+        scope=audiences[0] + "/.default",
+        custom=True,
+    )
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def choose_credential(params: dict, env) -> CredentialChoice:
+    """Which azure-identity credential the options and AWX's environment ask for."""
+    source = params.get("auth_source") or "auto"
+    client_id, secret, tenant = params.get("client_id"), params.get("secret"), params.get("tenant")
+    if source in ("auto", "env"):
+        if secret:
+            missing = [name for name, value in (("client_id", client_id), ("tenant", tenant)) if not value]
+            if missing:
+                raise AzureError(
+                    f"A service principal secret is set but {' and '.join(missing)} is not.",
+                    hint="Set client_id and tenant (AWX injects AZURE_CLIENT_ID and AZURE_TENANT).",
+                )
+            return CredentialChoice(
+                "client_secret", {"tenant_id": tenant, "client_id": client_id, "client_secret": secret}
+            )
+        user, password = env.get("AZURE_AD_USER"), env.get("AZURE_PASSWORD")
+        if user and password:
+            return CredentialChoice(
+                "username_password",
+                {
+                    "client_id": client_id or AZURE_CLI_CLIENT_ID,
+                    "username": user,
+                    "password": password,
+                    "tenant_id": tenant or "organizations",
+                },
+            )
+        if source == "env":
+            raise AzureError(
+                "auth_source=env but the environment holds no Azure credentials.",
+                hint="Set AZURE_CLIENT_ID, AZURE_SECRET and AZURE_TENANT (or AZURE_AD_USER and AZURE_PASSWORD), "
+                "e.g. with AWX's Microsoft Azure Resource Manager credential.",
+            )
+        return CredentialChoice("default")
+    if source == "cli":
+        return CredentialChoice("cli", {"tenant_id": tenant} if tenant else {})
+    if source == "msi":
+        return CredentialChoice("managed_identity", {"client_id": client_id} if client_id else {})
+    return CredentialChoice(
+        "workload_identity", {key: value for key, value in (("tenant_id", tenant), ("client_id", client_id)) if value}
+    )
+
+
+def import_sdk(name: str, library: str):
+    import importlib
+
+    try:
+        return importlib.import_module(name)
+    except ImportError as exc:
+        raise AzureSdkMissing(library, exc) from None
+
+
+def resolve_cloud(value: str | None) -> AzureCloud:
+    """A built-in cloud by name, or the one described by an ARM metadata endpoint URL (fetched over HTTPS)."""
+    value = (value or "AzureCloud").strip()
+    cloud = builtin_cloud(value)
+    if cloud:
+        return cloud
+    if urlsplit(value).scheme != "https":
+        raise AzureError(
+            f"Unknown cloud_environment '{value}'.",
+            hint="Use AzureCloud, AzureChinaCloud, AzureUSGovernment or an https ARM metadata endpoint URL.",
+        )
+    requests = import_sdk("requests", "requests")
+    try:
+        # requests honours REQUESTS_CA_BUNDLE, which is how a private CA is trusted here and by azure-core.
+        response = requests.get(value, timeout=METADATA_TIMEOUT, headers={"Accept": "application/json"})
+        response.raise_for_status()
+        document = response.json()
+    except (requests.RequestException, ValueError) as exc:
+        raise AzureError(f"Cannot read the cloud metadata document at {value}: {exc}") from None
+    return cloud_from_metadata(document, value)
+
+
+def build_credential(choice: CredentialChoice, cloud: AzureCloud):
+    identity = import_sdk("azure.identity", "azure-identity")
+    authority = {"authority": cloud.authority}
+    discovery = {"disable_instance_discovery": True} if cloud.custom else {}
+    if choice.kind == "client_secret":
+        return identity.ClientSecretCredential(**choice.options, **authority, **discovery)
+    if choice.kind == "username_password":
+        return identity.UsernamePasswordCredential(**choice.options, **authority, **discovery)
+    if choice.kind == "cli":
+        return identity.AzureCliCredential(**choice.options)
+    if choice.kind == "managed_identity":
+        return identity.ManagedIdentityCredential(**choice.options)
+    if choice.kind == "workload_identity":
+        return identity.WorkloadIdentityCredential(**choice.options, **authority)
+    return identity.DefaultAzureCredential(exclude_interactive_browser_credential=True, **authority)
+
+
+@dataclass(frozen=True)
+class AzureSession:
+    credential: object
+    cloud: AzureCloud
+    subscription_id: str
+
+
+def azure_session(module) -> AzureSession:
+    """Credential, cloud and subscription from the module's options and AWX's environment."""
+    params = module.params
+    # Ansible masks the `secret` option; secrets read straight from the environment must be masked too.
+    module.no_log_values.update(secret_values(params, os.environ))
+    if not params.get("subscription_id"):
+        raise AzureError(
+            "No subscription: set subscription_id or AZURE_SUBSCRIPTION_ID.",
+            hint="AWX's Microsoft Azure Resource Manager credential injects AZURE_SUBSCRIPTION_ID.",
+        )
+    cloud = resolve_cloud(params.get("cloud_environment"))
+    credential = build_credential(choose_credential(params, os.environ), cloud)
+    return AzureSession(credential, cloud, params["subscription_id"])
+
+
+@contextmanager
+def reported_azure_failures(module):
+    """Our errors as `fail_json` with their code and hint; a missing SDK as `missing_required_lib`."""
+    try:
+        yield
+    except AzureSdkMissing as error:
+        module.fail_json(msg=missing_required_lib(error.library), error=error.message)
+    except DbopsError as error:
+        result = {"msg": error.message, "code": error.code}
+        if error.hint:
+            result["hint"] = error.hint
+        module.fail_json(**result)

@@ -1,0 +1,483 @@
+"""A local HTTPS emulator of the Azure endpoints azure_sql_firewall uses, for the real SDKs to run against.
+
+Serves, on 127.0.0.1 and a free port, with a CA made at start-up:
+- the ARM metadata document (`/metadata/endpoints`, Azure Stack object or 2022-09-01 list of clouds);
+- an Entra ID tenant: OpenID configuration and a client-credentials token endpoint checking the secret;
+- Microsoft.Sql servers GET and firewallRules PUT/GET/DELETE/list, checking the bearer token it issued
+  and the api-version azure-mgmt-sql 4.0.0 sends, answering errors in ARM's format;
+- an IP echo endpoint, and switches to inject 429 (with Retry-After) and 500 answers;
+and, apart, the Azure SQL gateway refusing a login with error 40615.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import ipaddress
+import json
+import os
+import re
+import secrets
+import socket
+import ssl
+import struct
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+API_VERSION = "2025-01-01"
+AUDIENCE = "https://management.emulator.test/"
+MAX_RULES = 128
+_SERVER_PATH = re.compile(
+    r"^/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)/providers/Microsoft\.Sql/servers/(?P<server>[^/]+)"
+    r"(?P<rules>/firewallRules(?:/(?P<rule>[^/]+))?)?$",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class SqlServer:
+    public_network_access: str = "Enabled"
+    rules: dict = field(default_factory=dict)
+
+
+def make_certificates(directory: str) -> tuple[str, str, str]:
+    """A throwaway CA and a server certificate for 127.0.0.1/localhost; returns (ca, cert, key) paths."""
+    now = datetime.datetime.now(datetime.UTC)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "dbops test CA")])
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.IPv4Address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.KeyUsage(True, False, False, False, False, False, False, False, False), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    paths = tuple(os.path.join(directory, name) for name in ("ca.pem", "server.pem", "server.key"))
+    with open(paths[0], "wb") as handle:
+        handle.write(ca.public_bytes(serialization.Encoding.PEM))
+    with open(paths[1], "wb") as handle:
+        handle.write(cert.public_bytes(serialization.Encoding.PEM))
+    with open(paths[2], "wb") as handle:
+        handle.write(
+            key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
+    return paths
+
+
+class ArmEmulator:
+    def __init__(self, directory: str, *, tenant: str, client_id: str, client_secret: str, subscription_id: str):
+        self.tenant = tenant
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.subscription_id = subscription_id
+        self.ca_path, cert_path, key_path = make_certificates(directory)
+        self.servers: dict[tuple[str, str], SqlServer] = {}
+        self.echo_ip = "198.51.100.23"
+        self.lock = threading.Lock()
+        self.requests: list[tuple[str, str]] = []
+        self.write_calls = 0
+        self.tokens_issued = 0
+        self.faults: list[tuple[int, int | None]] = []
+        self.faults_served: list[int] = []
+        self._tokens: set[str] = set()
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert_path, key_path)
+        self._httpd.socket = context.wrap_socket(self._httpd.socket, server_side=True)
+        self.base_url = f"https://127.0.0.1:{self._httpd.server_address[1]}"
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+
+    # -- control from tests ------------------------------------------------------------------
+
+    @property
+    def metadata_url(self) -> str:
+        return f"{self.base_url}/metadata/endpoints?api-version=2022-09-01"
+
+    @property
+    def stack_metadata_url(self) -> str:
+        return f"{self.base_url}/metadata/endpoints?api-version=2015-01-01"
+
+    def start(self) -> ArmEmulator:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    def add_server(self, resource_group: str, name: str, public_network_access: str = "Enabled") -> SqlServer:
+        server = SqlServer(public_network_access)
+        self.servers[(resource_group.lower(), name.lower())] = server
+        return server
+
+    def inject(self, status: int, retry_after: int | None = None, times: int = 1) -> None:
+        """Answer the next ARM requests with this status before serving them normally."""
+        with self.lock:
+            self.faults.extend([(status, retry_after)] * times)
+
+    def reset_counters(self) -> None:
+        with self.lock:
+            self.requests.clear()
+            self.write_calls = 0
+            self.faults_served.clear()
+
+    # -- HTTP --------------------------------------------------------------------------------
+
+    def _handler(self):
+        emulator = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            # Headers and body go out in separate writes: with Nagle's algorithm each answer would wait
+            # for the client's delayed ACK (40 ms), which no real endpoint costs.
+            disable_nagle_algorithm = True
+
+            def log_message(self, format, *args):
+                pass
+
+            def do_GET(self):
+                emulator._dispatch(self, "GET")
+
+            def do_PUT(self):
+                emulator._dispatch(self, "PUT")
+
+            def do_DELETE(self):
+                emulator._dispatch(self, "DELETE")
+
+            def do_POST(self):
+                emulator._dispatch(self, "POST")
+
+        return Handler
+
+    def _dispatch(self, request, method: str) -> None:
+        parts = urlsplit(request.path)
+        query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+        length = int(request.headers.get("Content-Length") or 0)
+        body = request.rfile.read(length) if length else b""
+        with self.lock:
+            self.requests.append((method, request.path))
+        path = parts.path
+        if path == "/metadata/endpoints":
+            return self._send(request, 200, self._metadata(query.get("api-version")))
+        if path == "/echo-ip":
+            return self._send(request, 200, self.echo_ip + "\n", content_type="text/plain")
+        if path == f"/{self.tenant}/v2.0/.well-known/openid-configuration":
+            return self._send(request, 200, self._openid_configuration())
+        if path == f"/{self.tenant}/oauth2/v2.0/token" and method == "POST":
+            return self._token(request, body)
+        match = _SERVER_PATH.match(path)
+        if not match:
+            return self._arm_error(request, 404, "NotFound", f"No route for {method} {path}")
+        return self._arm(request, method, match, query, body)
+
+    def _metadata(self, api_version: str | None):
+        authentication = {"loginEndpoint": self.base_url + "/", "audiences": [AUDIENCE], "tenant": "common"}
+        if api_version == "2022-09-01":
+            return [
+                {
+                    "name": "Emulator",
+                    "resourceManager": self.base_url + "/",
+                    "authentication": {**authentication, "identityProvider": "AAD"},
+                    "suffixes": {"sqlServerHostname": "database.emulator.test"},
+                },
+                {
+                    "name": "AzureCloud",
+                    "resourceManager": "https://management.azure.com/",
+                    "authentication": {"loginEndpoint": "https://login.microsoftonline.com", "audiences": []},
+                },
+            ]
+        # Azure Stack's shape: no resourceManager, the host serving the document is it.
+        return {"galleryEndpoint": self.base_url + "/gallery", "authentication": authentication}
+
+    def _openid_configuration(self) -> dict:
+        issuer = f"{self.base_url}/{self.tenant}/v2.0"
+        return {
+            "issuer": issuer,
+            "authorization_endpoint": f"{self.base_url}/{self.tenant}/oauth2/v2.0/authorize",
+            "token_endpoint": f"{self.base_url}/{self.tenant}/oauth2/v2.0/token",
+            "device_authorization_endpoint": f"{self.base_url}/{self.tenant}/oauth2/v2.0/devicecode",
+            "jwks_uri": f"{self.base_url}/{self.tenant}/discovery/v2.0/keys",
+            "response_types_supported": ["code", "id_token", "token"],
+            "subject_types_supported": ["pairwise"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "tenant_region_scope": "EU",
+        }
+
+    def _token(self, request, body: bytes) -> None:
+        form = {key: values[-1] for key, values in parse_qs(body.decode()).items()}
+        if form.get("grant_type") != "client_credentials" or form.get("client_id") != self.client_id:
+            return self._send(request, 400, {"error": "unauthorized_client", "error_description": "AADSTS700016"})
+        if form.get("client_secret") != self.client_secret:
+            # Echoes what it got, as careless servers do, so tests prove the module masks it.
+            return self._send(
+                request,
+                401,
+                {
+                    "error": "invalid_client",
+                    "error_description": "AADSTS7000215: Invalid client secret provided: "
+                    f"'{form.get('client_secret')}'.",
+                },
+            )
+        if form.get("scope") != AUDIENCE + "/.default":
+            return self._send(request, 400, {"error": "invalid_scope", "error_description": form.get("scope")})
+        token = secrets.token_urlsafe(32)
+        with self.lock:
+            self._tokens.add(token)
+            self.tokens_issued += 1
+        return self._send(request, 200, {"token_type": "Bearer", "expires_in": 3599, "access_token": token})
+
+    def _arm(self, request, method: str, match, query: dict, body: bytes) -> None:
+        authorization = request.headers.get("Authorization", "")
+        if not authorization.startswith("Bearer ") or authorization[7:] not in self._tokens:
+            return self._arm_error(request, 401, "InvalidAuthenticationToken", "The access token is invalid.")
+        if query.get("api-version") != API_VERSION:
+            return self._arm_error(
+                request, 400, "InvalidApiVersionParameter", f"api-version '{query.get('api-version')}' is unexpected."
+            )
+        with self.lock:
+            fault = self.faults.pop(0) if self.faults else None
+            if fault:
+                self.faults_served.append(fault[0])
+            elif method in ("PUT", "DELETE"):
+                self.write_calls += 1
+        if fault:
+            status, retry_after = fault
+            headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+            code = "TooManyRequests" if status == 429 else "InternalServerError"
+            return self._arm_error(request, status, code, "Injected by the test.", headers=headers)
+        if match["sub"] != self.subscription_id:
+            return self._arm_error(request, 404, "SubscriptionNotFound", f"Subscription {match['sub']} not found.")
+        resource_group, name = unquote(match["rg"]), unquote(match["server"])
+        server = self.servers.get((resource_group.lower(), name.lower()))
+        group_id = f"/subscriptions/{self.subscription_id}/resourceGroups/{resource_group}"
+        server_id = f"{group_id}/providers/Microsoft.Sql/servers/{name}"
+        if server is None:
+            return self._not_found(request, f"Microsoft.Sql/servers/{name}", resource_group)
+        if not match["rules"]:
+            if method != "GET":
+                return self._arm_error(request, 405, "MethodNotAllowed", method)
+            return self._send(request, 200, self._server_body(server, server_id, name))
+        rule_name = unquote(match["rule"]) if match["rule"] else None
+        if rule_name is None:
+            if method != "GET":
+                return self._arm_error(request, 405, "MethodNotAllowed", method)
+            with self.lock:
+                rules = [self._rule_body(server_id, n, r) for n, r in server.rules.items()]
+            return self._send(request, 200, {"value": rules})
+        return self._rule(request, method, server, server_id, rule_name, body, resource_group)
+
+    def _rule(self, request, method, server: SqlServer, server_id: str, name: str, body: bytes, resource_group):
+        with self.lock:
+            existing = server.rules.get(name)
+            if method == "GET":
+                if existing is None:
+                    return self._not_found(request, f"Microsoft.Sql/servers/firewallRules/{name}", resource_group)
+                return self._send(request, 200, self._rule_body(server_id, name, existing))
+            if method == "DELETE":
+                server.rules.pop(name, None)
+                return self._send(request, 200 if existing else 204, None)
+            if server.public_network_access != "Enabled":
+                return self._arm_error(
+                    request,
+                    400,
+                    "DenyPublicEndpointEnabled",
+                    "Unable to create or modify firewall rules when public network interface for the server is "
+                    "disabled. To manage server or database level firewall rules, please enable the public network "
+                    "interface.",
+                )
+            if existing is None and len(server.rules) >= MAX_RULES:
+                return self._arm_error(
+                    request, 400, "TooManyFirewallRules", f"The maximum number of firewall rules ({MAX_RULES})."
+                )
+            properties = json.loads(body or b"{}").get("properties") or {}
+            rule = {"startIpAddress": properties["startIpAddress"], "endIpAddress": properties["endIpAddress"]}
+            server.rules[name] = rule
+            return self._send(request, 200 if existing else 201, self._rule_body(server_id, name, rule))
+
+    @staticmethod
+    def _server_body(server: SqlServer, server_id: str, name: str) -> dict:
+        return {
+            "id": server_id,
+            "name": name,
+            "type": "Microsoft.Sql/servers",
+            "location": "westeurope",
+            "kind": "v12.0",
+            "properties": {
+                "administratorLogin": "sqladmin",
+                "version": "12.0",
+                "state": "Ready",
+                "fullyQualifiedDomainName": f"{name}.database.windows.net",
+                "publicNetworkAccess": server.public_network_access,
+                "minimalTlsVersion": "1.2",
+            },
+        }
+
+    @staticmethod
+    def _rule_body(server_id: str, name: str, rule: dict) -> dict:
+        return {
+            "id": f"{server_id}/firewallRules/{name}",
+            "name": name,
+            "type": "Microsoft.Sql/servers/firewallRules",
+            "properties": dict(rule),
+        }
+
+    def _not_found(self, request, resource: str, resource_group: str) -> None:
+        self._arm_error(
+            request,
+            404,
+            "ResourceNotFound",
+            f"The Resource '{resource}' under resource group '{resource_group}' was not found. "
+            "For more details please go to https://aka.ms/ARMResourceNotFoundFix",
+        )
+
+    def _arm_error(self, request, status: int, code: str, message: str, headers=None) -> None:
+        self._send(request, status, {"error": {"code": code, "message": message}}, headers=headers)
+
+    @staticmethod
+    def _send(request, status: int, payload, *, content_type="application/json", headers=None) -> None:
+        if payload is None:
+            data = b""
+        elif isinstance(payload, str):
+            data = payload.encode()
+        else:
+            data = json.dumps(payload).encode()
+        request.send_response(status)
+        if data:
+            request.send_header("Content-Type", content_type)
+        request.send_header("Content-Length", str(len(data)))
+        request.send_header("x-ms-request-id", secrets.token_hex(8))
+        for key, value in (headers or {}).items():
+            request.send_header(key, value)
+        request.end_headers()
+        request.wfile.write(data)
+
+
+class FirewalledSqlGateway:
+    """Azure SQL's gateway as a refused client meets it: TDS pre-login, then error 40615 for any LOGIN7.
+
+    Enough of TDS 7.4 for a real ODBC driver (FreeTDS, Microsoft's) to print Azure's message, so the module's
+    40615 detection is tested on what a driver really says. No encryption is offered: use encrypt=false.
+    """
+
+    def __init__(self, client_ip: str, server_name: str = "myserver"):
+        self.client_ip = client_ip
+        self.server_name = server_name
+        self.logins = 0
+        self._socket = socket.create_server(("127.0.0.1", 0))
+        self.port = self._socket.getsockname()[1]
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def start(self) -> FirewalledSqlGateway:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._socket.close()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                connection, _address = self._socket.accept()
+            except OSError:
+                return
+            # A driver hanging up mid-conversation is its business, not a test failure.
+            with connection, contextlib.suppress(OSError):
+                self._converse(connection)
+
+    def _converse(self, connection) -> None:
+        while True:
+            packet_type = self._read_message(connection)
+            if packet_type is None:
+                return
+            if packet_type == 0x12:  # PRELOGIN: version 12.0, encryption not supported
+                options = bytes([0x00, 0x00, 0x0B, 0x00, 0x06, 0x01, 0x00, 0x11, 0x00, 0x01, 0xFF])
+                self._send(connection, options + bytes([12, 0, 0, 0, 0, 0]) + bytes([0x02]))
+            elif packet_type == 0x10:  # LOGIN7
+                self.logins += 1
+                self._send(connection, self._error_40615() + self._done_error())
+                return
+
+    def _error_40615(self) -> bytes:
+        message = (
+            f"Cannot open server '{self.server_name}' requested by the login. Client with IP address "
+            f"'{self.client_ip}' is not allowed to access the server.  To enable access, use the Azure Management "
+            "Portal or run sp_set_firewall_rule on the master database to create a firewall rule for this IP address "
+            "or address range.  It may take up to five minutes for this change to take effect."
+        )
+        body = (
+            struct.pack("<iBB", 40615, 1, 14)
+            + struct.pack("<H", len(message))
+            + message.encode("utf-16-le")
+            + struct.pack("<B", len(self.server_name))
+            + self.server_name.encode("utf-16-le")
+            + struct.pack("<B", 0)
+            + struct.pack("<i", 65536)
+        )
+        return bytes([0xAA]) + struct.pack("<H", len(body)) + body
+
+    @staticmethod
+    def _done_error() -> bytes:
+        return bytes([0xFD]) + struct.pack("<HHQ", 0x0002, 0, 0)
+
+    @staticmethod
+    def _read_message(connection) -> int | None:
+        packet_type = None
+        while True:
+            header = FirewalledSqlGateway._read_exactly(connection, 8)
+            if header is None:
+                return None
+            packet_type, status, length = header[0], header[1], struct.unpack(">H", header[2:4])[0]
+            if FirewalledSqlGateway._read_exactly(connection, length - 8) is None:
+                return None
+            if status & 0x01:
+                return packet_type
+
+    @staticmethod
+    def _read_exactly(connection, size: int) -> bytes | None:
+        data = b""
+        while len(data) < size:
+            chunk = connection.recv(size - len(data))
+            if not chunk:
+                return None
+            data += chunk
+        return data
+
+    @staticmethod
+    def _send(connection, payload: bytes) -> None:
+        connection.sendall(struct.pack(">BBHHBB", 0x04, 0x01, len(payload) + 8, 0, 1, 0) + payload)
