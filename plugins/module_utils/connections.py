@@ -215,14 +215,14 @@ def choose_odbc_driver(installed: list[str], requested: str | None) -> str:
 def _connect_sqlserver(target: DatabaseTarget, odbc_driver: str | None = None, access_token: str | None = None):
     pyodbc = _import("pyodbc", "pyodbc", "SQL Server")
     driver = choose_odbc_driver(list(pyodbc.drivers()), odbc_driver)
-    attrs = {}
+    extra = {}
     if access_token:
-        attrs[SQL_COPT_SS_ACCESS_TOKEN] = pack_access_token(access_token)
+        extra["attrs_before"] = {SQL_COPT_SS_ACCESS_TOKEN: pack_access_token(access_token)}
     connection = pyodbc.connect(
         odbc_connection_string(target, driver, with_token=bool(access_token)),
         autocommit=False,
         timeout=target.connect_timeout,
-        attrs_before=attrs or None,
+        **extra,
     )
     connection.add_output_converter(SQL_SS_TIMESTAMPOFFSET, decode_datetimeoffset)
     return connection

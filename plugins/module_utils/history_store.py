@@ -131,48 +131,37 @@ class HistoryStore:
 
     @contextmanager
     def _locked_transaction(self, connection, cursor):
-        """Prisma's lock and one transaction around the body: commit on success, roll back otherwise."""
+        """Prisma's lock and one transaction around the body: commit on success, roll back otherwise.
+
+        A lock wait that runs out, at any statement or at commit, is reported as such; nothing was written.
+        """
         provider = self.dialect.provider
-        if provider == "mysql":
-            # GET_LOCK is per session and outlives transactions, so it wraps the transaction.
-            cursor.execute(sql_dialects.MYSQL_LOCK, (self.lock_timeout,))
-            if cursor.fetchone()[0] != 1:
-                raise self._lock_timeout()
-            try:
-                cursor.execute("START TRANSACTION")
-                yield
-                connection.commit()
-            except BaseException:
-                connection.rollback()
-                raise
-            finally:
-                cursor.execute(sql_dialects.MYSQL_UNLOCK)
-            return
         try:
-            if provider == "postgresql":
+            if provider == "mysql":
+                # GET_LOCK belongs to the session, not the transaction: released in the `finally` below.
+                cursor.execute(sql_dialects.MYSQL_LOCK, (self.lock_timeout,))
+                if cursor.fetchone()[0] != 1:
+                    raise self._lock_timeout()
+                cursor.execute("START TRANSACTION")
+            elif provider == "postgresql":
                 cursor.execute(sql_dialects.POSTGRES_SET_LOCK_TIMEOUT, (f"{self.lock_timeout * 1000}ms",))
-                try:
-                    cursor.execute(sql_dialects.POSTGRES_LOCK)
-                except Exception as exc:
-                    if getattr(exc, "sqlstate", None) == "55P03":
-                        raise self._lock_timeout() from None
-                    raise
+                cursor.execute(sql_dialects.POSTGRES_LOCK)
             elif provider == "sqlite":
-                try:
-                    cursor.execute(sql_dialects.SQLITE_BEGIN)
-                except Exception as exc:
-                    if "locked" in str(exc) or "busy" in str(exc):
-                        raise self._lock_timeout() from None
-                    raise
+                cursor.execute(sql_dialects.SQLITE_BEGIN)
             else:
                 cursor.execute(sql_dialects.SQLSERVER_LOCK, (self.lock_timeout * 1000,))
                 if cursor.fetchone()[0] < 0:
                     raise self._lock_timeout()
             yield
             connection.commit()
-        except BaseException:
+        except BaseException as exc:
             connection.rollback()
+            if _is_lock_wait_timeout(exc):
+                raise self._lock_timeout() from None
             raise
+        finally:
+            if provider == "mysql":
+                cursor.execute(sql_dialects.MYSQL_UNLOCK)
 
     def _lock_timeout(self) -> LockTimeout:
         return LockTimeout(
@@ -181,6 +170,15 @@ class HistoryStore:
             hint="Another `prisma migrate` (or a deployment) is running against this database. "
             "Let it finish, or raise lock_timeout, then run again.",
         )
+
+
+def _is_lock_wait_timeout(exc: BaseException) -> bool:
+    # PostgreSQL: lock_not_available (55P03) under lock_timeout; SQLite: the busy timeout ran out.
+    if getattr(exc, "sqlstate", None) == "55P03":
+        return True
+    return type(exc).__module__.startswith("sqlite3") and any(
+        word in str(exc) for word in ("database is locked", "database is busy")
+    )
 
 
 def _record(row) -> MigrationRecord:

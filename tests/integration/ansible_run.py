@@ -47,15 +47,7 @@ def run_module(module: str, args: dict, *, check=False, diff=False, verbosity=0,
             "--tree",
             tree,
         ]
-        if check:
-            command.append("--check")
-        if diff:
-            command.append("--diff")
-        if verbosity:
-            command.append("-" + "v" * verbosity)
-        completed = subprocess.run(
-            command, cwd=ROOT, env=ansible_env(env), capture_output=True, text=True, timeout=timeout, check=False
-        )
+        completed = _execute(command, check=check, diff=diff, verbosity=verbosity, env=env, timeout=timeout)
         result_file = os.path.join(tree, "localhost")
         result = {}
         if os.path.exists(result_file):
@@ -78,13 +70,17 @@ def run_playbook(
     command = [os.path.join(BIN, "ansible-playbook"), playbook, "-e", json.dumps(extra_vars)]
     if inventory:
         command += ["-i", inventory]
+    completed = _execute(command, check=check, diff=diff, verbosity=verbosity, env=env, timeout=timeout)
+    return Run(completed.returncode, completed.stdout, completed.stderr, {})
+
+
+def _execute(command: list[str], *, check, diff, verbosity, env, timeout) -> subprocess.CompletedProcess:
     if check:
         command.append("--check")
     if diff:
         command.append("--diff")
     if verbosity:
         command.append("-" + "v" * verbosity)
-    completed = subprocess.run(
+    return subprocess.run(
         command, cwd=ROOT, env=ansible_env(env), capture_output=True, text=True, timeout=timeout, check=False
     )
-    return Run(completed.returncode, completed.stdout, completed.stderr, {})

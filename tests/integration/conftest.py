@@ -79,30 +79,27 @@ class Backend:
         return self.url
 
 
-@pytest.fixture(scope="session")
-def postgres_server():
-    url = os.environ.get("DBOPS_TEST_POSTGRES_URL")
+def _server(variable: str, why_not, throwaway):
+    """The server named by the environment, else a throwaway one for the session."""
+    url = os.environ.get(variable)
     if url:
         yield url
         return
-    reason = servers.postgres_available()
+    reason = why_not()
     if reason:
         unavailable(reason)
-    with servers.throwaway_postgres() as url:
+    with throwaway() as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    yield from _server("DBOPS_TEST_POSTGRES_URL", servers.postgres_available, servers.throwaway_postgres)
 
 
 @pytest.fixture(scope="session")
 def mysql_server():
-    url = os.environ.get("DBOPS_TEST_MYSQL_URL")
-    if url:
-        yield url
-        return
-    reason = servers.mariadb_available()
-    if reason:
-        unavailable(reason)
-    with servers.throwaway_mariadb() as url:
-        yield url
+    yield from _server("DBOPS_TEST_MYSQL_URL", servers.mariadb_available, servers.throwaway_mariadb)
 
 
 def _with_database(server_url: str, database: str, query: str = "") -> str:
