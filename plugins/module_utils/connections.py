@@ -91,15 +91,27 @@ def _connect_postgresql(target: DatabaseTarget):
         params["user"] = target.user
     if target.password is not None:
         params["password"] = target.password
-    sslmode = target.options.get("sslmode")
-    if target.options.get("sslaccept") == "accept_invalid_certs" and sslmode in (None, "verify-full", "verify-ca"):
-        sslmode = "require"
+    params.update(postgres_tls(target.options))
+    return psycopg.connect(**{k: v for k, v in params.items() if v is not None}, autocommit=False)
+
+
+def postgres_tls(options: dict) -> dict:
+    """Prisma's TLS parameters in libpq's terms: Prisma's `sslcert` is the CA that signed the server's
+    certificate (libpq's sslrootcert), and `sslaccept=strict` asks for the certificate to be verified."""
+    if "sslidentity" in options:
+        raise ConnectionFailed(
+            "sslidentity (a PKCS#12 client identity) cannot be used by libpq.",
+            hint="Use a client certificate and key in PEM form through libpq (PGSSLCERT/PGSSLKEY).",
+        )
+    params = {}
+    sslmode = options.get("sslmode")
+    if "sslcert" in options:
+        params["sslrootcert"] = options["sslcert"]
+        if options.get("sslaccept") == "strict" and sslmode == "require":
+            sslmode = "verify-full"
     if sslmode:
         params["sslmode"] = sslmode
-    for key in ("sslcert", "sslrootcert", "sslkey"):
-        if key in target.options:
-            params[key] = target.options[key]
-    return psycopg.connect(**{k: v for k, v in params.items() if v is not None}, autocommit=False)
+    return params
 
 
 def _connect_mysql(target: DatabaseTarget):

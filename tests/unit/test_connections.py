@@ -11,6 +11,7 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.connections impor
     decode_datetimeoffset,
     odbc_connection_string,
     pack_access_token,
+    postgres_tls,
     redact,
 )
 from ansible_collections.backoffice.dbops.plugins.module_utils.database_url import parse_database_url
@@ -65,3 +66,18 @@ def test_redact_hides_plain_and_url_encoded_secrets():
         "auth failed for ******** and ********"
     )
     assert redact("nothing", [None, ""]) == "nothing"
+
+
+def test_prisma_tls_parameters_in_libpq_terms():
+    assert postgres_tls({}) == {}
+    assert postgres_tls({"sslmode": "require"}) == {"sslmode": "require"}
+    assert postgres_tls({"sslmode": "require", "sslcert": "/ca.pem", "sslaccept": "strict"}) == {
+        "sslmode": "verify-full",
+        "sslrootcert": "/ca.pem",
+    }
+    assert postgres_tls({"sslmode": "require", "sslcert": "/ca.pem"}) == {
+        "sslmode": "require",
+        "sslrootcert": "/ca.pem",
+    }
+    with pytest.raises(ConnectionFailed, match="PKCS#12"):
+        postgres_tls({"sslidentity": "/id.p12"})
