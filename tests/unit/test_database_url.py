@@ -1,6 +1,10 @@
 """DATABASE_URL parsing: a table of real Prisma URLs, every alias and escape, and errors that hide the password."""
 
+from urllib.parse import quote
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.database_url import (
     DatabaseUrlError,
@@ -173,3 +177,20 @@ def test_describe_never_shows_the_password():
         target = parse_database_url(url)
         assert SECRET not in target.describe()
         assert SECRET not in repr(target)
+
+
+printable = st.text(st.characters(min_codepoint=32, max_codepoint=126), min_size=1, max_size=30)
+
+
+@given(password=printable, user=printable)
+def test_postgres_credentials_survive_percent_encoding(password, user):
+    url = f"postgresql://{quote(user, safe='')}:{quote(password, safe='')}@db.internal:5432/shop?schema=api"
+    target = parse_database_url(url)
+    assert (target.user, target.password, target.schema) == (user, password, "api")
+
+
+@given(password=printable.filter(lambda text: "}" not in text))
+def test_sqlserver_braced_values_are_literal(password):
+    target = parse_database_url(f"sqlserver://db:1433;database=shop;user=app;password={{{password}}};encrypt=true")
+    assert target.password == password
+    assert target.options["encrypt"] == "true"
