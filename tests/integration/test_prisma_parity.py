@@ -305,3 +305,41 @@ def test_provider_switch_is_p3019_like_prisma(twins, tmp_path):
     assert run.result["code"] == prisma_error.value.code == "P3019"
     assert run.result["msg"].startswith(prisma_error.value.message)
     assert ours.history() == prismas.history()
+
+
+def table_shape(backend: Backend, schema: str):
+    return backend.execute(
+        "SELECT column_name, data_type, is_nullable, column_default, character_maximum_length "
+        "FROM information_schema.columns WHERE table_schema = %s AND table_name = '_prisma_migrations' "
+        "ORDER BY ordinal_position",
+        (schema,),
+    )
+
+
+def test_applied_on_an_empty_postgres_database_creates_prismas_own_table(make_backend, tmp_path):
+    migrations = write_migrations(tmp_path / "migrations", "postgresql")
+    ours, prismas = Twin(make_backend("postgresql")), Twin(make_backend("postgresql"))
+    run = run_module(
+        "prisma_migration_resolve", ours.module_args(migration=INIT, state="applied", migrations_dir=str(migrations))
+    )
+    assert run.rc == 0, run.output
+    prismas.prisma.mark_applied(migrations, INIT)
+    assert table_shape(ours.backend, "public") == table_shape(prismas.backend, "public")
+    assert ours.history() == prismas.history()
+
+
+def test_a_non_default_postgres_schema_is_where_prisma_keeps_the_history(make_backend, tmp_path):
+    migrations = write_migrations(tmp_path / "migrations", "postgresql")
+    ours = Twin(make_backend("postgresql", schema="tenant_a"))
+    prismas = Twin(make_backend("postgresql", schema="tenant_a"))
+    for twin in (ours, prismas):
+        single_failure(twin, migrations)
+    assert ours.backend.execute("SELECT count(*) FROM tenant_a._prisma_migrations") == [(2,)]
+    info = run_module("prisma_migration_info", ours.module_args(migrations_dir=str(migrations)))
+    assert info.result["blocked"] is True
+    assert deploy(ours, migrations) == ("error", "P3009", info.result["p3009_message"])
+    run = run_module("prisma_migration_resolve", ours.module_args(migration=BIO_INDEX))
+    assert run.rc == 0, run.output
+    prismas.prisma.mark_rolled_back(migrations, BIO_INDEX)
+    assert ours.history() == prismas.history()
+    assert deploy(ours, migrations)[:2] == deploy(prismas, migrations)[:2]
