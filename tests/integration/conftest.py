@@ -17,9 +17,7 @@ import pytest
 import servers
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.connections import connect
-from ansible_collections.backoffice.dbops.plugins.module_utils.database_url import parse_database_url
-
-PROVIDERS = ["postgresql", "mysql", "sqlite", "sqlserver"]
+from ansible_collections.backoffice.dbops.plugins.module_utils.database_url import PROVIDERS, parse_database_url
 
 
 def unavailable(reason: str, *, optional: bool = False):
@@ -73,10 +71,6 @@ class Backend:
         except Exception as exc:  # no table yet is a state too
             rows = f"no table: {type(exc).__name__}"
         return hashlib.sha256(repr([(tuple(map(repr, row))) for row in rows or []]).encode()).hexdigest()
-
-    @property
-    def referee_url(self) -> str:
-        return self.url
 
 
 def _server(variable: str, why_not, throwaway):
