@@ -18,6 +18,7 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.database_url impo
 from ansible_collections.backoffice.dbops.plugins.module_utils.migration_history import MigrationRecord
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma_errors import DbopsError
 from ansible_collections.backoffice.dbops.plugins.module_utils.resolve_plan import ResolvePlan, apply_plan
+from ansible_collections.backoffice.dbops.plugins.module_utils.sql_dialects import COLUMNS
 
 DEFAULT_LOCK_TIMEOUT = 10
 
@@ -53,6 +54,8 @@ class HistoryStore:
         if target.provider == "sqlserver":
             self._options = {"odbc_driver": odbc_driver, "access_token": access_token}
         self._secrets = [access_token]
+        # Whether the history's own SQLite rows keep timestamps as text; what we write follows them.
+        self._sqlite_text_timestamps = False
 
     @contextmanager
     def _connection(self, read_only: bool):
@@ -104,7 +107,9 @@ class HistoryStore:
         if cursor.fetchone() is None:
             return None
         cursor.execute(dialect.select_history)
-        return [_record(row) for row in cursor.fetchall()]
+        rows = cursor.fetchall()
+        self._sqlite_text_timestamps = bool(rows) and isinstance(rows[-1][COLUMNS.index("started_at")], str)
+        return [_record(row) for row in rows]
 
     def _write(self, cursor, plan: ResolvePlan, now) -> None:
         dialect = self.dialect
@@ -112,7 +117,8 @@ class HistoryStore:
             for statement in dialect.prepare_table:
                 cursor.execute(statement)
             cursor.execute(dialect.create_table)
-        stamp = dialect.bind_timestamp(now)
+        text = self._sqlite_text_timestamps
+        stamp = dialect.bind_timestamp(now, sqlite_text=text)
         for record in plan.roll_back:
             cursor.execute(dialect.mark_rolled_back, (stamp, record.id))
         if plan.insert is not None:
@@ -123,8 +129,8 @@ class HistoryStore:
                     row.id,
                     row.checksum,
                     row.logs,
-                    dialect.bind_timestamp(row.started_at),
-                    dialect.bind_timestamp(row.finished_at),
+                    dialect.bind_timestamp(row.started_at, sqlite_text=text),
+                    dialect.bind_timestamp(row.finished_at, sqlite_text=text),
                     row.migration_name,
                 ),
             )

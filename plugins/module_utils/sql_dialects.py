@@ -75,12 +75,19 @@ class Dialect:
     def now(self) -> datetime:
         return truncate(datetime.now(UTC), self.fraction_digits)
 
-    def bind_timestamp(self, value: datetime):
-        """The parameter value for a timestamp column, in the form this database stores Prisma's."""
+    def bind_timestamp(self, value: datetime, *, sqlite_text: bool = False):
+        """The parameter value for a timestamp column, in the form this database stores Prisma's.
+
+        SQLite has no timestamp type: Prisma's native engine stores integer epoch milliseconds, its driver adapters
+        (libsql, D1) RFC 3339 text. `sqlite_text` follows the history's own rows, so `ORDER BY started_at` keeps
+        one storage class and stays chronological.
+        """
         value = value.astimezone(UTC)
         if self.provider == "mysql":
             return value.replace(tzinfo=None)
         if self.provider == "sqlite":
+            if sqlite_text:
+                return value.isoformat(timespec="milliseconds")
             return int(value.timestamp() * 1000)
         if self.provider == "sqlserver":
             return value.strftime("%Y-%m-%d %H:%M:%S.%f") + " +00:00"

@@ -68,6 +68,8 @@ def write_migrations(folder: Path, provider: str, *, crlf=False, edited=None) ->
 @dataclass
 class Twin:
     backend: Backend
+    # Prisma's driver adapters keep SQLite timestamps as RFC 3339 text; its native engine as epoch milliseconds.
+    sqlite_timestamp_format: str | None = None
 
     @property
     def referee_url(self) -> str:
@@ -77,7 +79,9 @@ class Twin:
 
     @property
     def prisma(self) -> PrismaReferee:
-        return PrismaReferee(self.backend.provider, self.referee_url)
+        return PrismaReferee(
+            self.backend.provider, self.referee_url, sqlite_timestamp_format=self.sqlite_timestamp_format
+        )
 
     def history(self):
         """The history with what differs between twins by nature (ids, timestamps) reduced to presence."""
@@ -343,3 +347,23 @@ def test_a_non_default_postgres_schema_is_where_prisma_keeps_the_history(make_ba
     prismas.prisma.mark_rolled_back(migrations, BIO_INDEX)
     assert ours.history() == prismas.history()
     assert deploy(ours, migrations)[:2] == deploy(prismas, migrations)[:2]
+
+
+@pytest.mark.parametrize("state", ["rolled_back", "applied"])
+def test_sqlite_history_kept_as_text_stays_text_and_in_order(make_backend, tmp_path, state):
+    migrations = write_migrations(tmp_path / "migrations", "sqlite")
+    ours, prismas = (Twin(make_backend("sqlite"), sqlite_timestamp_format="iso8601") for _twin in range(2))
+    for twin in (ours, prismas):
+        single_failure(twin, migrations)
+    run = run_module(
+        "prisma_migration_resolve", ours.module_args(migration=BIO_INDEX, state=state, migrations_dir=str(migrations))
+    )
+    assert run.rc == 0, run.output
+    getattr(prismas.prisma, f"mark_{state}")(migrations, BIO_INDEX)
+    storage = (
+        "SELECT migration_name, typeof(started_at), typeof(finished_at), typeof(rolled_back_at) "
+        "FROM _prisma_migrations ORDER BY started_at"
+    )
+    assert ours.backend.execute(storage) == prismas.backend.execute(storage)
+    assert ours.history() == prismas.history()
+    assert ours.prisma.diagnose(migrations) == prismas.prisma.diagnose(migrations)

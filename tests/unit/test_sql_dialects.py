@@ -75,6 +75,11 @@ def test_bind_timestamp(provider, expected):
     assert sql_dialects.for_target(provider, None).bind_timestamp(T) == expected
 
 
+def test_sqlite_text_timestamps_as_prismas_driver_adapters_write_them():
+    assert sql_dialects.sqlite().bind_timestamp(T, sqlite_text=True) == "2020-11-27T13:49:38.123+00:00"
+    assert read_timestamp("2020-11-27T13:49:38.123+00:00") == T.replace(microsecond=123000)
+
+
 def test_now_is_truncated_to_what_the_column_keeps():
     assert sql_dialects.mysql().now().microsecond % 1000 == 0
     assert sql_dialects.sqlite().now().microsecond % 1000 == 0
