@@ -38,7 +38,8 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/ansible-lint --profile production
-	for module in prisma_migration_info prisma_migration_resolve azure_sql_firewall; do \
+	for module in prisma_migration_info prisma_migration_resolve azure_sql_firewall wait_for_database \
+	  azure_keyvault_secret_info azure_app_setting_info; do \
 	  PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/ansible-doc backoffice.dbops.$$module >/dev/null || exit 1; \
 	done
 
@@ -47,6 +48,7 @@ unit: setup
 
 integration: setup
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest tests/integration -q
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/molecule test
 
 # ansible-test needs the collection at .../ansible_collections/NAMESPACE/NAME outside hidden folders: test a copy
 # of the tree. Its per-test virtualenvs bootstrap pip from a host these machines cannot reach; our stand-in does

@@ -5,8 +5,12 @@ Serves, on 127.0.0.1 and a free port, with a CA made at start-up:
 - an Entra ID tenant: OpenID configuration and a client-credentials token endpoint checking the secret;
 - Microsoft.Sql servers GET and firewallRules PUT/GET/DELETE/list, checking the bearer token it issued
   and the api-version azure-mgmt-sql 4.0.0 sends, answering errors in ARM's format;
+- Microsoft.Web sites: application settings and connection strings (`config/*/list`, also per slot);
+- a Key Vault (`/secrets/{name}`) with Key Vault's own challenge: 401 and WWW-Authenticate first, then a token
+  for the vault's resource;
 - an IP echo endpoint, and switches to inject 429 (with Retry-After) and 500 answers;
-and, apart, the Azure SQL gateway refusing a login with error 40615.
+and, apart, the Azure SQL gateway refusing a login with error 40615, and a TCP proxy that lets a runner reach a
+real database only once a firewall rule covers its address and a propagation delay has passed.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import socket
 import ssl
 import struct
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -32,6 +37,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 API_VERSION = "2025-01-01"
+WEB_API_VERSION = "2025-05-01"
 AUDIENCE = "https://management.emulator.test/"
 MAX_RULES = 128
 _SERVER_PATH = re.compile(
@@ -39,12 +45,27 @@ _SERVER_PATH = re.compile(
     r"(?P<rules>/firewallRules(?:/(?P<rule>[^/]+))?)?$",
     re.IGNORECASE,
 )
+_SITE_CONFIG_PATH = re.compile(
+    r"^/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)/providers/Microsoft\.Web/sites/(?P<site>[^/]+)"
+    r"(?:/slots/(?P<slot>[^/]+))?/config/(?P<kind>appsettings|connectionstrings)/list$",
+    re.IGNORECASE,
+)
+_SECRET_PATH = re.compile(r"^/secrets/(?P<name>[A-Za-z0-9-]+)(?:/(?P<version>[A-Za-z0-9]*))?$")
 
 
 @dataclass
 class SqlServer:
     public_network_access: str = "Enabled"
     rules: dict = field(default_factory=dict)
+    # When each rule was last written, for the propagation delay of FirewalledDatabaseProxy.
+    rule_written_at: dict = field(default_factory=dict)
+
+
+@dataclass
+class Site:
+    app_settings: dict = field(default_factory=dict)
+    # name -> (value, type), as the portal's "Connection strings" table.
+    connection_strings: dict = field(default_factory=dict)
 
 
 def make_certificates(directory: str) -> tuple[str, str, str]:
@@ -108,6 +129,8 @@ class ArmEmulator:
         self.subscription_id = subscription_id
         self.ca_path, cert_path, key_path = make_certificates(directory)
         self.servers: dict[tuple[str, str], SqlServer] = {}
+        self.sites: dict[tuple[str, str, str | None], Site] = {}
+        self.vault_secrets: dict[str, str] = {}
         self.echo_ip = "198.51.100.23"
         self.lock = threading.Lock()
         self.requests: list[tuple[str, str]] = []
@@ -115,12 +138,16 @@ class ArmEmulator:
         self.tokens_issued = 0
         self.faults: list[tuple[int, int | None]] = []
         self.faults_served: list[int] = []
-        self._tokens: set[str] = set()
+        self._tokens: dict[str, str] = {}
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(cert_path, key_path)
         self._httpd.socket = context.wrap_socket(self._httpd.socket, server_side=True)
-        self.base_url = f"https://127.0.0.1:{self._httpd.server_address[1]}"
+        port = self._httpd.server_address[1]
+        self.base_url = f"https://127.0.0.1:{port}"
+        # Key Vault clients accept a challenge only for a resource whose domain ends the vault's host name
+        # (vault.azure.net for kv-x.vault.azure.net): "0.0.1" ends "127.0.0.1".
+        self.vault_resource = f"https://0.0.1:{port}"
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
     # -- control from tests ------------------------------------------------------------------
@@ -145,6 +172,15 @@ class ArmEmulator:
         server = SqlServer(public_network_access)
         self.servers[(resource_group.lower(), name.lower())] = server
         return server
+
+    def add_site(self, resource_group: str, name: str, slot: str | None = None) -> Site:
+        site = Site()
+        self.sites[(resource_group.lower(), name.lower(), slot.lower() if slot else None)] = site
+        return site
+
+    @property
+    def vault_url(self) -> str:
+        return self.base_url
 
     def inject(self, status: int, retry_after: int | None = None, times: int = 1) -> None:
         """Answer the next ARM requests with this status before serving them normally."""
@@ -201,6 +237,12 @@ class ArmEmulator:
             return self._send(request, 200, self._openid_configuration())
         if path == f"/{self.tenant}/oauth2/v2.0/token" and method == "POST":
             return self._token(request, body)
+        secret = _SECRET_PATH.match(path)
+        if secret and method == "GET":
+            return self._secret(request, secret, query)
+        site = _SITE_CONFIG_PATH.match(path)
+        if site and method == "POST":
+            return self._site_config(request, site, query)
         match = _SERVER_PATH.match(path)
         if not match:
             return self._arm_error(request, 404, "NotFound", f"No route for {method} {path}")
@@ -254,17 +296,62 @@ class ArmEmulator:
                     f"'{form.get('client_secret')}'.",
                 },
             )
-        if form.get("scope") != AUDIENCE + "/.default":
+        if form.get("scope") not in (AUDIENCE + "/.default", self.vault_resource + "/.default"):
             return self._send(request, 400, {"error": "invalid_scope", "error_description": form.get("scope")})
         token = secrets.token_urlsafe(32)
         with self.lock:
-            self._tokens.add(token)
+            self._tokens[token] = form["scope"]
             self.tokens_issued += 1
         return self._send(request, 200, {"token_type": "Bearer", "expires_in": 3599, "access_token": token})
 
-    def _arm(self, request, method: str, match, query: dict, body: bytes) -> None:
+    def _bearer_scope(self, request) -> str | None:
         authorization = request.headers.get("Authorization", "")
-        if not authorization.startswith("Bearer ") or authorization[7:] not in self._tokens:
+        return self._tokens.get(authorization[7:]) if authorization.startswith("Bearer ") else None
+
+    def _secret(self, request, match, query: dict) -> None:
+        if self._bearer_scope(request) != self.vault_resource + "/.default":
+            challenge = f'Bearer authorization="{self.base_url}/{self.tenant}", resource="{self.vault_resource}"'
+            return self._send(
+                request,
+                401,
+                {"error": {"code": "Unauthorized", "message": "AKV10000: Request is missing a Bearer token."}},
+                headers={"WWW-Authenticate": challenge},
+            )
+        name = match["name"]
+        if name not in self.vault_secrets or match["version"] not in (None, "", "current"):
+            return self._send(
+                request,
+                404,
+                {"error": {"code": "SecretNotFound", "message": f"A secret with (name/id) {name} was not found in "
+                           "this key vault. If you recently deleted this secret you may be able to recover it using "
+                           "the correct recovery command."}},
+            )  # fmt: skip
+        secret_id = f"{self.vault_url}/secrets/{name}/current"
+        return self._send(
+            request, 200, {"value": self.vault_secrets[name], "id": secret_id, "attributes": {"enabled": True}}
+        )
+
+    def _site_config(self, request, match, query: dict) -> None:
+        if self._bearer_scope(request) != AUDIENCE + "/.default":
+            return self._arm_error(request, 401, "InvalidAuthenticationToken", "The access token is invalid.")
+        if query.get("api-version") != WEB_API_VERSION:
+            return self._arm_error(
+                request, 400, "InvalidApiVersionParameter", f"api-version '{query.get('api-version')}' is unexpected."
+            )
+        if match["sub"] != self.subscription_id:
+            return self._arm_error(request, 404, "SubscriptionNotFound", f"Subscription {match['sub']} not found.")
+        resource_group, name, slot = unquote(match["rg"]), unquote(match["site"]), match["slot"]
+        site = self.sites.get((resource_group.lower(), name.lower(), slot.lower() if slot else None))
+        if site is None:
+            return self._not_found(request, f"Microsoft.Web/sites/{name}", resource_group)
+        if match["kind"].lower() == "appsettings":
+            properties = dict(site.app_settings)
+        else:
+            properties = {key: {"value": value, "type": kind} for key, (value, kind) in site.connection_strings.items()}
+        return self._send(request, 200, {"name": match["kind"].lower(), "properties": properties})
+
+    def _arm(self, request, method: str, match, query: dict, body: bytes) -> None:
+        if self._bearer_scope(request) != AUDIENCE + "/.default":
             return self._arm_error(request, 401, "InvalidAuthenticationToken", "The access token is invalid.")
         if query.get("api-version") != API_VERSION:
             return self._arm_error(
@@ -328,6 +415,7 @@ class ArmEmulator:
             properties = json.loads(body or b"{}").get("properties") or {}
             rule = {"startIpAddress": properties["startIpAddress"], "endIpAddress": properties["endIpAddress"]}
             server.rules[name] = rule
+            server.rule_written_at[name] = time.monotonic()
             return self._send(request, 200 if existing else 201, self._rule_body(server_id, name, rule))
 
     @staticmethod
@@ -481,3 +569,69 @@ class FirewalledSqlGateway:
     @staticmethod
     def _send(connection, payload: bytes) -> None:
         connection.sendall(struct.pack(">BBHHBB", 0x04, 0x01, len(payload) + 8, 0, 1, 0) + payload)
+
+
+class FirewalledDatabaseProxy:
+    """A real database behind an emulated Azure SQL firewall: connections are refused (closed at once, as a
+    refused login ends) until a rule of `server` covers `client_ip` and `propagation_delay` seconds have passed
+    since that rule was written, then proxied to the database."""
+
+    def __init__(self, server: SqlServer, client_ip: str, target: tuple[str, int], propagation_delay: float = 0.0):
+        self.server = server
+        self.client_ip = ipaddress.IPv4Address(client_ip)
+        self.target = target
+        self.propagation_delay = propagation_delay
+        self.refused = 0
+        self.admitted_at: list[float] = []
+        self._socket = socket.create_server(("127.0.0.1", 0))
+        self.port = self._socket.getsockname()[1]
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def start(self) -> FirewalledDatabaseProxy:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._socket.close()
+
+    def open_since(self) -> float | None:
+        """When the first rule covering the client took effect, or None."""
+        now = time.monotonic()
+        effective = [
+            written + self.propagation_delay
+            for name, written in list(self.server.rule_written_at.items())
+            if name in self.server.rules and self._covers(self.server.rules[name])
+        ]
+        effective = [moment for moment in effective if moment <= now]
+        return min(effective) if effective else None
+
+    def _covers(self, rule: dict) -> bool:
+        start, end = ipaddress.IPv4Address(rule["startIpAddress"]), ipaddress.IPv4Address(rule["endIpAddress"])
+        return start <= self.client_ip <= end
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                client, _address = self._socket.accept()
+            except OSError:
+                return
+            if self.open_since() is None:
+                self.refused += 1
+                client.close()
+                continue
+            self.admitted_at.append(time.monotonic())
+            try:
+                upstream = socket.create_connection(self.target)
+            except OSError:
+                client.close()
+                continue
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source, sink) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                sink.sendall(data)
+        with contextlib.suppress(OSError):
+            sink.shutdown(socket.SHUT_WR)

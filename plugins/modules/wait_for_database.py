@@ -1,0 +1,111 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, backoffice platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: wait_for_database
+short_description: Wait until the database of a Prisma C(DATABASE_URL) accepts a connection
+version_added: 0.1.0
+description:
+  - Opens a read-only connection, again and again with a growing pause (capped at O(max_delay)), until one succeeds
+    or O(timeout) seconds have passed; no fixed sleep.
+  - Meant for the minutes a new Azure SQL firewall rule takes to apply (see M(backoffice.dbops.azure_sql_firewall)).
+  - Reads nothing and writes nothing.
+author:
+  - Backoffice platform team (@backoffice-platform)
+options:
+  database_url:
+    description:
+      - The Prisma C(DATABASE_URL) (C(postgresql://), C(mysql://), C(sqlserver://), C(file:)).
+      - Never logged or returned; errors never quote the password.
+    type: str
+    required: true
+  project_dir:
+    description: The folder a relative SQLite C(file:) path resolves against.
+    type: path
+  timeout:
+    description: Seconds to keep trying; Azure documents up to five minutes for a firewall change.
+    type: float
+    default: 300
+  initial_delay:
+    description: Seconds to wait after the first failed attempt; each later pause is 1.5 times longer.
+    type: float
+    default: 0.25
+  max_delay:
+    description: The longest pause between two attempts, so a database that opens is noticed this fast.
+    type: float
+    default: 1.5
+attributes:
+  check_mode:
+    support: full
+    description: Only connects, so it runs the same in check mode.
+  diff_mode:
+    support: none
+    description: Nothing is changed.
+requirements:
+  - psycopg >= 3 (PostgreSQL)
+  - PyMySQL (MySQL, MariaDB)
+  - pyodbc and an ODBC driver for SQL Server (SQL Server)
+"""
+
+EXAMPLES = r"""
+- name: Wait until the new firewall rule lets this runner in
+  backoffice.dbops.wait_for_database:
+    database_url: "{{ database_url }}"
+    timeout: 300
+"""
+
+RETURN = r"""
+database:
+  description: Where the connection was opened, without credentials.
+  returned: always
+  type: str
+  sample: postgresql app@db.internal:5432/backoffice (schema public)
+attempts:
+  description: How many connections were tried.
+  returned: success
+  type: int
+  sample: 3
+elapsed:
+  description: Seconds from the first attempt to the successful one.
+  returned: success
+  type: float
+  sample: 1.27
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.backoffice.dbops.plugins.module_utils.database_url import parse_database_url
+from ansible_collections.backoffice.dbops.plugins.module_utils.database_wait import connect_once, wait_until
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma_module import reported_failures
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec={
+            "database_url": {"type": "str", "required": True, "no_log": True},
+            "project_dir": {"type": "path"},
+            "timeout": {"type": "float", "default": 300},
+            "initial_delay": {"type": "float", "default": 0.25},
+            "max_delay": {"type": "float", "default": 1.5},
+        },
+        supports_check_mode=True,
+    )
+    params = module.params
+    with reported_failures(module):
+        target = parse_database_url(params["database_url"], params["project_dir"])
+        if target.password:
+            module.no_log_values.add(target.password)
+        waited = wait_until(
+            lambda: connect_once(target, module.no_log_values),
+            timeout=params["timeout"],
+            initial_delay=params["initial_delay"],
+            max_delay=params["max_delay"],
+        )
+        module.exit_json(changed=False, database=target.describe(), attempts=waited.attempts, elapsed=waited.elapsed)
+
+
+if __name__ == "__main__":
+    main()

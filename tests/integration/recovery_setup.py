@@ -1,0 +1,96 @@
+"""Shared set-up of the recover_p3009.yml tests: databases Prisma's engine leaves in the P3009 state, inventories
+laid out as a user would add an environment, and the ARM emulator standing in for Azure."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from prisma_referee import PrismaReferee, RefereeError
+from test_prisma_parity import BIO_INDEX, INIT, write_migrations
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+BIN = Path(sys.executable).parent
+PLAYBOOK = "playbooks/recover_p3009.yml"
+SUBSCRIPTION = "00000000-0000-4000-8000-0000000000c1"
+TENANT = "72f988bf-0000-4000-8000-0000000000c2"
+CLIENT_ID = "5f2c7c34-0000-4000-8000-0000000000c3"
+AZURE_SECRET = "Az~secret-Never.In_Output-77"
+DB_PASSWORD = "Db-pass_never-printed-4711"
+RG, SERVER, APP, SECRET_NAME = "rg-backoffice-test", "sql-backoffice-test", "app-backoffice-api-test", "backoffice-db"
+ECHO_IP = "198.51.100.23"
+__all__ = ["BIO_INDEX", "INIT"]
+
+
+def p3009_database(provider: str, url: str, folder: Path) -> Path:
+    """Deploy with Prisma's engine until the bio index fails: the database is then in the P3009 state."""
+    migrations = write_migrations(folder / "migrations", provider)
+    engine = PrismaReferee(provider, url)
+    for _attempt in range(2):
+        try:
+            engine.apply_migrations(migrations)
+        except RefereeError:
+            continue
+        raise AssertionError("Prisma applied the bio index: the data should have violated it")
+    return migrations
+
+
+def with_password_and_port(url: str, port: int) -> str:
+    """The PostgreSQL URL, through `port`, with a password (the throwaway server trusts any)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://postgres:{DB_PASSWORD}@127.0.0.1:{port}{parts.path}?{parts.query}"
+
+
+def write_inventory(folder: Path, group: str, group_vars: dict) -> Path:
+    """An inventory with one environment group, as a user adds one: a group and its group_vars."""
+    inventory = folder / "inventory"
+    (inventory / "group_vars").mkdir(parents=True, exist_ok=True)
+    hosts = {
+        "all": {
+            "children": {group: {"hosts": {f"{group}-runner": None}}},
+            "vars": {"ansible_connection": "local", "ansible_python_interpreter": sys.executable},
+        }
+    }
+    (inventory / "hosts.yml").write_text(json.dumps(hosts))
+    (inventory / "group_vars" / f"{group}.yml").write_text(json.dumps(group_vars))
+    return inventory
+
+
+def azure_vars(emulator, **extra) -> dict:
+    return {
+        "dbops_azure_sql_resource_group": RG,
+        "dbops_azure_sql_server": SERVER,
+        "dbops_ip_echo_url": f"{emulator.base_url}/echo-ip",
+        "dbops_database_url_source": "key_vault",
+        "dbops_key_vault_url": emulator.vault_url,
+        "dbops_key_vault_secret": SECRET_NAME,
+        **extra,
+    }
+
+
+def awx_environment(emulator) -> dict:
+    """Exactly what AWX's Microsoft Azure Resource Manager credential injects (plus the emulator's CA)."""
+    return {
+        "AZURE_SUBSCRIPTION_ID": SUBSCRIPTION,
+        "AZURE_CLIENT_ID": CLIENT_ID,
+        "AZURE_SECRET": AZURE_SECRET,
+        "AZURE_TENANT": TENANT,
+        "AZURE_CLOUD_ENVIRONMENT": emulator.metadata_url,
+        "REQUESTS_CA_BUNDLE": emulator.ca_path,
+    }
+
+
+def playbook_env(emulator=None) -> dict:
+    env = {
+        "PATH": f"{BIN}:{os.environ.get('PATH', '/usr/bin:/bin')}",
+        "HOME": os.environ.get("HOME", "/root"),
+        "LC_ALL": "C.UTF-8",
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_LOCALHOST_WARNING": "false",
+    }
+    if emulator is not None:
+        env.update(awx_environment(emulator))
+    return env

@@ -1,0 +1,288 @@
+"""playbooks/recover_p3009.yml end to end: the real playbook, real databases Prisma's engine left in the P3009
+state, and for the Azure-style environments the ARM emulator (firewall, Key Vault, App Service) in front of them.
+
+Every run asserts what must always hold: the temporary firewall rule is gone afterwards, the audit record is
+written (never in check mode), and neither the database password nor the Azure secret appears anywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import textwrap
+
+import pytest
+from arm_emulator import ArmEmulator, FirewalledDatabaseProxy
+from conftest import unavailable
+from prisma_referee import PrismaReferee, referee_available
+from recovery_setup import (
+    APP,
+    AZURE_SECRET,
+    BIN,
+    BIO_INDEX,
+    CLIENT_ID,
+    DB_PASSWORD,
+    ECHO_IP,
+    INIT,
+    PLAYBOOK,
+    RG,
+    ROOT,
+    SECRET_NAME,
+    SERVER,
+    SUBSCRIPTION,
+    TENANT,
+    azure_vars,
+    p3009_database,
+    playbook_env,
+    with_password_and_port,
+    write_inventory,
+)
+
+AZURE_SERVICES = {"AllowAllWindowsAzureIps": {"startIpAddress": "0.0.0.0", "endIpAddress": "0.0.0.0"}}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _referee_installed():
+    if not referee_available():
+        unavailable("Prisma's engine is not installed: run `make setup` (npm ci --prefix tests/referee)")
+
+
+@pytest.fixture(scope="module")
+def emulator(tmp_path_factory):
+    emulator = ArmEmulator(
+        str(tmp_path_factory.mktemp("arm")),
+        tenant=TENANT,
+        client_id=CLIENT_ID,
+        client_secret=AZURE_SECRET,
+        subscription_id=SUBSCRIPTION,
+    ).start()
+    yield emulator
+    emulator.stop()
+
+
+@pytest.fixture
+def sql_server(emulator):
+    emulator.faults.clear()
+    server = emulator.add_server(RG, SERVER)
+    server.rules.update(AZURE_SERVICES)
+    emulator.vault_secrets.clear()
+    emulator.reset_counters()
+    return server
+
+
+@pytest.fixture
+def sqlite_p3009(tmp_path):
+    database = tmp_path / "dev.db"
+    database.touch()
+    url = f"file:{database}"
+    migrations = p3009_database("sqlite", url, tmp_path)
+    return url, migrations, database
+
+
+def sqlite_digest(database) -> list:
+    with sqlite3.connect(database) as connection:
+        return connection.execute("SELECT * FROM _prisma_migrations ORDER BY started_at, id").fetchall()
+
+
+def run(inventory, env: str, migration: str, *flags, environment=None, **extra) -> subprocess.CompletedProcess:
+    command = [f"{BIN}/ansible-playbook", PLAYBOOK, "-i", str(inventory), "-vvv", *flags]
+    command += ["-e", json.dumps({"env": env, "migration": migration, **extra})]
+    completed = subprocess.run(
+        command, cwd=ROOT, env=environment or playbook_env(), capture_output=True, text=True, timeout=300, check=False
+    )
+    completed.output = completed.stdout + completed.stderr
+    for secret in (DB_PASSWORD, AZURE_SECRET):
+        assert secret not in completed.output
+    return completed
+
+
+def audit_records(folder) -> list[dict]:
+    records = []
+    for path in sorted(folder.glob("*.json")) if folder.exists() else []:
+        text = path.read_text()
+        assert DB_PASSWORD not in text and AZURE_SECRET not in text
+        records.append(json.loads(text))
+    return records
+
+
+def assert_blocked_no_more(provider: str, url: str, migrations) -> None:
+    diagnosis = PrismaReferee(provider, url).diagnose(migrations)
+    assert diagnosis["failedMigrationNames"] == []
+
+
+def test_local_rehearsal_recovers_redeploys_and_audits(tmp_path, sqlite_p3009):
+    url, migrations, _database = sqlite_p3009
+    audit = tmp_path / "audit"
+    deploy = tmp_path / "deploy.py"
+    # Stands in for `npx prisma migrate deploy`: proves DATABASE_URL reaches the command's environment only.
+    deploy.write_text(
+        textwrap.dedent(
+            """
+            import os, sys
+            print("deploying with", "the URL" if os.environ["DATABASE_URL"].startswith("file:") else "nothing")
+            """
+        )
+    )
+    inventory = write_inventory(
+        tmp_path,
+        "rehearsal",
+        {
+            "dbops_database_url": url,
+            "dbops_migrations_dir": str(migrations),
+            "dbops_audit_dir": str(audit),
+            "dbops_redeploy": {"kind": "command", "argv": [str(BIN / "python"), str(deploy)]},
+        },
+    )
+    result = run(inventory, "rehearsal", BIO_INDEX)
+    assert result.returncode == 0, result.output
+    assert "deploying with the URL" in result.output
+    assert "Unique constraint failed" in result.output
+    assert_blocked_no_more("sqlite", url, migrations)
+    (record,) = audit_records(audit)
+    assert record["outcome"] == "resolved" and record["environment"] == "rehearsal"
+    assert [row["state"] for row in record["before"]] == ["failed"]
+    assert [row["state"] for row in record["after"]] == ["rolled_back"]
+    assert record["redeploy"]["rc"] == "0" or record["redeploy"]["rc"] == 0
+
+
+def test_unknown_environment_lists_the_known_ones(tmp_path, sqlite_p3009):
+    inventory = write_inventory(tmp_path, "rehearsal", {"dbops_database_url": sqlite_p3009[0]})
+    result = run(inventory, "staging", BIO_INDEX)
+    assert result.returncode != 0
+    assert "known environments: rehearsal" in result.output
+
+
+def test_local_check_mode_writes_nothing(tmp_path, sqlite_p3009):
+    url, _migrations, database = sqlite_p3009
+    before = sqlite_digest(database)
+    inventory = write_inventory(
+        tmp_path, "rehearsal", {"dbops_database_url": url, "dbops_audit_dir": str(tmp_path / "a")}
+    )
+    result = run(inventory, "rehearsal", BIO_INDEX, "--check", "--diff")
+    assert result.returncode == 0, result.output
+    assert "Dry run: would mark 1 row(s)" in result.output
+    assert sqlite_digest(database) == before
+    assert not (tmp_path / "a").exists()
+
+
+@pytest.mark.postgresql
+def test_azure_environment_through_firewall_key_vault_and_propagation_delay(
+    tmp_path, emulator, sql_server, make_backend
+):
+    backend = make_backend("postgresql")
+    migrations = p3009_database("postgresql", backend.url, tmp_path)
+    port = int(backend.target.port)
+    proxy = FirewalledDatabaseProxy(sql_server, ECHO_IP, ("127.0.0.1", port), propagation_delay=1.0).start()
+    try:
+        emulator.vault_secrets[SECRET_NAME] = with_password_and_port(backend.url, proxy.port)
+        audit = tmp_path / "audit"
+        inventory = write_inventory(
+            tmp_path,
+            "test",
+            azure_vars(emulator, dbops_migrations_dir=str(migrations), dbops_audit_dir=str(audit)),
+        )
+        before = backend.digest()
+        result = run(inventory, "test", BIO_INDEX, environment=playbook_env(emulator))
+    finally:
+        proxy.stop()
+    assert result.returncode == 0, result.output
+    assert proxy.refused >= 1, "the database was reachable before the rule took effect"
+    assert sql_server.rules == AZURE_SERVICES
+    assert emulator.write_calls == 2  # the rule created, then deleted
+    assert backend.digest() != before
+    assert_blocked_no_more("postgresql", backend.url, migrations)
+    (record,) = audit_records(audit)
+    assert record["outcome"] == "resolved" and record["firewall_rule_removed"] is True
+    assert record["firewall_rule"].startswith("dbops-")
+
+
+def test_azure_dry_run_says_the_firewall_is_closed_then_opens_only_when_asked(
+    tmp_path, emulator, sql_server, make_backend
+):
+    backend = make_backend("postgresql")
+    migrations = p3009_database("postgresql", backend.url, tmp_path)
+    proxy = FirewalledDatabaseProxy(sql_server, ECHO_IP, ("127.0.0.1", int(backend.target.port))).start()
+    try:
+        site = emulator.add_site(RG, APP)
+        site.app_settings["DATABASE_URL"] = with_password_and_port(backend.url, proxy.port)
+        inventory = write_inventory(
+            tmp_path,
+            "test",
+            azure_vars(
+                emulator,
+                dbops_database_url_source="app_service",
+                dbops_app_resource_group=RG,
+                dbops_app_name=APP,
+                dbops_migrations_dir=str(migrations),
+                dbops_audit_dir=str(tmp_path / "audit"),
+            ),
+        )
+        before = backend.digest()
+        closed = run(inventory, "test", BIO_INDEX, "--check", "--diff", environment=playbook_env(emulator))
+        assert closed.returncode != 0
+        assert "dry_run_open_firewall=true" in closed.output
+        assert emulator.write_calls == 0
+
+        opened = run(
+            inventory, "test", BIO_INDEX, "--check", "--diff", environment=playbook_env(emulator),
+            dry_run_open_firewall=True,
+        )  # fmt: skip
+    finally:
+        proxy.stop()
+    assert opened.returncode == 0, opened.output
+    assert "Dry run: would mark 1 row(s)" in opened.output
+    assert backend.digest() == before
+    assert sql_server.rules == AZURE_SERVICES
+    assert not (tmp_path / "audit").exists()
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["wrong_name", "not_failed", "prod_without_confirm", "secret_missing", "resolve_fails", "never_reachable"],
+)
+def test_failure_paths_remove_the_rule_and_write_nothing(tmp_path, emulator, sql_server, sqlite_p3009, case):
+    url, _migrations, database = sqlite_p3009
+    emulator.vault_secrets[SECRET_NAME] = url
+    migration, extra, lock = BIO_INDEX, {}, None
+    group_vars = azure_vars(emulator, dbops_audit_dir=str(tmp_path / "audit"), dbops_lock_timeout=1)
+    if case == "wrong_name":
+        migration = BIO_INDEX[:-1]
+    elif case == "not_failed":
+        migration = INIT
+    elif case == "prod_without_confirm":
+        group_vars["dbops_protected"] = True
+        extra = {"confirm": "yes"}
+    elif case == "secret_missing":
+        emulator.vault_secrets.clear()
+    elif case == "resolve_fails":
+        # Another deploy holds the database: the resolve cannot take the lock and must change nothing.
+        lock = sqlite3.connect(database, isolation_level=None)
+        lock.execute("BEGIN EXCLUSIVE")
+        group_vars["dbops_lock_timeout"] = 1
+    elif case == "never_reachable":
+        emulator.vault_secrets[SECRET_NAME] = f"postgresql://postgres:{DB_PASSWORD}@127.0.0.1:9/none"
+        group_vars["dbops_ready_timeout"] = 2
+    before = sqlite_digest(database) if case != "resolve_fails" else None
+    inventory = write_inventory(tmp_path, "test", group_vars)
+    try:
+        result = run(inventory, "test", migration, environment=playbook_env(emulator), **extra)
+    finally:
+        if lock is not None:
+            lock.execute("ROLLBACK")
+            lock.close()
+    assert result.returncode != 0, result.output
+    assert sql_server.rules == AZURE_SERVICES
+    if before is not None:
+        assert sqlite_digest(database) == before
+    expected = {
+        "wrong_name": "Failed right now: " + BIO_INDEX,
+        "not_failed": f"{INIT} is not a failed migration",
+        "prod_without_confirm": "-e confirm=" + BIO_INDEX,
+        "secret_missing": "has no secret named " + SECRET_NAME,
+        "resolve_fails": "lock",
+        "never_reachable": "did not accept a connection within 2 s",
+    }[case]
+    assert expected in result.output
+    (record,) = audit_records(tmp_path / "audit")
+    assert record["outcome"] == "failed" and record["firewall_rule_removed"] is (case != "secret_missing")
