@@ -56,7 +56,7 @@ def propagation_gap(delay: float) -> float:
         server = emulator.add_server("rg", "sql")
         # A listener that answers, standing in for the database behind the gateway.
         backend = socket.create_server(("127.0.0.1", 0))
-        threading.Thread(target=lambda: [backend.accept() for _ in range(1000)], daemon=True).start()
+        threading.Thread(target=lambda: [backend.accept() for _attempt in range(1000)], daemon=True).start()
         proxy = FirewalledDatabaseProxy(server, "198.51.100.23", backend.getsockname(), delay).start()
         url = f"postgresql://u:p@127.0.0.1:{proxy.port}/db?connect_timeout=1"
         waiting = subprocess.Popen(
@@ -79,9 +79,9 @@ def main() -> None:
     parser.add_argument("--delay", type=float, default=5.0)
     runs = parser.parse_args().runs
     delay = parser.parse_args().delay
-    full = statistics.median(playbook_seconds() for _ in range(runs))
-    check = statistics.median(playbook_seconds("--check", "--diff") for _ in range(runs))
-    gap = statistics.median(propagation_gap(delay) for _ in range(runs))
+    full = statistics.median(playbook_seconds() for _run in range(runs))
+    check = statistics.median(playbook_seconds("--check", "--diff") for _run in range(runs))
+    gap = statistics.median(propagation_gap(delay) for _run in range(runs))
     print(f"local rehearsal run:          {full:6.2f} s (goal <= 8 s)")
     print(f"local rehearsal --check:      {check:6.2f} s (goal <= 6 s)")
     print(f"firewall rule to connection:  delay {delay:g} s + {gap:4.2f} s (goal: within 2 s of the delay)")
