@@ -54,19 +54,19 @@ class Dialect:
     @property
     def mark_rolled_back(self) -> str:
         p = self.placeholder
-        return f"UPDATE {self.table} SET rolled_back_at = {self._timestamp(p)} WHERE id = {p}"
+        return f"UPDATE {self.table} SET rolled_back_at = {self.timestamp_parameter(p)} WHERE id = {p}"
 
     @property
     def insert_applied(self) -> str:
         """Prisma's `mark_migration_applied_impl`: applied_steps_count keeps its default of 0."""
         p = self.placeholder
-        stamp = self._timestamp(p)
+        stamp = self.timestamp_parameter(p)
         return (
             f"INSERT INTO {self.table} (id, checksum, logs, started_at, finished_at, migration_name) "
             f"VALUES ({p}, {p}, {p}, {stamp}, {stamp}, {p})"
         )
 
-    def _timestamp(self, placeholder: str) -> str:
+    def timestamp_parameter(self, placeholder: str) -> str:
         if self.provider == "sqlserver":
             # pyodbc cannot bind an offset-aware datetime; pass text and let the server parse it exactly.
             return f"CAST({placeholder} AS DATETIMEOFFSET)"

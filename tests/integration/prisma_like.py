@@ -25,7 +25,7 @@ def record(backend, name: str, script: str, *, state: str, started_at: datetime,
     dialect = dialect_of(backend)
     p = dialect.placeholder
     row_id = str(uuid.uuid4())
-    stamp = dialect._timestamp(p)
+    stamp = dialect.timestamp_parameter(p)
     backend.execute(
         f"INSERT INTO {dialect.table} (id, checksum, started_at, migration_name) VALUES ({p}, {p}, {stamp}, {p})",
         (row_id, compute_checksum(script), dialect.bind_timestamp(started_at), name),
