@@ -7,10 +7,13 @@ written (never in check mode), and neither the database password nor the Azure s
 
 from __future__ import annotations
 
+import base64
+import http.server
 import json
 import sqlite3
 import subprocess
 import textwrap
+import threading
 
 import pytest
 from arm_emulator import ArmEmulator, FirewalledDatabaseProxy
@@ -286,3 +289,130 @@ def test_failure_paths_remove_the_rule_and_write_nothing(tmp_path, emulator, sql
     assert expected in result.output
     (record,) = audit_records(tmp_path / "audit")
     assert record["outcome"] == "failed" and record["firewall_rule_removed"] is (case != "secret_missing")
+
+
+PIPELINE_TOKEN = "pat-never-printed-0451"
+
+
+class PipelineApi(http.server.ThreadingHTTPServer):
+    """Loopback stand-in for the Azure DevOps runs API and GitHub's workflow_dispatch: records what it is sent."""
+
+    def __init__(self):
+        self.requests = []
+        super().__init__(("127.0.0.1", 0), PipelineHandler)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class PipelineHandler(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+        self.server.requests.append((self.path, self.headers.get("Authorization"), body))
+        if "/_apis/pipelines/" in self.path:
+            answer = {"id": 812, "state": "inProgress", "_links": {"web": {"href": f"{self.server.url}/run/812"}}}
+            payload = json.dumps(answer).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+        else:
+            self.send_response(204)
+            self.end_headers()
+
+    def log_message(self, *args):
+        del args
+
+
+@pytest.fixture
+def pipeline_api():
+    api = PipelineApi()
+    thread = threading.Thread(target=api.serve_forever, daemon=True)
+    thread.start()
+    yield api
+    api.shutdown()
+    api.server_close()
+
+
+@pytest.mark.parametrize(
+    ("redeploy", "path", "authorization", "body"),
+    [
+        (
+            {"kind": "azure_devops", "project": "Back Office", "pipeline_id": 17, "branch": "release"},
+            "/Back%20Office/_apis/pipelines/17/runs?api-version=7.1",
+            "Basic " + base64.b64encode(f":{PIPELINE_TOKEN}".encode()).decode(),
+            {"resources": {"repositories": {"self": {"refName": "refs/heads/release"}}}},
+        ),
+        (
+            {"kind": "azure_devops", "project": "api", "pipeline_id": 3, "token_type": "bearer"},
+            "/api/_apis/pipelines/3/runs?api-version=7.1",
+            f"Bearer {PIPELINE_TOKEN}",
+            {"resources": {"repositories": {"self": {"refName": "refs/heads/main"}}}},
+        ),
+        (
+            {"kind": "github_actions", "repository": "backoffice/api", "workflow": "deploy.yml", "ref": "main"},
+            "/repos/backoffice/api/actions/workflows/deploy.yml/dispatches",
+            f"Bearer {PIPELINE_TOKEN}",
+            {"ref": "main", "inputs": {}},
+        ),
+    ],
+    ids=["azure_devops_pat", "azure_devops_entra", "github_actions"],
+)
+def test_redeploy_triggers_the_pipeline_and_reports_it(
+    tmp_path, sqlite_p3009, pipeline_api, redeploy, path, authorization, body
+):
+    url, migrations, _database = sqlite_p3009
+    redeploy = {
+        **redeploy,
+        "organization_url": pipeline_api.url,
+        "api_url": pipeline_api.url,
+        "web_url": pipeline_api.url,
+    }
+    audit = tmp_path / "audit"
+    inventory = write_inventory(
+        tmp_path,
+        "rehearsal",
+        {
+            "dbops_database_url": url,
+            "dbops_migrations_dir": str(migrations),
+            "dbops_audit_dir": str(audit),
+            "dbops_redeploy": redeploy,
+            "dbops_redeploy_token": PIPELINE_TOKEN,
+        },
+    )
+    result = run(inventory, "rehearsal", BIO_INDEX)
+    assert result.returncode == 0, result.output
+    assert pipeline_api.requests == [(path, authorization, body)]
+    assert PIPELINE_TOKEN not in result.output
+    (record,) = audit_records(audit)
+    assert PIPELINE_TOKEN not in json.dumps(record)
+    if redeploy["kind"] == "azure_devops":
+        assert record["redeploy"]["link"] == f"{pipeline_api.url}/run/812"
+        assert record["redeploy"]["state"] == "inProgress"
+    else:
+        assert record["redeploy"]["state"] == "dispatched"
+
+
+def test_check_mode_triggers_no_pipeline(tmp_path, sqlite_p3009, pipeline_api):
+    url, migrations, _database = sqlite_p3009
+    inventory = write_inventory(
+        tmp_path,
+        "rehearsal",
+        {
+            "dbops_database_url": url,
+            "dbops_migrations_dir": str(migrations),
+            "dbops_redeploy": {
+                "kind": "github_actions",
+                "repository": "b/api",
+                "workflow": "d.yml",
+                "api_url": pipeline_api.url,
+            },
+            "dbops_redeploy_token": PIPELINE_TOKEN,
+        },
+    )
+    result = run(inventory, "rehearsal", BIO_INDEX, "--check")
+    assert result.returncode == 0, result.output
+    assert "would redeploy with github_actions" in result.output
+    assert pipeline_api.requests == []
