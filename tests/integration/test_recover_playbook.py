@@ -259,14 +259,15 @@ def test_failure_paths_remove_the_rule_and_write_nothing(tmp_path, emulator, sql
     elif case == "secret_missing":
         emulator.vault_secrets.clear()
     elif case == "resolve_fails":
-        # Another deploy holds the database: the resolve cannot take the lock and must change nothing.
+        # Another writer holds the database (reads still work): the history is read, the failed migration shown,
+        # then the resolve cannot take the lock and must change nothing.
         lock = sqlite3.connect(database, isolation_level=None)
-        lock.execute("BEGIN EXCLUSIVE")
+        lock.execute("BEGIN IMMEDIATE")
         group_vars["dbops_lock_timeout"] = 1
     elif case == "never_reachable":
         emulator.vault_secrets[SECRET_NAME] = f"postgresql://postgres:{DB_PASSWORD}@127.0.0.1:9/none"
         group_vars["dbops_ready_timeout"] = 2
-    before = sqlite_digest(database) if case != "resolve_fails" else None
+    before = sqlite_digest(database)
     inventory = write_inventory(tmp_path, "test", group_vars)
     try:
         result = run(inventory, "test", migration, environment=playbook_env(emulator), **extra)
@@ -276,14 +277,13 @@ def test_failure_paths_remove_the_rule_and_write_nothing(tmp_path, emulator, sql
             lock.close()
     assert result.returncode != 0, result.output
     assert sql_server.rules == AZURE_SERVICES
-    if before is not None:
-        assert sqlite_digest(database) == before
+    assert sqlite_digest(database) == before
     expected = {
         "wrong_name": "Failed right now: " + BIO_INDEX,
         "not_failed": f"{INIT} is not a failed migration",
         "prod_without_confirm": "-e confirm=" + BIO_INDEX,
         "secret_missing": "has no secret named " + SECRET_NAME,
-        "resolve_fails": "lock",
+        "resolve_fails": "Timed out after 1s waiting for Prisma's migrate lock",
         "never_reachable": "did not accept a connection within 2 s",
     }[case]
     assert expected in result.output
