@@ -231,11 +231,25 @@ def build_credential(choice: CredentialChoice, cloud: AzureCloud):
     return identity.DefaultAzureCredential(exclude_interactive_browser_credential=True, **authority)
 
 
+# azure-core's RetryPolicy retries 429 and 5xx itself, honouring Retry-After; these bound it.
+RETRY_OPTIONS = {"retry_total": 6, "retry_backoff_max": 60}
+
+
 @dataclass(frozen=True)
 class AzureSession:
     credential: object
     cloud: AzureCloud
     subscription_id: str
+
+    def management_client(self, client_class):
+        """An azure-mgmt-* client for this cloud and subscription."""
+        return client_class(
+            self.credential,
+            self.subscription_id,
+            base_url=self.cloud.resource_manager,
+            credential_scopes=[self.cloud.scope],
+            **RETRY_OPTIONS,
+        )
 
 
 def azure_session(module) -> AzureSession:

@@ -9,13 +9,12 @@ messages that name what is missing, never a value.
 from __future__ import annotations
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.azure_auth import (
+    RETRY_OPTIONS,
     AzureError,
     AzureSession,
     import_sdk,
 )
 
-RETRY_TOTAL = 6
-RETRY_BACKOFF_MAX = 60
 SETTING_KINDS = ("app_setting", "connection_string")
 
 
@@ -61,9 +60,7 @@ def _failure(what: str, error: Exception, errors) -> AzureError:
 def read_keyvault_secret(session: AzureSession, vault_url: str, name: str, version: str | None) -> str:
     secrets = import_sdk("azure.keyvault.secrets", "azure-keyvault-secrets")
     errors = import_sdk("azure.core.exceptions", "azure-core")
-    client = secrets.SecretClient(
-        vault_url, session.credential, retry_total=RETRY_TOTAL, retry_backoff_max=RETRY_BACKOFF_MAX
-    )
+    client = secrets.SecretClient(vault_url, session.credential, **RETRY_OPTIONS)
     what = f"secret {name} of Key Vault {vault_url}"
     try:
         value = client.get_secret(name, version).value
@@ -85,14 +82,7 @@ def read_app_setting(
 ) -> tuple[str, str | None]:
     web = import_sdk("azure.mgmt.web", "azure-mgmt-web")
     errors = import_sdk("azure.core.exceptions", "azure-core")
-    client = web.WebSiteManagementClient(
-        session.credential,
-        session.subscription_id,
-        base_url=session.cloud.resource_manager,
-        credential_scopes=[session.cloud.scope],
-        retry_total=RETRY_TOTAL,
-        retry_backoff_max=RETRY_BACKOFF_MAX,
-    )
+    client = session.management_client(web.WebSiteManagementClient)
     operations = client.web_apps
     reader = {
         "app_setting": operations.list_application_settings,

@@ -32,8 +32,6 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.azure_firewall im
     validate_range,
 )
 
-RETRY_TOTAL = 6
-RETRY_BACKOFF_MAX = 60
 ECHO_TIMEOUT = 10
 CLOSED_PUBLIC_ACCESS = ("Disabled", "SecuredByPerimeter")
 ARM_HINTS = {
@@ -57,14 +55,7 @@ class SqlFirewallClient:
     def __init__(self, session: AzureSession, resource_group: str, server_name: str):
         sql = import_sdk("azure.mgmt.sql", "azure-mgmt-sql")
         self._errors = import_sdk("azure.core.exceptions", "azure-core")
-        self._client = sql.SqlManagementClient(
-            session.credential,
-            session.subscription_id,
-            base_url=session.cloud.resource_manager,
-            credential_scopes=[session.cloud.scope],
-            retry_total=RETRY_TOTAL,
-            retry_backoff_max=RETRY_BACKOFF_MAX,
-        )
+        self._client = session.management_client(sql.SqlManagementClient)
         self.resource_group = resource_group
         self.server_name = server_name
 
