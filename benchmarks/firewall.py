@@ -56,12 +56,7 @@ def main() -> None:
             "PATH": f"{BIN}:/usr/bin:/bin",
             "HOME": directory,
             "LC_ALL": "C.UTF-8",
-            "AZURE_SUBSCRIPTION_ID": SUBSCRIPTION,
-            "AZURE_CLIENT_ID": CLIENT_ID,
-            "AZURE_SECRET": SECRET,
-            "AZURE_TENANT": TENANT,
-            "AZURE_CLOUD_ENVIRONMENT": emulator.metadata_url,
-            "REQUESTS_CA_BUNDLE": emulator.ca_path,
+            **emulator.awx_credential_environment(),
             "ANSIBLE_INVENTORY_UNPARSED_WARNING": "false",
             "ANSIBLE_LOCALHOST_WARNING": "false",
         }

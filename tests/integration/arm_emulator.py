@@ -160,6 +160,18 @@ class ArmEmulator:
     def stack_metadata_url(self) -> str:
         return f"{self.base_url}/metadata/endpoints?api-version=2015-01-01"
 
+    def awx_credential_environment(self) -> dict:
+        """Exactly what AWX's Microsoft Azure Resource Manager credential injects for this tenant, plus the
+        emulator's CA (a real AWX trusts Azure's CA already)."""
+        return {
+            "AZURE_SUBSCRIPTION_ID": self.subscription_id,
+            "AZURE_CLIENT_ID": self.client_id,
+            "AZURE_SECRET": self.client_secret,
+            "AZURE_TENANT": self.tenant,
+            "AZURE_CLOUD_ENVIRONMENT": self.metadata_url,
+            "REQUESTS_CA_BUNDLE": self.ca_path,
+        }
+
     def start(self) -> ArmEmulator:
         self._thread.start()
         return self

@@ -71,18 +71,6 @@ def azure_vars(emulator, **extra) -> dict:
     }
 
 
-def awx_environment(emulator) -> dict:
-    """Exactly what AWX's Microsoft Azure Resource Manager credential injects (plus the emulator's CA)."""
-    return {
-        "AZURE_SUBSCRIPTION_ID": SUBSCRIPTION,
-        "AZURE_CLIENT_ID": CLIENT_ID,
-        "AZURE_SECRET": AZURE_SECRET,
-        "AZURE_TENANT": TENANT,
-        "AZURE_CLOUD_ENVIRONMENT": emulator.metadata_url,
-        "REQUESTS_CA_BUNDLE": emulator.ca_path,
-    }
-
-
 def playbook_env(emulator=None) -> dict:
     env = {
         "PATH": f"{BIN}:{os.environ.get('PATH', '/usr/bin:/bin')}",
@@ -92,5 +80,5 @@ def playbook_env(emulator=None) -> dict:
         "ANSIBLE_LOCALHOST_WARNING": "false",
     }
     if emulator is not None:
-        env.update(awx_environment(emulator))
+        env.update(emulator.awx_credential_environment())
     return env

@@ -24,7 +24,6 @@ from recovery_setup import (
     SERVER,
     SUBSCRIPTION,
     TENANT,
-    awx_environment,
     azure_vars,
     p3009_database,
     write_inventory,
@@ -48,7 +47,7 @@ def awx_job(tmp_path, emulator, extravars: dict, inventory, *, check: bool) -> s
     job = tmp_path / "job"
     (job / "env").mkdir(parents=True)
     (job / "env" / "extravars").write_text(json.dumps({**extravars, "awx_job_id": 42, "awx_user_name": "ops-alice"}))
-    (job / "env" / "envvars").write_text(json.dumps(awx_environment(emulator)))
+    (job / "env" / "envvars").write_text(json.dumps(emulator.awx_credential_environment()))
     if check:
         (job / "env" / "cmdline").write_text("--check --diff")
     shutil.copytree(inventory, job / "inventory")
