@@ -9,7 +9,10 @@ REFEREE := tests/referee
 
 .PHONY: setup demo test lint sanity unit integration bench clean
 
-setup: $(VENV)/.installed $(COLLECTION_LINK) $(REFEREE)/node_modules/.installed
+# The venv imports `ansible_collections.backoffice.dbops` (the modules' code and tests/support) from the link.
+COLLECTION_PTH = $(VENV)/.collection-path-installed
+
+setup: $(VENV)/.installed $(COLLECTION_LINK) $(COLLECTION_PTH) $(REFEREE)/node_modules/.installed
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	scripts/install-system-packages
@@ -21,6 +24,10 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 $(COLLECTION_LINK):
 	mkdir -p $(dir $@)
 	ln -sfn ../../.. $@
+
+$(COLLECTION_PTH): $(VENV)/.installed
+	$(BIN)/python -c 'import sys, sysconfig; open(sysconfig.get_paths()["purelib"] + "/backoffice-dbops.pth", "w").write(sys.argv[1] + "\n")' "$(CURDIR)/.collections"
+	touch $@
 
 $(REFEREE)/node_modules/.installed: $(REFEREE)/package.json $(REFEREE)/package-lock.json
 	npm ci --prefix $(REFEREE) --no-audit --no-fund --loglevel=error
@@ -38,8 +45,7 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/ansible-lint --profile production
-	for module in prisma_migration_info prisma_migration_resolve azure_sql_firewall wait_for_database \
-	  azure_keyvault_secret_info azure_app_setting_info; do \
+	for module in $(basename $(notdir $(wildcard plugins/modules/*.py))); do \
 	  PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/ansible-doc backoffice.dbops.$$module >/dev/null || exit 1; \
 	done
 

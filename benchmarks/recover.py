@@ -23,12 +23,11 @@ import threading
 import time
 from pathlib import Path
 
+from ansible_collections.backoffice.dbops.tests.support.arm_emulator import ArmEmulator, FirewalledDatabaseProxy
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-sys.path.insert(0, str(ROOT / "tests" / "integration"))
-sys.path.insert(0, str(ROOT / ".collections"))
 
-from arm_emulator import ArmEmulator, FirewalledDatabaseProxy  # noqa: E402
 
 MIGRATION = "20201127134938_added_bio_index"
 ENV = {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}", "ANSIBLE_NOCOLOR": "1"}

@@ -24,22 +24,19 @@ import time
 import uuid
 from pathlib import Path
 
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connector import flavour_for, parse_database_url
+from ansible_collections.backoffice.dbops.tests.support.prisma_referee import referee_available
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-sys.path.insert(0, str(ROOT / "tests" / "integration"))
-sys.path.insert(0, str(ROOT / ".collections"))
-
-from prisma_referee import referee_available  # noqa: E402
 
 
 def sqlite_history(path: Path, rows: int) -> None:
     """A history of `rows` applied migrations with the last one failed, stored as Prisma stores it."""
-    # Prisma's DDL, as the collection writes it.
-    from ansible_collections.backoffice.dbops.plugins.module_utils import sql_dialects
-
     path.unlink(missing_ok=True)
     with sqlite3.connect(path) as connection:
-        connection.execute(sql_dialects.sqlite().create_table)
+        # Prisma's DDL, as the collection writes it.
+        connection.execute(flavour_for(parse_database_url(f"file:{path}")).create_table)
         start = 1606484978000
         connection.executemany(
             "INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, logs, started_at, "
@@ -107,9 +104,8 @@ def main() -> None:
                 commands[f"Prisma diagnoseMigrationHistory, {label} history"] = [
                     sys.executable,
                     "-c",
-                    "import sys; sys.path.insert(0, sys.argv[1]); from prisma_referee import PrismaReferee; "
-                    "PrismaReferee('sqlite', sys.argv[2]).diagnose(sys.argv[3])",
-                    str(ROOT / "tests" / "integration"),
+                    "import sys; from ansible_collections.backoffice.dbops.tests.support.prisma_referee "
+                    "import PrismaReferee; PrismaReferee('sqlite', sys.argv[1]).diagnose(sys.argv[2])",
                     f"file:{database}",
                     str(empty),
                 ]

@@ -12,10 +12,14 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests" / "integration"))
+from ansible_collections.backoffice.dbops.tests.support.prisma_referee import (
+    PrismaReferee,
+    RefereeError,
+    referee_available,
+)
 
-from prisma_referee import PrismaReferee, RefereeError, referee_available  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
+
 
 PRISMA_DIR = ROOT / "demo" / "prisma"
 DATABASE = PRISMA_DIR / "dev.db"

@@ -6,10 +6,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tests" / "integration"))
-
-from prisma_referee import PrismaReferee, RefereeError  # noqa: E402
+from ansible_collections.backoffice.dbops.tests.support.prisma_referee import PrismaReferee, RefereeError
 
 DUPLICATES = [("ada@example.com", "Ada", "same"), ("grace@example.com", "Grace", "same")]
 

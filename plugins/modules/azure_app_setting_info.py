@@ -76,15 +76,12 @@ type:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.backoffice.dbops.plugins.module_utils.azure_auth import (
-    azure_argument_spec,
-    azure_session,
-    reported_azure_failures,
-)
-from ansible_collections.backoffice.dbops.plugins.module_utils.azure_secret_sources import (
+from ansible_collections.backoffice.dbops.plugins.module_utils.azure.secret_sources import (
     SETTING_KINDS,
     read_app_setting,
 )
+from ansible_collections.backoffice.dbops.plugins.module_utils.azure.session import azure_argument_spec, azure_session
+from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import report_failures
 
 
 def main():
@@ -99,7 +96,7 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    with reported_azure_failures(module):
+    with report_failures(module):
         value, kind = read_app_setting(
             azure_session(module),
             params["resource_group"],

@@ -59,12 +59,9 @@ value:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.backoffice.dbops.plugins.module_utils.azure_auth import (
-    azure_argument_spec,
-    azure_session,
-    reported_azure_failures,
-)
-from ansible_collections.backoffice.dbops.plugins.module_utils.azure_secret_sources import read_keyvault_secret
+from ansible_collections.backoffice.dbops.plugins.module_utils.azure.secret_sources import read_keyvault_secret
+from ansible_collections.backoffice.dbops.plugins.module_utils.azure.session import azure_argument_spec, azure_session
+from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import report_failures
 
 
 def main():
@@ -77,7 +74,7 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    with reported_azure_failures(module):
+    with report_failures(module):
         value = read_keyvault_secret(azure_session(module), params["vault_url"], params["name"], params["version"])
         module.exit_json(changed=False, value=value)
 

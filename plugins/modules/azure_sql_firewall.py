@@ -167,13 +167,21 @@ deleted:
   sample: [dbops-awx-job-41-until-20260301T090000Z]
 """
 
+import socket
+from datetime import UTC, datetime
+
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.backoffice.dbops.plugins.module_utils.azure_auth import (
-    azure_argument_spec,
-    reported_azure_failures,
+from ansible_collections.backoffice.dbops.plugins.module_utils.azure.client_ip import detect_client_ip
+from ansible_collections.backoffice.dbops.plugins.module_utils.azure.firewall_rules import (
+    firewall_request,
+    plan_request,
+    require_public_access,
+    validate_range,
 )
-from ansible_collections.backoffice.dbops.plugins.module_utils.azure_sql_client import manage_firewall
+from ansible_collections.backoffice.dbops.plugins.module_utils.azure.session import azure_argument_spec, azure_session
+from ansible_collections.backoffice.dbops.plugins.module_utils.azure.sql_firewall import SqlFirewallClient, execute
+from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import report_failures
 
 
 def main():
@@ -193,8 +201,35 @@ def main():
         required_by={"end_ip_address": "start_ip_address"},
         supports_check_mode=True,
     )
-    with reported_azure_failures(module):
-        module.exit_json(**manage_firewall(module))
+    params = module.params
+    with report_failures(module):
+        request = firewall_request(params, socket.gethostname())
+        client = SqlFirewallClient(azure_session(module), params["resource_group"], params["server_name"])
+        server = client.server()
+        client_ip = ip_detection = None
+        start, end = request.start, request.end
+        if request.present:
+            require_public_access(params["server_name"], server.public_network_access)
+            if start:
+                ip_detection = "given"
+            else:
+                client_ip, ip_detection = detect_client_ip(
+                    params["database_url"], params["ip_echo_url"], module.no_log_values
+                )
+                start, end = validate_range(client_ip, client_ip)
+        plan = plan_request(request, client.rules(), now=datetime.now(UTC), start=start, end=end)
+        rule = plan.rule if module.check_mode else execute(client, plan)
+        result = {
+            "changed": plan.changed,
+            "rule": rule.as_dict() if rule else None,
+            "deleted": [deleted.name for deleted in plan.deletes],
+            "client_ip": client_ip,
+            "ip_detection": ip_detection,
+            "fully_qualified_domain_name": server.fully_qualified_domain_name,
+        }
+        if module._diff:
+            result["diff"] = plan.diff()
+        module.exit_json(**result)
 
 
 if __name__ == "__main__":

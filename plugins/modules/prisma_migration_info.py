@@ -156,12 +156,14 @@ lockfile_provider:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.backoffice.dbops.plugins.module_utils.migration_history import summarize
-from ansible_collections.backoffice.dbops.plugins.module_utils.migrations_directory import read_migrations_directory
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma_module import (
+from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import report_failures
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.history import summarize
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.migrations_directory import (
+    read_migrations_directory,
+)
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.modules import (
     database_argument_spec,
     open_history_store,
-    reported_failures,
 )
 
 
@@ -170,7 +172,7 @@ def main():
         argument_spec=database_argument_spec(history_limit={"type": "int", "default": 500}),
         supports_check_mode=True,
     )
-    with reported_failures(module):
+    with report_failures(module):
         store = open_history_store(module)
         directory = None
         if module.params["migrations_dir"]:

@@ -51,8 +51,9 @@ attributes:
     support: full
     description: Shows the touched rows before and after.
 notes:
-  - MySQL cannot create a table inside a transaction; with O(state=applied) on a MySQL database that has no history
-    yet, the table is created under the lock just before the transaction, as Prisma does.
+  - MySQL commits DDL implicitly; with O(state=applied) on a MySQL database that has no history yet, the table is
+    created under Prisma's lock and committed by the C(CREATE TABLE) itself, and the row is then written in the
+    transaction that follows.
 """
 
 EXAMPLES = r"""
@@ -110,16 +111,17 @@ hint:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.backoffice.dbops.plugins.module_utils.migrations_directory import (
+from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import report_failures
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.migrations_directory import (
     check_lockfile,
     read_migrations_directory,
 )
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma_module import (
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.modules import (
+    DEFAULT_LOCK_TIMEOUT,
     database_argument_spec,
     open_history_store,
-    reported_failures,
 )
-from ansible_collections.backoffice.dbops.plugins.module_utils.resolve_plan import (
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.resolve_plan import (
     plan_applied,
     plan_rolled_back,
     touched_rows_diff,
@@ -131,21 +133,21 @@ def main():
         argument_spec=database_argument_spec(
             migration={"type": "str", "required": True},
             state={"type": "str", "default": "rolled_back", "choices": ["rolled_back", "applied"]},
-            lock_timeout={"type": "int", "default": 10},
+            lock_timeout={"type": "int", "default": DEFAULT_LOCK_TIMEOUT},
         ),
         required_if=[("state", "applied", ("migrations_dir",))],
         supports_check_mode=True,
     )
     params = module.params
     name, state = params["migration"], params["state"]
-    with reported_failures(module):
+    with report_failures(module):
         store = open_history_store(module, lock_timeout=params["lock_timeout"])
         if state == "applied":
             directory = read_migrations_directory(params["migrations_dir"])
-            check_lockfile(directory, store.target.provider)
+            check_lockfile(directory, store.flavour.lockfile_providers)
 
             def planner(records):
-                return plan_applied(records, name, directory.migrations, new_id=_uuid4(), now=store.dialect.now())
+                return plan_applied(records, name, directory.migrations, new_id=_uuid4(), now=store.flavour.now())
         else:
 
             def planner(records):

@@ -77,9 +77,9 @@ elapsed:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.backoffice.dbops.plugins.module_utils.database_url import parse_database_url
-from ansible_collections.backoffice.dbops.plugins.module_utils.database_wait import connect_once, wait_until
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma_module import reported_failures
+from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import report_failures
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connector import parse_database_url
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.wait import connect_once, wait_until
 
 
 def main():
@@ -94,7 +94,7 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    with reported_failures(module):
+    with report_failures(module):
         target = parse_database_url(params["database_url"], params["project_dir"])
         if target.password:
             module.no_log_values.add(target.password)

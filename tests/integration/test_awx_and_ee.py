@@ -9,11 +9,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from ansible_run import ansible_env
-from arm_emulator import ArmEmulator
-from conftest import unavailable
-from prisma_referee import referee_available
-from recovery_setup import (
+
+from ansible_collections.backoffice.dbops.tests.support.ansible_run import ansible_env
+from ansible_collections.backoffice.dbops.tests.support.arm_emulator import ArmEmulator
+from ansible_collections.backoffice.dbops.tests.support.backends import unavailable
+from ansible_collections.backoffice.dbops.tests.support.prisma_referee import referee_available
+from ansible_collections.backoffice.dbops.tests.support.recovery import (
     AZURE_SECRET,
     BIN,
     BIO_INDEX,
@@ -65,7 +66,9 @@ def test_recovery_as_an_awx_job(tmp_path, emulator, check):
     p3009_database("sqlite", url, tmp_path)
     server = emulator.add_server(RG, SERVER)
     emulator.vault_secrets[SECRET_NAME] = url
-    inventory = write_inventory(tmp_path, "test", azure_vars(emulator, dbops_audit_dir=str(tmp_path / "audit")))
+    inventory = write_inventory(
+        tmp_path, "test", azure_vars(emulator, p3009_recovery_audit_dir=str(tmp_path / "audit"))
+    )
     before = database.read_bytes()
     job = awx_job(
         tmp_path, emulator, {"env": "test", "migration": BIO_INDEX, "state": "rolled_back", "confirm": ""}, inventory,

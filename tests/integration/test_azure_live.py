@@ -12,15 +12,12 @@ Every rule the tests create is named dbops-livetest-<random>, and removed at the
 from __future__ import annotations
 
 import os
-import sys
 import uuid
 
 import pytest
 
-sys.path.insert(0, os.path.dirname(__file__))
-from test_azure_sql_firewall import BIN, run_ansible
-
-from ansible_collections.backoffice.dbops.plugins.module_utils.azure_auth import resolve_cloud
+from ansible_collections.backoffice.dbops.plugins.module_utils.azure.session import resolve_cloud
+from ansible_collections.backoffice.dbops.tests.support.ansible_run import BIN, run_module_in
 
 REQUIRED = [
     "DBOPS_TEST_AZURE_SUBSCRIPTION_ID",
@@ -32,6 +29,7 @@ REQUIRED = [
 ]
 MISSING = [name for name in REQUIRED if not os.environ.get(name)]
 pytestmark = pytest.mark.skipif(bool(MISSING), reason=f"live Azure tests need {', '.join(MISSING)}")
+MODULE = "backoffice.dbops.azure_sql_firewall"
 # Documentation addresses (RFC 5737): harmless to admit, never a real client.
 RANGE = ("203.0.113.200", "203.0.113.201")
 
@@ -92,24 +90,24 @@ def rules(sql_client) -> dict:
 @pytest.fixture(scope="module", autouse=True)
 def cleanup(awx_env, server_args, name):
     yield
-    run_ansible(awx_env, {**server_args, "name": name, "state": "absent", "purge_expired": True})
+    run_module_in(awx_env, MODULE, {**server_args, "name": name, "state": "absent", "purge_expired": True})
 
 
 def test_live_create_rerun_check_diff_absent(awx_env, server_args, name, sql_client):
     args = {**server_args, "name": name, "start_ip_address": RANGE[0], "end_ip_address": RANGE[1], "expires_in": "1h"}
-    first = run_ansible(awx_env, args)
+    first = run_module_in(awx_env, MODULE, args)
     assert first["changed"] is True, first
     assert rules(sql_client)[first["rule"]["name"]] == RANGE
     assert first["fully_qualified_domain_name"].startswith(setting("SQL_SERVER"))
 
-    again = run_ansible(awx_env, args)
+    again = run_module_in(awx_env, MODULE, args)
     assert again["changed"] is False
 
-    checked = run_ansible(awx_env, {**server_args, "name": name, "state": "absent"}, "--check", "--diff")
+    checked = run_module_in(awx_env, MODULE, {**server_args, "name": name, "state": "absent"}, "--check", "--diff")
     assert checked["changed"] is True and checked["deleted"] == [first["rule"]["name"]]
     assert first["rule"]["name"] in rules(sql_client)
 
-    gone = run_ansible(awx_env, {**server_args, "name": name, "state": "absent"})
+    gone = run_module_in(awx_env, MODULE, {**server_args, "name": name, "state": "absent"})
     assert gone["changed"] is True
     assert first["rule"]["name"] not in rules(sql_client)
 
@@ -119,8 +117,10 @@ def test_live_purge_spares_azure_services_and_foreign_rules(awx_env, server_args
     body = {"properties": {"startIpAddress": RANGE[0], "endIpAddress": RANGE[0]}}
     sql_client.firewall_rules.create_or_update(setting("RESOURCE_GROUP"), setting("SQL_SERVER"), expired, body)
     before = rules(sql_client)
-    result = run_ansible(
-        awx_env, {**server_args, "name": name, "start_ip_address": RANGE[0], "expires_in": "5m", "purge_expired": True}
+    result = run_module_in(
+        awx_env,
+        MODULE,
+        {**server_args, "name": name, "start_ip_address": RANGE[0], "expires_in": "5m", "purge_expired": True},
     )
     after = rules(sql_client)
     assert expired in result["deleted"] and expired not in after
@@ -130,14 +130,14 @@ def test_live_purge_spares_azure_services_and_foreign_rules(awx_env, server_args
 
 
 def test_live_secret_never_in_verbose_output(awx_env, server_args, name):
-    result = run_ansible(awx_env, {**server_args, "name": name, "state": "absent"}, "-vvv")
+    result = run_module_in(awx_env, MODULE, {**server_args, "name": name, "state": "absent"}, "-vvv")
     assert setting("SECRET") not in result.output
 
 
 @pytest.mark.skipif(not setting("DATABASE_URL"), reason="needs DBOPS_TEST_AZURE_DATABASE_URL")
 def test_live_40615_detection(awx_env, server_args, name):
-    result = run_ansible(
-        awx_env, {**server_args, "name": name, "database_url": setting("DATABASE_URL"), "expires_in": "10m"}
+    result = run_module_in(
+        awx_env, MODULE, {**server_args, "name": name, "database_url": setting("DATABASE_URL"), "expires_in": "10m"}
     )
     assert result["ip_detection"] == "sql_error_40615", result
     assert setting("DATABASE_URL") not in result.output
@@ -146,5 +146,5 @@ def test_live_40615_detection(awx_env, server_args, name):
 @pytest.mark.skipif(not setting("CLOSED_SQL_SERVER"), reason="needs DBOPS_TEST_AZURE_CLOSED_SQL_SERVER")
 def test_live_closed_server_fails_without_change(awx_env, server_args, name):
     args = {**server_args, "server_name": setting("CLOSED_SQL_SERVER"), "name": name, "start_ip_address": RANGE[0]}
-    result = run_ansible(awx_env, args)
+    result = run_module_in(awx_env, MODULE, args)
     assert result.status == "FAILED!" and result["code"] == "PublicNetworkAccessDisabled"

@@ -6,21 +6,16 @@ Manager" credential injects, and REQUESTS_CA_BUNDLE trusts the emulator's throwa
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import subprocess
-import sys
 import textwrap
 import time
 
 import pytest
 
-sys.path.insert(0, os.path.dirname(__file__))
-from arm_emulator import ArmEmulator, FirewalledSqlGateway
+from ansible_collections.backoffice.dbops.tests.support.ansible_run import BIN, ROOT, ModuleResult, run_module_in
+from ansible_collections.backoffice.dbops.tests.support.arm_emulator import ArmEmulator, FirewalledSqlGateway
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BIN = os.path.dirname(sys.executable)
 SUBSCRIPTION = "00000000-0000-4000-8000-000000000001"
 TENANT = "72f988bf-0000-4000-8000-0000000000aa"
 CLIENT_ID = "5f2c7c34-0000-4000-8000-0000000000bb"
@@ -66,31 +61,8 @@ def awx_env(emulator, tmp_path):
     }
 
 
-class Run(dict):
-    """The module's result, with the status Ansible printed (SUCCESS, CHANGED, FAILED!) and all it wrote."""
-
-    def __init__(self, result: dict, status: str, output: str):
-        super().__init__(result)
-        self.status = status
-        self.output = output
-
-
-def run_ansible(env, args: dict, *flags) -> Run:
-    """`ansible localhost -m azure_sql_firewall`, its result read from the JSON the callback prints."""
-    completed = subprocess.run(
-        [f"{BIN}/ansible", "localhost", "-m", MODULE, "-a", json.dumps(args), *flags],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    output = completed.stdout + completed.stderr
-    match = re.search(r"^localhost \| ([A-Z!]+) => ", completed.stdout, re.MULTILINE)
-    assert match, output
-    result = json.JSONDecoder().raw_decode(completed.stdout[match.end() :])[0]
-    return Run(result, match.group(1), output)
+def run_ansible(env, args: dict, *flags) -> ModuleResult:
+    return run_module_in(env, MODULE, args, *flags)
 
 
 def base_args(emulator, **extra):

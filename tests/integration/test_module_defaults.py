@@ -1,7 +1,7 @@
 """`module_defaults: group/backoffice.dbops.prisma` sets the shared options of both history modules."""
 
-import prisma_like
-from ansible_run import run_playbook
+from ansible_collections.backoffice.dbops.tests.support import prisma_like
+from ansible_collections.backoffice.dbops.tests.support.ansible_run import run_playbook
 
 PLAYBOOK = """
 - name: Shared options through the action group

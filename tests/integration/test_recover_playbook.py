@@ -16,10 +16,11 @@ import textwrap
 import threading
 
 import pytest
-from arm_emulator import ArmEmulator, FirewalledDatabaseProxy
-from conftest import unavailable
-from prisma_referee import PrismaReferee, referee_available
-from recovery_setup import (
+
+from ansible_collections.backoffice.dbops.tests.support.arm_emulator import ArmEmulator, FirewalledDatabaseProxy
+from ansible_collections.backoffice.dbops.tests.support.backends import unavailable
+from ansible_collections.backoffice.dbops.tests.support.prisma_referee import PrismaReferee, referee_available
+from ansible_collections.backoffice.dbops.tests.support.recovery import (
     APP,
     AZURE_SECRET,
     BIN,
@@ -131,10 +132,10 @@ def test_local_rehearsal_recovers_redeploys_and_audits(tmp_path, sqlite_p3009):
         tmp_path,
         "rehearsal",
         {
-            "dbops_database_url": url,
-            "dbops_migrations_dir": str(migrations),
-            "dbops_audit_dir": str(audit),
-            "dbops_redeploy": {"kind": "command", "argv": [str(BIN / "python"), str(deploy)]},
+            "p3009_recovery_database_url": url,
+            "p3009_recovery_migrations_dir": str(migrations),
+            "p3009_recovery_audit_dir": str(audit),
+            "p3009_recovery_redeploy": {"kind": "command", "argv": [str(BIN / "python"), str(deploy)]},
         },
     )
     result = run(inventory, "rehearsal", BIO_INDEX)
@@ -150,7 +151,7 @@ def test_local_rehearsal_recovers_redeploys_and_audits(tmp_path, sqlite_p3009):
 
 
 def test_unknown_environment_lists_the_known_ones(tmp_path, sqlite_p3009):
-    inventory = write_inventory(tmp_path, "rehearsal", {"dbops_database_url": sqlite_p3009[0]})
+    inventory = write_inventory(tmp_path, "rehearsal", {"p3009_recovery_database_url": sqlite_p3009[0]})
     result = run(inventory, "staging", BIO_INDEX)
     assert result.returncode != 0
     assert "known environments: rehearsal" in result.output
@@ -160,7 +161,7 @@ def test_local_check_mode_writes_nothing(tmp_path, sqlite_p3009):
     url, _migrations, database = sqlite_p3009
     before = sqlite_digest(database)
     inventory = write_inventory(
-        tmp_path, "rehearsal", {"dbops_database_url": url, "dbops_audit_dir": str(tmp_path / "a")}
+        tmp_path, "rehearsal", {"p3009_recovery_database_url": url, "p3009_recovery_audit_dir": str(tmp_path / "a")}
     )
     result = run(inventory, "rehearsal", BIO_INDEX, "--check", "--diff")
     assert result.returncode == 0, result.output
@@ -183,7 +184,7 @@ def test_azure_environment_through_firewall_key_vault_and_propagation_delay(
         inventory = write_inventory(
             tmp_path,
             "test",
-            azure_vars(emulator, dbops_migrations_dir=str(migrations), dbops_audit_dir=str(audit)),
+            azure_vars(emulator, p3009_recovery_migrations_dir=str(migrations), p3009_recovery_audit_dir=str(audit)),
         )
         before = backend.digest()
         result = run(inventory, "test", BIO_INDEX, environment=playbook_env(emulator))
@@ -214,11 +215,11 @@ def test_azure_dry_run_says_the_firewall_is_closed_then_opens_only_when_asked(
             "test",
             azure_vars(
                 emulator,
-                dbops_database_url_source="app_service",
-                dbops_app_resource_group=RG,
-                dbops_app_name=APP,
-                dbops_migrations_dir=str(migrations),
-                dbops_audit_dir=str(tmp_path / "audit"),
+                p3009_recovery_database_url_source="app_service",
+                p3009_recovery_app_resource_group=RG,
+                p3009_recovery_app_name=APP,
+                p3009_recovery_migrations_dir=str(migrations),
+                p3009_recovery_audit_dir=str(tmp_path / "audit"),
             ),
         )
         before = backend.digest()
@@ -248,13 +249,13 @@ def test_failure_paths_remove_the_rule_and_write_nothing(tmp_path, emulator, sql
     url, _migrations, database = sqlite_p3009
     emulator.vault_secrets[SECRET_NAME] = url
     migration, extra, lock = BIO_INDEX, {}, None
-    group_vars = azure_vars(emulator, dbops_audit_dir=str(tmp_path / "audit"), dbops_lock_timeout=1)
+    group_vars = azure_vars(emulator, p3009_recovery_audit_dir=str(tmp_path / "audit"), p3009_recovery_lock_timeout=1)
     if case == "wrong_name":
         migration = BIO_INDEX[:-1]
     elif case == "not_failed":
         migration = INIT
     elif case == "prod_without_confirm":
-        group_vars["dbops_protected"] = True
+        group_vars["p3009_recovery_protected"] = True
         extra = {"confirm": "yes"}
     elif case == "secret_missing":
         emulator.vault_secrets.clear()
@@ -263,10 +264,10 @@ def test_failure_paths_remove_the_rule_and_write_nothing(tmp_path, emulator, sql
         # then the resolve cannot take the lock and must change nothing.
         lock = sqlite3.connect(database, isolation_level=None)
         lock.execute("BEGIN IMMEDIATE")
-        group_vars["dbops_lock_timeout"] = 1
+        group_vars["p3009_recovery_lock_timeout"] = 1
     elif case == "never_reachable":
         emulator.vault_secrets[SECRET_NAME] = f"postgresql://postgres:{DB_PASSWORD}@127.0.0.1:9/none"
-        group_vars["dbops_ready_timeout"] = 2
+        group_vars["p3009_recovery_ready_timeout"] = 2
     before = sqlite_digest(database)
     inventory = write_inventory(tmp_path, "test", group_vars)
     try:
@@ -375,11 +376,11 @@ def test_redeploy_triggers_the_pipeline_and_reports_it(
         tmp_path,
         "rehearsal",
         {
-            "dbops_database_url": url,
-            "dbops_migrations_dir": str(migrations),
-            "dbops_audit_dir": str(audit),
-            "dbops_redeploy": redeploy,
-            "dbops_redeploy_token": PIPELINE_TOKEN,
+            "p3009_recovery_database_url": url,
+            "p3009_recovery_migrations_dir": str(migrations),
+            "p3009_recovery_audit_dir": str(audit),
+            "p3009_recovery_redeploy": redeploy,
+            "p3009_recovery_redeploy_token": PIPELINE_TOKEN,
         },
     )
     result = run(inventory, "rehearsal", BIO_INDEX)
@@ -401,15 +402,15 @@ def test_check_mode_triggers_no_pipeline(tmp_path, sqlite_p3009, pipeline_api):
         tmp_path,
         "rehearsal",
         {
-            "dbops_database_url": url,
-            "dbops_migrations_dir": str(migrations),
-            "dbops_redeploy": {
+            "p3009_recovery_database_url": url,
+            "p3009_recovery_migrations_dir": str(migrations),
+            "p3009_recovery_redeploy": {
                 "kind": "github_actions",
                 "repository": "b/api",
                 "workflow": "d.yml",
                 "api_url": pipeline_api.url,
             },
-            "dbops_redeploy_token": PIPELINE_TOKEN,
+            "p3009_recovery_redeploy_token": PIPELINE_TOKEN,
         },
     )
     result = run(inventory, "rehearsal", BIO_INDEX, "--check")

@@ -1,0 +1,98 @@
+# Copyright: (c) 2026, backoffice platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The runner's public IPv4 address as Azure SQL sees it: from the 40615 refusal of a login, or an IP echo service.
+
+Reading an address out of a message is pure; the login attempt and the echo call are the only I/O.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+from ansible_collections.backoffice.dbops.plugins.module_utils.azure.firewall_rules import FirewallError
+from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import DbopsError
+from ansible_collections.backoffice.dbops.plugins.module_utils.common.imports import import_library
+from ansible_collections.backoffice.dbops.plugins.module_utils.common.text import one_line
+
+ECHO_TIMEOUT = 10
+_IPV4 = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d{1,3}){3})(?![\d.])")
+# 40615 as a number of its own: never part of a longer number such as a SQLSTATE or a port.
+_ERROR_40615 = re.compile(r"(?<!\d)40615(?!\d)")
+
+
+def first_ipv4(text: str) -> str | None:
+    """The first valid IPv4 address in a text (an IP echo service answer, plain or JSON)."""
+    for candidate in _IPV4.findall(text or ""):
+        try:
+            return str(ipaddress.IPv4Address(candidate))
+        except ValueError:
+            continue
+    return None
+
+
+def client_ip_from_40615(message: str) -> str | None:
+    """The client IP Azure SQL quotes in error 40615 ("Client with IP address '...' is not allowed").
+
+    Matches the error number and the IPv4 address rather than the English words or the SQLSTATE
+    (42000), which differ between drivers and languages; the quoted address is preferred.
+    """
+    if not message or not _ERROR_40615.search(message):
+        return None
+    quoted = re.findall(r"'([\d.]+)'", message)
+    return first_ipv4(" ".join(quoted)) or first_ipv4(_ERROR_40615.sub(" ", message))
+
+
+def ip_from_login_attempt(database_url: str, secrets: set) -> tuple[str | None, str]:
+    """Log in to the Azure SQL server as Azure Data Studio does: a 40615 refusal quotes our IP."""
+    from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connector import (
+        flavour_for,
+        open_connection,
+        parse_database_url,
+    )
+
+    target = parse_database_url(database_url)
+    if target.password:
+        secrets.add(target.password)
+    flavour = flavour_for(target)
+    if not flavour.azure_sql:
+        raise FirewallError("database_url must be the sqlserver:// URL of the Azure SQL server.")
+    try:
+        # The login timeout is the URL's (loginTimeout); lock_timeout only concerns SQLite.
+        connection = open_connection(flavour, read_only=True, lock_timeout=0)
+    except DbopsError as exc:
+        address = client_ip_from_40615(exc.message)
+        return address, "" if address else f"the login attempt failed without error 40615 ({exc.message})"
+    connection.close()
+    return None, "the login attempt succeeded, so the server did not say which address it saw"
+
+
+def ip_from_echo(url: str) -> tuple[str | None, str]:
+    requests = import_library("requests", "requests", "to ask an IP echo service")
+    try:
+        response = requests.get(url, timeout=ECHO_TIMEOUT, headers={"Accept": "text/plain, application/json"})
+        response.raise_for_status()
+    except requests.RequestException as exc:
+        return None, f"{url} failed ({one_line(exc)})"
+    address = first_ipv4(response.text)
+    return address, "" if address else f"{url} answered without an IPv4 address (IPv6-only egress?)"
+
+
+def detect_client_ip(database_url: str | None, ip_echo_url: str | None, secrets: set) -> tuple[str, str]:
+    """The runner's public IPv4 address and how it was found, trying the SQL login first."""
+    notes = []
+    if database_url:
+        address, note = ip_from_login_attempt(database_url, secrets)
+        if address:
+            return address, "sql_error_40615"
+        notes.append(note)
+    if ip_echo_url:
+        address, note = ip_from_echo(ip_echo_url)
+        if address:
+            return address, "ip_echo"
+        notes.append(note)
+    raise FirewallError(
+        "Cannot tell this runner's public IP address" + (f": {'; '.join(notes)}." if notes else "."),
+        hint="Set start_ip_address, or database_url (the Azure SQL server) and/or ip_echo_url "
+        "(e.g. https://api.ipify.org).",
+    )

@@ -1,0 +1,322 @@
+# Copyright: (c) 2026, backoffice platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""SQL Server and Azure SQL as Prisma's `sqlserver` provider uses them (pyodbc and an ODBC driver)."""
+
+from __future__ import annotations
+
+import struct
+from datetime import UTC, datetime, timedelta, timezone
+
+from ansible_collections.backoffice.dbops.plugins.module_utils.common.imports import import_library
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.database_url import (
+    DEFAULT_CONNECT_TIMEOUT,
+    DatabaseTarget,
+    parse_timeout,
+)
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.errors import ConnectionFailed, DatabaseUrlError
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.flavours.base import (
+    LOCK_NAME,
+    TABLE,
+    Flavour,
+    create_table_statement,
+)
+
+SHAPE = "sqlserver://HOST:PORT;database=DB;user=USER;password=PWD"
+DEFAULT_PORT = 1433
+# Prisma keeps the history in `dbo` unless the URL names a schema.
+DEFAULT_SCHEMA = "dbo"
+# ODBC drivers in order of preference; FreeTDS is the fallback Debian ships.
+ODBC_DRIVER_PREFERENCE = ("ODBC Driver 18 for SQL Server", "ODBC Driver 17 for SQL Server", "FreeTDS")
+SQL_COPT_SS_ACCESS_TOKEN = 1256
+# pyodbc hands DATETIMEOFFSET over as raw bytes under this SQL type code.
+SQL_SS_TIMESTAMPOFFSET = -155
+
+# SQL Server keys as Prisma reads them (lowercased; several aliases mean one thing).
+PROPERTY_MEANINGS = {
+    "database": "database",
+    "initial catalog": "database",
+    "databasename": "database",
+    "user": "user",
+    "username": "user",
+    "uid": "user",
+    "user id": "user",
+    "password": "password",
+    "pwd": "password",
+    "schema": "schema",
+    "encrypt": "encrypt",
+    "trustservercertificate": "trust_server_certificate",
+    "trust_server_certificate": "trust_server_certificate",
+    "trustservercertificateca": "trust_server_certificate_ca",
+    "trust_server_certificate_ca": "trust_server_certificate_ca",
+    "logintimeout": "connect_timeout",
+    "login_timeout": "connect_timeout",
+    "connecttimeout": "connect_timeout",
+    "connect_timeout": "connect_timeout",
+    "connectiontimeout": "connect_timeout",
+    "connection_timeout": "connect_timeout",
+    "applicationname": "application_name",
+    "application name": "application_name",
+    "authentication": "authentication",
+    "integratedsecurity": "integrated_security",
+    "integrated security": "integrated_security",
+}
+BOOLEAN_WORDS = {"true": True, "yes": True, "false": False, "no": False}
+COLUMN_TYPES = (
+    ("id", "VARCHAR(36) PRIMARY KEY NOT NULL"),
+    ("checksum", "VARCHAR(64) NOT NULL"),
+    ("finished_at", "DATETIMEOFFSET"),
+    ("migration_name", "NVARCHAR(250) NOT NULL"),
+    ("logs", "NVARCHAR(MAX) NULL"),
+    ("rolled_back_at", "DATETIMEOFFSET"),
+    ("started_at", "DATETIMEOFFSET NOT NULL DEFAULT CURRENT_TIMESTAMP"),
+    ("applied_steps_count", "INT NOT NULL DEFAULT 0"),
+)
+
+
+def quote(identifier: str) -> str:
+    return "[" + identifier.replace("]", "]]") + "]"
+
+
+class MssqlFlavour(Flavour):
+    provider = "sqlserver"
+    schemes = ("sqlserver",)
+    lockfile_providers = ("mssql",)
+    placeholder = "?"
+    azure_sql = True
+
+    @classmethod
+    def parse_url(cls, url: str, project_dir: str | None) -> DatabaseTarget:
+        del project_dir
+        body = url[len("jdbc:") :] if url.lower().startswith("jdbc:") else url
+        if not body.lower().startswith("sqlserver://"):
+            raise DatabaseUrlError(f"Malformed sqlserver URL; expected {SHAPE}")
+        body = body[len("sqlserver://") :]
+        server, *rest = split_outside_braces(body, ";", limit=1)
+        host, instance, port = split_server(server)
+        values: dict[str, str] = {}
+        for key, value in split_properties(rest[0] if rest else ""):
+            meaning = PROPERTY_MEANINGS.get(key)
+            # Prisma ignores properties it does not use; never echo them, they may be secrets.
+            if meaning is not None:
+                values[meaning] = value
+        options: dict[str, object] = {}
+        for flag in ("trust_server_certificate", "integrated_security"):
+            if flag in values:
+                word = values.pop(flag).strip().lower()
+                if word not in BOOLEAN_WORDS:
+                    raise DatabaseUrlError(f"SQL Server property '{flag.replace('_', '')}' must be true or false.")
+                options[flag] = BOOLEAN_WORDS[word]
+        options["encrypt"] = _encrypt_mode(values.pop("encrypt", "true"))
+        timeout = parse_timeout(values.pop("connect_timeout", str(DEFAULT_CONNECT_TIMEOUT)), "connectTimeout")
+        for key in ("trust_server_certificate_ca", "authentication", "application_name"):
+            if key in values:
+                options[key] = values.pop(key)
+        return DatabaseTarget(
+            provider=cls.provider,
+            host=host,
+            instance=instance,
+            port=port,
+            database=values.get("database") or "master",
+            user=values.get("user"),
+            password=values.get("password"),
+            schema=values.get("schema") or DEFAULT_SCHEMA,
+            connect_timeout=timeout,
+            options=options,
+        )
+
+    def connect(self, *, read_only: bool, lock_timeout: int, access_token=None, odbc_driver=None):
+        del read_only, lock_timeout
+        pyodbc = import_library("pyodbc", "pyodbc", "to connect to SQL Server")
+        driver = choose_odbc_driver(list(pyodbc.drivers()), odbc_driver)
+        extra = {}
+        if access_token:
+            extra["attrs_before"] = {SQL_COPT_SS_ACCESS_TOKEN: pack_access_token(access_token)}
+        connection = pyodbc.connect(
+            odbc_connection_string(self.target, driver, with_token=bool(access_token)),
+            autocommit=False,
+            timeout=self.target.connect_timeout,
+            **extra,
+        )
+        connection.add_output_converter(SQL_SS_TIMESTAMPOFFSET, decode_datetimeoffset)
+        return connection
+
+    @property
+    def table(self) -> str:
+        return f"{quote(self.target.schema)}.{quote(TABLE)}"
+
+    @property
+    def create_table(self) -> str:
+        return create_table_statement(self.table, COLUMN_TYPES)
+
+    def table_exists_query(self) -> tuple[str, tuple]:
+        return (
+            "SELECT 1 FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = '_prisma_migrations'",
+            (self.target.schema,),
+        )
+
+    @property
+    def timestamp_parameter(self) -> str:
+        # pyodbc cannot bind an offset-aware datetime; pass text and let the server parse it exactly.
+        return f"CAST({self.placeholder} AS DATETIMEOFFSET)"
+
+    def bind_timestamp(self, value):
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f") + " +00:00"
+
+    def begin_locked(self, cursor, lock_timeout: int) -> bool:
+        # pyodbc has begun the transaction (autocommit off); the lock is the transaction's. sp_getapplock documents
+        # a negative result as not granted, 0 and 1 as granted.
+        cursor.execute(
+            "SET NOCOUNT ON; DECLARE @result INT; "
+            f"EXEC @result = sp_getapplock @Resource = N'{LOCK_NAME}', @LockMode = 'Exclusive', "
+            "@LockOwner = 'Transaction', @LockTimeout = ?; SELECT @result",
+            (lock_timeout * 1000,),
+        )
+        return cursor.fetchone()[0] >= 0
+
+
+def _encrypt_mode(value: str) -> str:
+    if value == "DANGER_PLAINTEXT":
+        return "danger_plaintext"
+    word = value.strip().lower()
+    if word in BOOLEAN_WORDS:
+        return "true" if BOOLEAN_WORDS[word] else "false"
+    if word == "strict":
+        return "strict"
+    raise DatabaseUrlError("SQL Server property 'encrypt' must be true, false, strict or DANGER_PLAINTEXT.")
+
+
+def split_outside_braces(text: str, separator: str, limit: int = -1) -> list[str]:
+    """Split on `separator` where it is not inside `{...}`; a brace group ends at the first `}`."""
+    parts, current, index = [], [], 0
+    while index < len(text):
+        char = text[index]
+        if char == "{":
+            end = text.find("}", index + 1)
+            if end == -1:
+                raise DatabaseUrlError("A SQL Server connection string value opens '{' but never closes it.")
+            current.append(text[index : end + 1])
+            index = end + 1
+            continue
+        if char == separator and limit != 0:
+            parts.append("".join(current))
+            current = []
+            limit -= 1
+        else:
+            current.append(char)
+        index += 1
+    parts.append("".join(current))
+    return parts
+
+
+def unescape(text: str) -> str:
+    """Drop the braces of every `{...}` group; what is inside is literal (Prisma's JDBC string rule)."""
+    out, index = [], 0
+    while index < len(text):
+        if text[index] == "{":
+            end = text.index("}", index + 1)
+            out.append(text[index + 1 : end])
+            index = end + 1
+        else:
+            out.append(text[index])
+            index += 1
+    return "".join(out)
+
+
+def split_properties(text: str) -> list[tuple[str, str]]:
+    """`key=value;key={va;lue}` into (lowercased key, literal value) pairs, the way Prisma's JDBC parser reads them.
+
+    A `{...}` group runs to the first `}` and may sit anywhere in a key or value; white space is kept as written.
+    """
+    pairs = []
+    for item in split_outside_braces(text, ";"):
+        if not item:
+            continue
+        pieces = split_outside_braces(item, "=", limit=1)
+        if len(pieces) != 2:
+            key = unescape(pieces[0])
+            raise DatabaseUrlError(f"SQL Server connection string property '{key}' has no '=value'.")
+        key, value = unescape(pieces[0]).lower(), unescape(pieces[1])
+        if not key:
+            raise DatabaseUrlError("SQL Server connection string has a property with an empty name.")
+        pairs.append((key, value))
+    return pairs
+
+
+def split_server(server: str) -> tuple[str, str | None, int | None]:
+    """`host[\\instance][:port]`; without a port, a named instance is found through SQL Browser."""
+    name, *port_part = split_outside_braces(server, ":", limit=1)
+    port = None
+    if port_part:
+        port_text = unescape(port_part[0])
+        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+            raise DatabaseUrlError("The sqlserver URL has an invalid port; expected sqlserver://HOST:1433;...")
+        port = int(port_text)
+    host_part, *instance_part = split_outside_braces(name, "\\", limit=1)
+    host = unescape(host_part).strip()
+    instance = unescape(instance_part[0]) if instance_part else None
+    if host in ("", "."):
+        host = "localhost"
+    if port is None and not instance:
+        port = DEFAULT_PORT
+    return host, instance or None, port
+
+
+def odbc_connection_string(target: DatabaseTarget, driver: str, *, with_token: bool = False) -> str:
+    """The ODBC connection string for SQL Server: pure, so the exact text is unit-tested."""
+
+    def braced(value: str) -> str:
+        return "{" + str(value).replace("}", "}}") + "}"
+
+    freetds = "freetds" in driver.lower()
+    server = target.host + (f"\\{target.instance}" if target.instance else "")
+    parts = [f"DRIVER={braced(driver)}"]
+    if freetds:
+        parts += [f"SERVER={braced(server)}", f"PORT={target.port or DEFAULT_PORT}", "TDS_Version=7.4"]
+    else:
+        parts.append(f"SERVER={braced('tcp:' + server + (f',{target.port}' if target.port else ''))}")
+    parts.append(f"DATABASE={braced(target.database)}")
+    if not with_token:
+        if target.user is not None:
+            parts.append(f"UID={braced(target.user)}")
+        if target.password is not None:
+            parts.append(f"PWD={braced(target.password)}")
+    encrypt = target.options.get("encrypt", "true")
+    trust = target.options.get("trust_server_certificate", False)
+    if freetds:
+        parts.append("Encryption=" + ("off" if encrypt in ("false", "danger_plaintext") else "require"))
+    else:
+        parts.append("Encrypt=" + {"strict": "strict", "false": "no", "danger_plaintext": "no"}.get(encrypt, "yes"))
+        parts.append("TrustServerCertificate=" + ("yes" if trust else "no"))
+    if target.options.get("application_name"):
+        parts.append(f"APP={braced(target.options['application_name'])}")
+    return ";".join(parts) + ";"
+
+
+def pack_access_token(token: str) -> bytes:
+    """An Entra ID token as the SQL Server ODBC driver takes it: UTF-16-LE bytes after a 4-byte length."""
+    encoded = token.encode("utf-16-le")
+    return struct.pack(f"<I{len(encoded)}s", len(encoded), encoded)
+
+
+def decode_datetimeoffset(raw: bytes) -> datetime:
+    """SQL Server DATETIMEOFFSET as pyodbc returns it (SQL_SS_TIMESTAMPOFFSET_STRUCT), in UTC."""
+    year, month, day, hour, minute, second, fraction, tz_hour, tz_minute = struct.unpack("<6hI2h", raw)
+    offset = timezone(timedelta(hours=tz_hour, minutes=tz_minute))
+    return datetime(year, month, day, hour, minute, second, fraction // 1000, tzinfo=offset).astimezone(UTC)
+
+
+def choose_odbc_driver(installed: list[str], requested: str | None) -> str:
+    if requested:
+        if requested not in installed:
+            raise ConnectionFailed(
+                f"ODBC driver '{requested}' is not installed (installed: {', '.join(installed) or 'none'}).",
+                hint="Install Microsoft's ODBC Driver 18 for SQL Server or FreeTDS, or set odbc_driver to one listed.",
+            )
+        return requested
+    for name in ODBC_DRIVER_PREFERENCE:
+        if name in installed:
+            return name
+    raise ConnectionFailed(
+        f"No SQL Server ODBC driver is installed (installed: {', '.join(installed) or 'none'}).",
+        hint="Install Microsoft's ODBC Driver 18 for SQL Server (msodbcsql18) or FreeTDS (tdsodbc).",
+    )

@@ -1,0 +1,123 @@
+# Copyright: (c) 2026, backoffice platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""MySQL and MariaDB as Prisma's `mysql` provider uses them (PyMySQL)."""
+
+from __future__ import annotations
+
+from ansible_collections.backoffice.dbops.plugins.module_utils.common.imports import import_library
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.database_url import (
+    DatabaseTarget,
+    split_network_url,
+    take_options,
+)
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.errors import DatabaseUrlError
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.flavours.base import (
+    LOCK_NAME,
+    TABLE,
+    Flavour,
+    create_table_statement,
+)
+
+SHAPE = "mysql://USER:PASSWORD@HOST:PORT/DATABASE"
+DEFAULT_PORT = 3306
+SSL_ACCEPT = ("strict", "accept_invalid_certs")
+COLUMN_TYPES = (
+    ("id", "VARCHAR(36) PRIMARY KEY NOT NULL"),
+    ("checksum", "VARCHAR(64) NOT NULL"),
+    ("finished_at", "DATETIME(3)"),
+    ("migration_name", "VARCHAR(255) NOT NULL"),
+    ("logs", "TEXT"),
+    ("rolled_back_at", "DATETIME(3)"),
+    ("started_at", "DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)"),
+    ("applied_steps_count", "INTEGER UNSIGNED NOT NULL DEFAULT 0"),
+)
+
+
+class MysqlFlavour(Flavour):
+    provider = "mysql"
+    schemes = ("mysql",)
+    lockfile_providers = ("mysql",)
+    fraction_digits = 3
+
+    @classmethod
+    def parse_url(cls, url: str, project_dir: str | None) -> DatabaseTarget:
+        del project_dir
+        parts = split_network_url(url, "mysql", SHAPE, socket_parameter="socket")
+        query = dict(parts.query)
+        if not parts.database:
+            raise DatabaseUrlError(
+                f"The mysql URL names no database; the database holds _prisma_migrations. Expected {SHAPE}."
+            )
+        options = take_options(query, ("sslaccept", "sslcert", "sslidentity", "sslpassword"))
+        if options.get("sslaccept", "strict") not in SSL_ACCEPT:
+            raise DatabaseUrlError(f"Unknown sslaccept '{options['sslaccept']}' (use strict or accept_invalid_certs).")
+        return DatabaseTarget(
+            provider=cls.provider,
+            host=parts.host,
+            port=parts.port or DEFAULT_PORT,
+            database=parts.database,
+            user=parts.user,
+            password=parts.password,
+            # Prisma allows the socket path in parentheses and strips them.
+            socket=parts.socket.replace("(", "").replace(")", "") if parts.socket else None,
+            connect_timeout=parts.connect_timeout,
+            options=options,
+        )
+
+    def connect(self, *, read_only: bool, lock_timeout: int, access_token=None, odbc_driver=None):
+        del read_only, lock_timeout, access_token, odbc_driver
+        pymysql = import_library("pymysql", "PyMySQL", "to connect to MySQL")
+        target = self.target
+        params = {
+            "host": target.host,
+            "port": target.port,
+            "user": target.user,
+            "password": target.password or "",
+            "database": target.database,
+            "connect_timeout": target.connect_timeout or 10,
+            "autocommit": False,
+            "charset": "utf8mb4",
+            # Prisma keeps DATETIME columns in UTC; the session zone only matters for column defaults.
+            "init_command": "SET time_zone = '+00:00'",
+        }
+        if target.socket:
+            params["unix_socket"] = target.socket
+        if "sslcert" in target.options or target.options.get("sslaccept"):
+            ssl = {"check_hostname": target.options.get("sslaccept", "strict") == "strict"}
+            if "sslcert" in target.options:
+                ssl["ca"] = target.options["sslcert"]
+            params["ssl"] = ssl
+        return pymysql.connect(**params)
+
+    @property
+    def table(self) -> str:
+        return f"`{TABLE}`"
+
+    @property
+    def create_table(self) -> str:
+        return create_table_statement(
+            self.table, COLUMN_TYPES, suffix=" DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+        )
+
+    def table_exists_query(self) -> tuple[str, tuple]:
+        return (
+            "SELECT 1 FROM information_schema.tables "
+            "WHERE table_schema = DATABASE() AND table_name = '_prisma_migrations'",
+            (),
+        )
+
+    def bind_timestamp(self, value):
+        # DATETIME(3) has no zone: Prisma stores UTC.
+        return super().bind_timestamp(value).replace(tzinfo=None)
+
+    def begin_locked(self, cursor, lock_timeout: int) -> bool:
+        # GET_LOCK belongs to the session, not the transaction: end_locked releases it.
+        cursor.execute(f"SELECT GET_LOCK('{LOCK_NAME}', %s)", (lock_timeout,))
+        if cursor.fetchone()[0] != 1:
+            return False
+        # DDL commits implicitly in MySQL: a CREATE TABLE inside this transaction is committed at once, under the lock.
+        cursor.execute("START TRANSACTION")
+        return True
+
+    def end_locked(self, cursor) -> None:
+        cursor.execute(f"SELECT RELEASE_LOCK('{LOCK_NAME}')")

@@ -1,0 +1,58 @@
+# Copyright: (c) 2026, backoffice platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What every Prisma history module shares: its options, and opening the history store they name."""
+
+from __future__ import annotations
+
+import os
+
+from ansible_collections.backoffice.dbops.plugins.module_utils.azure.session import (
+    open_session,
+    params_from_environment,
+    secret_values,
+)
+from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import DbopsError
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connector import flavour_for, parse_database_url
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.store import HistoryStore
+
+DEFAULT_LOCK_TIMEOUT = 10
+# entra_auth's choices in the vocabulary of the Azure modules' auth_source.
+ENTRA_AUTH_SOURCES = {"default": "auto", "cli": "cli", "managed_identity": "msi"}
+
+
+def database_argument_spec(**extra) -> dict:
+    """The options of the `backoffice.dbops.database` doc fragment, plus a module's own."""
+    spec = {
+        "database_url": {"type": "str", "required": True, "no_log": True},
+        "project_dir": {"type": "path"},
+        "migrations_dir": {"type": "path"},
+        "odbc_driver": {"type": "str"},
+        "entra_auth": {"type": "str", "default": "none", "choices": ["none", *ENTRA_AUTH_SOURCES]},
+    }
+    spec.update(extra)
+    return spec
+
+
+def open_history_store(module, lock_timeout: int = DEFAULT_LOCK_TIMEOUT) -> HistoryStore:
+    params = module.params
+    target = parse_database_url(params["database_url"], params.get("project_dir"))
+    if target.password:
+        # Ansible masks no_log values it knows; the URL is one, the password inside it is another.
+        module.no_log_values.add(target.password)
+    access_token = None
+    if params.get("entra_auth", "none") != "none":
+        if not flavour_for(target).azure_sql:
+            raise DbopsError("entra_auth applies only to sqlserver:// URLs.", hint="Set entra_auth to none.")
+        access_token = entra_access_token(module, ENTRA_AUTH_SOURCES[params["entra_auth"]])
+    return HistoryStore(
+        target, lock_timeout=lock_timeout, odbc_driver=params.get("odbc_driver"), access_token=access_token
+    )
+
+
+def entra_access_token(module, auth_source: str) -> str:
+    """An Azure SQL token from the collection's one Azure sign-in (AWX's Azure credential works as is)."""
+    params = params_from_environment(os.environ, auth_source=auth_source)
+    module.no_log_values.update(secret_values(params, os.environ))
+    token = open_session(params, os.environ, needs_subscription=False).sql_access_token()
+    module.no_log_values.add(token)
+    return token

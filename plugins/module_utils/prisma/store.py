@@ -1,0 +1,160 @@
+# Copyright: (c) 2026, backoffice platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The small executor that reads and writes `_prisma_migrations`, the same way for every database.
+
+Writes happen in one transaction while Prisma's own migrate lock is held, and the history a plan is computed from
+is read inside that lock, so a concurrent `prisma migrate deploy` cannot race us. What differs per database is the
+flavour's business.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import DbopsError
+from ansible_collections.backoffice.dbops.plugins.module_utils.common.text import one_line, redact
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connector import flavour_for, open_connection
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.database_url import DatabaseTarget
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.errors import DatabaseError, LockTimeout
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.flavours.base import read_timestamp
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.history import MigrationRecord
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.resolve_plan import ResolvePlan, apply_plan
+
+
+@dataclass(frozen=True)
+class ResolveOutcome:
+    before: list[MigrationRecord] | None
+    plan: ResolvePlan
+    after: list[MigrationRecord]
+
+
+class HistoryStore:
+    def __init__(
+        self,
+        target: DatabaseTarget,
+        *,
+        lock_timeout: int,
+        odbc_driver: str | None = None,
+        access_token: str | None = None,
+    ):
+        self.target = target
+        self.flavour = flavour_for(target)
+        self.lock_timeout = lock_timeout
+        self._connect_options = {"odbc_driver": odbc_driver, "access_token": access_token}
+        self._secrets = [target.password, access_token]
+
+    @contextmanager
+    def _connection(self, read_only: bool):
+        connection = open_connection(
+            self.flavour,
+            read_only=read_only,
+            lock_timeout=self.lock_timeout,
+            secrets=self._secrets,
+            **self._connect_options,
+        )
+        try:
+            yield connection
+        except DbopsError:
+            raise
+        except Exception as exc:  # drivers raise their own classes; report them uniformly, without secrets
+            raise DatabaseError(f"{self.target.describe()}: {redact(one_line(exc), self._secrets)}") from None
+        finally:
+            connection.close()
+
+    def read(self) -> list[MigrationRecord] | None:
+        """The history in Prisma's order, or None when the table does not exist (never initialised)."""
+        with self._connection(read_only=True) as connection:
+            try:
+                rows = self._read_rows(connection.cursor())
+            finally:
+                connection.rollback()
+        return records_of(rows)
+
+    def resolve(
+        self, planner: Callable[[list[MigrationRecord] | None], ResolvePlan], *, check_mode: bool
+    ) -> ResolveOutcome:
+        """Plan against the current history and, unless check_mode, carry the plan out atomically."""
+        if check_mode:
+            before = self.read()
+            plan = planner(before)
+            return ResolveOutcome(before, plan, apply_plan(before, plan, self.flavour.now()))
+        with self._connection(read_only=False) as connection:
+            cursor = connection.cursor()
+            with self._locked_transaction(connection, cursor):
+                rows = self._read_rows(cursor)
+                before = records_of(rows)
+                plan = planner(before)
+                now = self.flavour.now()
+                self._write(cursor, plan, now, self.flavour.timestamp_binder(rows))
+            return ResolveOutcome(before, plan, apply_plan(before, plan, now))
+
+    def _read_rows(self, cursor) -> list | None:
+        """The stored rows in Prisma's order, or None when there is no table."""
+        cursor.execute(*self.flavour.table_exists_query())
+        if cursor.fetchone() is None:
+            return None
+        cursor.execute(self.flavour.select_history)
+        return cursor.fetchall()
+
+    def _write(self, cursor, plan: ResolvePlan, now, bind) -> None:
+        flavour = self.flavour
+        if plan.create_table:
+            for statement in flavour.prepare_table:
+                cursor.execute(statement)
+            cursor.execute(flavour.create_table)
+        for record in plan.roll_back:
+            cursor.execute(flavour.mark_rolled_back, (bind(now), record.id))
+        if plan.insert is not None:
+            row = plan.insert
+            cursor.execute(
+                flavour.insert_applied,
+                (row.id, row.checksum, row.logs, bind(row.started_at), bind(row.finished_at), row.migration_name),
+            )
+
+    @contextmanager
+    def _locked_transaction(self, connection, cursor):
+        """Prisma's lock and one transaction around the body: commit on success, roll back otherwise.
+
+        A lock wait that runs out, at any statement or at commit, is reported as such; nothing was written.
+        """
+        flavour = self.flavour
+        try:
+            if not flavour.begin_locked(cursor, self.lock_timeout):
+                raise self._lock_timeout()
+            yield
+            connection.commit()
+        except BaseException as exc:
+            connection.rollback()
+            if flavour.is_lock_timeout(exc):
+                raise self._lock_timeout() from None
+            raise
+        finally:
+            flavour.end_locked(cursor)
+
+    def _lock_timeout(self) -> LockTimeout:
+        return LockTimeout(
+            f"Timed out after {self.lock_timeout}s waiting for Prisma's migrate lock on {self.target.describe()}; "
+            "nothing was changed.",
+            hint="Another `prisma migrate` (or a deployment) is running against this database. "
+            "Let it finish, or raise lock_timeout, then run again.",
+        )
+
+
+def records_of(rows) -> list[MigrationRecord] | None:
+    return None if rows is None else [_record(row) for row in rows]
+
+
+def _record(row) -> MigrationRecord:
+    (id_, checksum, finished_at, migration_name, logs, rolled_back_at, started_at, applied_steps_count) = row
+    return MigrationRecord(
+        id=str(id_),
+        migration_name=migration_name,
+        checksum=checksum,
+        started_at=read_timestamp(started_at),
+        finished_at=read_timestamp(finished_at),
+        rolled_back_at=read_timestamp(rolled_back_at),
+        applied_steps_count=int(applied_steps_count or 0),
+        logs=logs,
+    )

@@ -1,0 +1,90 @@
+"""Real databases for the tests: one fresh database per test, on throwaway servers or servers the environment names.
+
+Under CI=true a database suite that cannot run fails instead of skipping.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import pytest
+
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connector import (
+    flavour_for,
+    open_connection,
+    parse_database_url,
+)
+
+
+def unavailable(reason: str, *, optional: bool = False):
+    """Skip, or under CI=true fail: a suite that cannot run there is a broken CI, not a pass."""
+    if os.environ.get("CI") == "true" and not optional:
+        pytest.fail(f"required in CI: {reason}")
+    pytest.skip(reason)
+
+
+@dataclass
+class Backend:
+    provider: str
+    url: str
+    project_dir: str
+
+    @property
+    def target(self):
+        return parse_database_url(self.url, self.project_dir)
+
+    @property
+    def flavour(self):
+        return flavour_for(self.target)
+
+    def connect(self):
+        """An autocommit connection, for setting up and inspecting states."""
+        connection = open_connection(self.flavour, read_only=False, lock_timeout=10)
+        if self.provider == "sqlite":
+            connection.isolation_level = None
+        elif self.provider == "mysql":
+            connection.autocommit(True)
+        else:
+            connection.autocommit = True
+        return connection
+
+    def execute(self, sql: str, params=()):
+        connection = self.connect()
+        try:
+            cursor = connection.cursor()
+            cursor.execute(sql, params)
+            return cursor.fetchall() if cursor.description else None
+        finally:
+            connection.close()
+
+    @property
+    def table(self) -> str:
+        return self.flavour.table
+
+    def rows(self):
+        """Every row of the history as stored (values and their Python types), in a stable order."""
+        return self.execute(f"SELECT * FROM {self.table} ORDER BY started_at, id")
+
+    def digest(self) -> str:
+        try:
+            rows = self.rows()
+        except Exception as exc:  # no table yet is a state too
+            rows = f"no table: {type(exc).__name__}"
+        return hashlib.sha256(repr([(tuple(map(repr, row))) for row in rows or []]).encode()).hexdigest()
+
+
+def with_database(server_url: str, database: str, query: str = "") -> str:
+    """A PostgreSQL/MySQL server URL pointed at one database."""
+    parts = urlsplit(server_url)
+    return f"{parts.scheme}://{parts.netloc}/{database}" + (f"?{query}" if query else "")
+
+
+def drop_sqlserver_schema(backend: Backend, schema: str) -> None:
+    for (table,) in (
+        backend.execute("SELECT TABLE_NAME FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = ?", (schema,)) or []
+    ):
+        backend.execute(f"DROP TABLE [{schema}].[{table}]")
+    backend.execute(f"DROP SCHEMA [{schema}]")

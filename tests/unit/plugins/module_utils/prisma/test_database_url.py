@@ -1,0 +1,194 @@
+"""DATABASE_URL parsing: a table of real Prisma URLs, every alias and escape, and errors that hide the password."""
+
+from urllib.parse import quote
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connector import parse_database_url
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.errors import DatabaseUrlError
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.flavours.mssql import split_properties
+
+SECRET = "S3cr3t!p@ss"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (
+            "postgresql://app:pw@db.internal:6543/backoffice?schema=api&sslmode=require&connect_timeout=12",
+            {
+                "host": "db.internal",
+                "port": 6543,
+                "database": "backoffice",
+                "user": "app",
+                "password": "pw",
+                "schema": "api",
+                "connect_timeout": 12,
+                "options": {"sslmode": "require"},
+            },
+        ),
+        (
+            "postgres://app@localhost/backoffice",
+            {
+                "host": "localhost",
+                "port": 5432,
+                "database": "backoffice",
+                "user": "app",
+                "password": None,
+                "schema": "public",
+                "connect_timeout": 5,
+            },
+        ),
+        (
+            "postgresql://u:p%40ss%3Aw%2Fd@h/db",
+            {"user": "u", "password": "p@ss:w/d", "database": "db"},
+        ),
+        (
+            "postgresql://app@localhost/backoffice?host=/var/run/postgresql",
+            {"socket": "/var/run/postgresql", "host": "localhost"},
+        ),
+        ("postgresql://app@h:5432", {"database": "postgres"}),
+        (
+            "mysql://root:pw@127.0.0.1:3307/shop?sslaccept=accept_invalid_certs&connect_timeout=3",
+            {
+                "host": "127.0.0.1",
+                "port": 3307,
+                "database": "shop",
+                "user": "root",
+                "password": "pw",
+                "connect_timeout": 3,
+                "options": {"sslaccept": "accept_invalid_certs"},
+            },
+        ),
+        ("mysql://root@localhost/shop", {"port": 3306, "password": None}),
+        ("mysql://root@localhost/shop?socket=(/run/mysqld/mysqld.sock)", {"socket": "/run/mysqld/mysqld.sock"}),
+    ],
+)
+def test_network_urls(url, expected):
+    target = parse_database_url(url)
+    for key, value in expected.items():
+        assert getattr(target, key) == value, key
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (
+            "sqlserver://backoffice.database.windows.net:1433;database=backoffice;user=app;password=pw;encrypt=true",
+            {
+                "host": "backoffice.database.windows.net",
+                "port": 1433,
+                "database": "backoffice",
+                "user": "app",
+                "password": "pw",
+                "schema": "dbo",
+                "options": {"encrypt": "true"},
+            },
+        ),
+        ("sqlserver://h;Database=d;UserName=u;PWD=p", {"database": "d", "user": "u", "password": "p"}),
+        ("sqlserver://h;database=d;UID=u;Password=p", {"user": "u"}),
+        ("sqlserver://h;database=d;user id=u", {"user": "u"}),
+        ("sqlserver://h;Initial Catalog=catalog;user=u", {"database": "catalog"}),
+        ("sqlserver://h;user=u", {"database": "master", "port": 1433}),
+        ("sqlserver://h;database=d;schema=api", {"schema": "api"}),
+        ("sqlserver://h;database=d;SCHEMA=Api", {"schema": "Api"}),
+        # Prisma's JDBC rule: a {...} group ends at the first `}`; what follows is plain text up to `;`.
+        ("sqlserver://h;database=d;password={abc;}}45}", {"password": "abc;}45}"}),
+        ("sqlserver://h;database=d;password={ThisIsA:SecurePassword;}", {"password": "ThisIsA:SecurePassword;"}),
+        ("sqlserver://h;database=d;user={MyServer/MyUser}", {"user": "MyServer/MyUser"}),
+        ("sqlserver://h;database=d;password={p=w;x}", {"password": "p=w;x"}),
+        ("sqlserver://se{r}ver{;}\\instance:80;database=d", {"host": "server;", "instance": "instance", "port": 80}),
+        ("sqlserver://host\\SQLEXPRESS;database=d", {"instance": "SQLEXPRESS", "port": None}),
+        ("jdbc:sqlserver://h:1444;database=d", {"port": 1444}),
+        (
+            "sqlserver://h;database=d;trustServerCertificate=true",
+            {"options": {"encrypt": "true", "trust_server_certificate": True}},
+        ),
+        ("sqlserver://h;database=d;encrypt=false", {"options": {"encrypt": "false"}}),
+        ("sqlserver://h;database=d;encrypt=DANGER_PLAINTEXT", {"options": {"encrypt": "danger_plaintext"}}),
+        ("sqlserver://h;database=d;loginTimeout=30", {"connect_timeout": 30}),
+        ("sqlserver://h;database=d;connectTimeout=7", {"connect_timeout": 7}),
+        ("sqlserver://h;database=d;connection_limit=5;poolTimeout=3", {"database": "d"}),
+        ("sqlserver://h;database=d;", {"database": "d"}),
+    ],
+)
+def test_sqlserver_urls(url, expected):
+    target = parse_database_url(url)
+    for key, value in expected.items():
+        assert getattr(target, key) == value, key
+
+
+def test_sqlserver_keys_are_case_insensitive_values_are_not():
+    assert split_properties("DataBase=Shop;USER=Admin") == [("database", "Shop"), ("user", "Admin")]
+
+
+def test_sqlite_relative_path_resolves_against_project_dir():
+    assert parse_database_url("file:./dev.db", "/srv/api/prisma").path == "/srv/api/prisma/dev.db"
+    assert parse_database_url("file:../data/dev.db", "/srv/api/prisma").path == "/srv/api/data/dev.db"
+    assert parse_database_url("file:/var/db/dev.db", "/ignored").path == "/var/db/dev.db"
+    assert parse_database_url("file:dev.db?connection_limit=1", "/p").path == "/p/dev.db"
+
+
+def test_sqlite_relative_path_defaults_to_cwd(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    assert parse_database_url("file:./dev.db").path == str(tmp_path / "dev.db")
+
+
+@pytest.mark.parametrize(
+    ("url", "fragment"),
+    [
+        ("", "empty"),
+        ("mongodb://u:" + SECRET + "@h/db", "Unsupported database URL scheme 'mongodb'"),
+        ("localhost:5432", "Unsupported"),
+        ("just-text", "no scheme"),
+        ("postgresql://u:" + SECRET + "@h:99999/db", "invalid port"),
+        ("postgresql://u:" + SECRET + "@h:abc/db", "invalid port"),
+        ("postgresql://u:" + SECRET + "@h/db?connect_timeout=soon", "connect_timeout"),
+        ("postgresql://u:" + SECRET + "@h/db?sslmode=maybe", "sslmode"),
+        ("mysql://u:" + SECRET + "@h", "names no database"),
+        ("mysql://u:" + SECRET + "@h/db?sslaccept=sometimes", "sslaccept"),
+        ("file:", "names no file"),
+        ("sqlserver:h;database=d;password=" + SECRET, "Malformed sqlserver URL"),
+        ("sqlserver://h:port;database=d;password=" + SECRET, "invalid port"),
+        ("sqlserver://h;database=d;password={" + SECRET, "never closes"),
+        ("sqlserver://h;database=d;password=" + SECRET + ";encrypt=maybe", "encrypt"),
+        ("sqlserver://h;database=d;password=" + SECRET + ";trustServerCertificate=perhaps", "true or false"),
+        ("sqlserver://h;database=d;password=" + SECRET + ";novalue", "has no '=value'"),
+    ],
+)
+def test_bad_urls_give_clear_errors_without_the_password(url, fragment):
+    with pytest.raises(DatabaseUrlError) as error:
+        parse_database_url(url)
+    assert fragment in str(error.value)
+    assert SECRET not in str(error.value)
+    assert "p@ss" not in str(error.value)
+
+
+def test_describe_never_shows_the_password():
+    for url in (
+        f"postgresql://app:{SECRET}@db:5432/shop?schema=api",
+        f"mysql://app:{SECRET}@db/shop",
+        f"sqlserver://db;database=shop;user=app;password={{{SECRET}}}",
+    ):
+        target = parse_database_url(url)
+        assert SECRET not in target.describe()
+        assert SECRET not in repr(target)
+
+
+printable = st.text(st.characters(min_codepoint=32, max_codepoint=126), min_size=1, max_size=30)
+
+
+@given(password=printable, user=printable)
+def test_postgres_credentials_survive_percent_encoding(password, user):
+    url = f"postgresql://{quote(user, safe='')}:{quote(password, safe='')}@db.internal:5432/shop?schema=api"
+    target = parse_database_url(url)
+    assert (target.user, target.password, target.schema) == (user, password, "api")
+
+
+@given(password=printable.filter(lambda text: "}" not in text))
+def test_sqlserver_braced_values_are_literal(password):
+    target = parse_database_url(f"sqlserver://db:1433;database=shop;user=app;password={{{password}}};encrypt=true")
+    assert target.password == password
+    assert target.options["encrypt"] == "true"

@@ -1,0 +1,68 @@
+"""The pure parts behind the recovery playbook: the readiness backoff and picking an App Service setting."""
+
+from __future__ import annotations
+
+from itertools import islice
+from types import SimpleNamespace
+
+import pytest
+
+from ansible_collections.backoffice.dbops.plugins.module_utils.azure.errors import AzureError
+from ansible_collections.backoffice.dbops.plugins.module_utils.azure.secret_sources import pick_setting
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.wait import (
+    DatabaseNotReady,
+    backoff_delays,
+    wait_until,
+)
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 0.0
+        self.sleeps = []
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def test_backoff_grows_then_stays_at_the_cap():
+    assert list(islice(backoff_delays(0.25, 1.5), 7)) == [0.25, 0.375, 0.5625, 0.84375, 1.265625, 1.5, 1.5]
+
+
+def test_wait_returns_at_the_first_success_without_sleeping_more():
+    clock = FakeClock()
+    answers = iter(["refused", "refused", None])
+    waited = wait_until(lambda: next(answers), timeout=10, initial_delay=1, max_delay=1, clock=clock, sleep=clock.sleep)
+    assert waited.attempts == 3 and clock.sleeps == [1, 1]
+
+
+def test_wait_gives_up_at_the_timeout_with_the_last_error():
+    clock = FakeClock()
+    with pytest.raises(DatabaseNotReady) as raised:
+        wait_until(lambda: "40615", timeout=3, initial_delay=1, max_delay=2, clock=clock, sleep=clock.sleep)
+    assert "within 3 s" in raised.value.message and "40615" in raised.value.message
+    assert sum(clock.sleeps) == 3  # the last pause is cut to the time left
+
+
+def test_a_zero_timeout_tries_once():
+    clock = FakeClock()
+    with pytest.raises(DatabaseNotReady):
+        wait_until(lambda: "closed", timeout=0, initial_delay=1, max_delay=1, clock=clock, sleep=clock.sleep)
+    assert clock.sleeps == []
+
+
+def test_pick_an_app_setting_and_a_connection_string():
+    assert pick_setting({"DATABASE_URL": "file:./x.db"}, "DATABASE_URL", "app_setting", "api") == ("file:./x.db", None)
+    pair = SimpleNamespace(value="sqlserver://x", type=SimpleNamespace(value="SQLAzure"))
+    assert pick_setting({"db": pair}, "db", "connection_string", "api") == ("sqlserver://x", "SQLAzure")
+
+
+def test_a_missing_setting_lists_names_never_values():
+    with pytest.raises(AzureError) as raised:
+        pick_setting({"B": "secret-b", "A": "secret-a"}, "DATABASE_URL", "app_setting", "api")
+    assert raised.value.hint == "Its application settings are: A, B."
+    assert "secret" not in str(raised.value)
