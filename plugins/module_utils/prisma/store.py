@@ -10,7 +10,7 @@ flavour's business.
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import DbopsError
@@ -61,7 +61,9 @@ class HistoryStore:
         except Exception as exc:  # drivers raise their own classes; report them uniformly, without secrets
             raise DatabaseError(f"{self.target.describe()}: {redact(one_line(exc), self._secrets)}") from None
         finally:
-            connection.close()
+            # A connection the server already dropped may fail to close; that is never the news.
+            with suppress(Exception):
+                connection.close()
 
     def read(self) -> list[MigrationRecord] | None:
         """The history in Prisma's order, or None when the table does not exist (never initialised)."""
@@ -120,18 +122,27 @@ class HistoryStore:
         A lock wait that runs out, at any statement or at commit, is reported as such; nothing was written.
         """
         flavour = self.flavour
+        failed = False
         try:
             if not flavour.begin_locked(cursor, self.lock_timeout):
                 raise self._lock_timeout()
             yield
             connection.commit()
         except BaseException as exc:
-            connection.rollback()
+            failed = True
+            # The rollback or the release can fail in turn (a killed connection, a transaction the server already
+            # ended): the error that made us roll back is the one to report.
+            with suppress(Exception):
+                connection.rollback()
             if flavour.is_lock_timeout(exc):
                 raise self._lock_timeout() from None
             raise
         finally:
-            flavour.end_locked(cursor)
+            try:
+                flavour.end_locked(cursor)
+            except Exception:
+                if not failed:
+                    raise
 
     def _lock_timeout(self) -> LockTimeout:
         return LockTimeout(

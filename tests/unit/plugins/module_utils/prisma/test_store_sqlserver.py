@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import pytest
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connector import parse_database_url
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.errors import LockTimeout
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.errors import DatabaseError, LockTimeout
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.resolve_plan import plan_rolled_back
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.store import HistoryStore
 from ansible_collections.backoffice.dbops.tests.support.recording import RecordingPyodbc
@@ -131,3 +131,23 @@ def test_entra_token_replaces_the_password(driver):
     connection_string, kwargs = driver.calls[0][1], driver.calls[0][2]
     assert "UID" not in connection_string and "PWD" not in connection_string
     assert kwargs["attrs_before"] == {1256: struct.pack("<I", 16) + "eyJ0eXAi".encode("utf-16-le")}
+
+
+def test_a_failing_rollback_never_hides_the_error_that_caused_it(driver):
+    """Babelfish ends the transaction itself on some errors; FreeTDS's rollback then fails with 3903."""
+    original_execute = driver.execute
+
+    def execute(sql, params=()):
+        original_execute(sql, params)
+        if sql.startswith("UPDATE"):
+            raise RuntimeError('relation "nope" does not exist (33557097)')
+
+    def rollback():
+        raise RuntimeError("ROLLBACK can only be used in transaction blocks (3903)")
+
+    driver.execute, driver.rollback = execute, rollback
+    store = HistoryStore(parse_database_url(URL), lock_timeout=1)
+    with pytest.raises(DatabaseError, match="33557097") as raised:
+        store.resolve(lambda records: plan_rolled_back(records, FAILED), check_mode=False)
+    assert "3903" not in raised.value.message
+    assert ("commit",) not in driver.calls
