@@ -182,6 +182,7 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.azure.firewall_ru
 from ansible_collections.backoffice.dbops.plugins.module_utils.azure.session import azure_argument_spec, azure_session
 from ansible_collections.backoffice.dbops.plugins.module_utils.azure.sql_firewall import SqlFirewallClient, execute
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import report_failures
+from ansible_collections.backoffice.dbops.plugins.module_utils.common.masking import mask_secret
 
 
 def main():
@@ -214,7 +215,9 @@ def main():
                 ip_detection = "given"
             else:
                 client_ip, ip_detection = detect_client_ip(
-                    params["database_url"], params["ip_echo_url"], module.no_log_values
+                    params["database_url"],
+                    params["ip_echo_url"],
+                    lambda password: mask_secret(module, password, "The database password"),
                 )
                 start, end = validate_range(client_ip, client_ip)
         plan = plan_request(request, client.rules(), now=datetime.now(UTC), start=start, end=end)

@@ -148,6 +148,42 @@ missing_locally:
   returned: when O(migrations_dir) is set
   type: list
   elements: str
+failed_migration_names:
+  description: The names of the failed migrations, once each, oldest first.
+  returned: always
+  type: list
+  elements: str
+migration_state:
+  description:
+    - Where O(migration) stands, V(failed) while any of its rows is failed, else the state of its latest row
+      (V(applied) or V(rolled_back)), or V(absent) when the history has no row of that name.
+  returned: when O(migration) is set
+  type: str
+  sample: failed
+migration_rows:
+  description: The rows of O(migration), shaped like RV(migrations) (at most O(history_limit), the latest).
+  returned: when O(migration) is set
+  type: list
+  elements: dict
+still_blocking:
+  description: The failed migrations other than O(migration), oldest first; deploy stays blocked while any is.
+  returned: when O(migration) is set
+  type: list
+  elements: str
+not_comparable:
+  description:
+    - Recorded migrations whose local C(migration.sql) cannot be compared with the stored checksum, with the reason
+      (not a regular file, too large, not valid UTF-8); they are never listed in RV(edited).
+  returned: when O(migrations_dir) is set
+  type: list
+  elements: dict
+  contains:
+    migration_name:
+      description: The migration folder name.
+      type: str
+    reason:
+      description: Why the file cannot be compared.
+      type: str
 lockfile_provider:
   description: The provider named in C(migration_lock.toml), or null.
   returned: when O(migrations_dir) is set
@@ -157,28 +193,41 @@ lockfile_provider:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import report_failures
+from ansible_collections.backoffice.dbops.plugins.module_utils.common.masking import keep_identifiers
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.history import summarize
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.migrations_directory import (
     read_migrations_directory,
 )
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.modules import (
+    DEFAULT_HISTORY_LIMIT,
     database_argument_spec,
+    history_limit,
     open_history_store,
+    requested_migration,
 )
 
 
 def main():
     module = AnsibleModule(
-        argument_spec=database_argument_spec(history_limit={"type": "int", "default": 500}),
+        argument_spec=database_argument_spec(
+            history_limit={"type": "int", "default": DEFAULT_HISTORY_LIMIT},
+            migration={"type": "raw"},
+        ),
         supports_check_mode=True,
     )
     with report_failures(module):
+        limit = history_limit(module.params)
+        migration = requested_migration(module)
         store = open_history_store(module)
         directory = None
         if module.params["migrations_dir"]:
             directory = read_migrations_directory(module.params["migrations_dir"])
         records = store.read()
-        result = summarize(records, directory.migrations if directory else None, module.params["history_limit"])
+        local = directory.migrations if directory else None
+        keep_identifiers(
+            module, [record.migration_name for record in records or []] + [folder.name for folder in local or []]
+        )
+        result = summarize(records, local, limit, migration)
         if directory:
             result["lockfile_provider"] = directory.lockfile_provider
         module.exit_json(changed=False, database=store.target.describe(), **result)

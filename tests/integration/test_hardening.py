@@ -4,10 +4,14 @@ refused cleanly, faults reported as they happened, and secrets kept out of every
 from __future__ import annotations
 
 import base64
+import os
+import re
+from datetime import UTC, datetime, timedelta
 from urllib.parse import quote, quote_plus
 
 import pytest
 
+from ansible_collections.backoffice.dbops.tests.support import prisma_like
 from ansible_collections.backoffice.dbops.tests.support.ansible_run import BIN, run_module, run_module_in
 from ansible_collections.backoffice.dbops.tests.support.arm_emulator import ArmEmulator
 
@@ -84,3 +88,141 @@ def test_an_azure_secret_echoed_url_encoded_by_the_token_endpoint_is_redacted(em
     assert "client_secret=" in failed["msg"]  # the body was echoed, with the secret in it masked
     for form in encoded_forms(wrong):
         assert form not in failed.output
+
+
+FAILED_NAME = "20201127134938_added_bio_index"
+INIT_NAME = "20201127134937_init"
+
+
+def args(backend, **extra):
+    return {"database_url": backend.url, "project_dir": backend.project_dir, **extra}
+
+
+def with_password(backend, password: str) -> str:
+    """The backend's URL with a password (the throwaway PostgreSQL trusts any)."""
+    return backend.url.replace("postgresql://postgres@", f"postgresql://postgres:{quote(password, safe='')}@")
+
+
+@pytest.mark.parametrize("password", ["added", "added_bio"], ids=["short", "inside_a_name"])
+def test_a_password_inside_a_migration_name_never_masks_the_name(make_backend, password):
+    backend = make_backend("postgresql")
+    prisma_like.p3009_history(backend)
+    url = with_password(backend, password)
+    info = run_module("prisma_migration_info", {"database_url": url, "migration": FAILED_NAME}, verbosity=3)
+    assert info.rc == 0, info.output
+    assert info.result["migration_state"] == "failed"
+    assert info.result["failed_migration_names"] == [FAILED_NAME]
+    assert info.result["failed_migrations"][0]["migration_name"] == FAILED_NAME
+    assert "********" not in info.output
+    resolved = run_module("prisma_migration_resolve", {"database_url": url, "migration": FAILED_NAME}, verbosity=3)
+    assert resolved.rc == 0, resolved.output
+    assert resolved.result["migration_state"] == "rolled_back" and resolved.result["still_blocking"] == []
+    assert [row["migration_name"] for row in resolved.result["migration_rows"]] == [FAILED_NAME]
+    assert "********" not in resolved.output
+    unknown = run_module("prisma_migration_resolve", {"database_url": url, "migration": "20201127134938_added"})
+    assert unknown.result["code"] == "P3011" and "`20201127134938_added`" in unknown.result["msg"]
+    if len(password) < 8:
+        (warning,) = {line for line in info.output.splitlines() if "shorter than 8 characters" in line}
+        assert password not in warning
+
+
+def test_resolve_lists_at_most_history_limit_rows(make_backend):
+    backend = make_backend("sqlite")
+    prisma_like.create_history_table(backend)
+    start = datetime(2020, 1, 1, tzinfo=UTC)
+    for number in range(30):
+        prisma_like.record(
+            backend, f"2020{number:010d}_m", "SELECT 1;", state="applied", started_at=start + timedelta(seconds=number)
+        )
+    prisma_like.record(backend, FAILED_NAME, "x", state="failed", started_at=start + timedelta(days=1))
+    run = run_module("prisma_migration_resolve", args(backend, migration=FAILED_NAME, history_limit=5))
+    assert run.rc == 0, run.output
+    assert len(run.result["migrations"]) == 5 and run.result["migrations"][-1]["migration_name"] == FAILED_NAME
+    assert run.result["migrations_count"] == 31 and run.result["migrations_truncated"] is True
+    default = run_module("prisma_migration_resolve", args(backend, migration=FAILED_NAME, history_limit=0))
+    assert len(default.result["migrations"]) == 31 and default.result["changed"] is False
+
+
+@pytest.mark.parametrize(
+    ("module", "extra", "said"),
+    [
+        ("prisma_migration_resolve", {"migration": FAILED_NAME, "lock_timeout": 0}, "lock_timeout must be at least 1"),
+        ("prisma_migration_resolve", {"migration": FAILED_NAME, "lock_timeout": -1}, "lock_timeout must be at least 1"),
+        ("prisma_migration_resolve", {"migration": FAILED_NAME, "history_limit": -1}, "history_limit must be at least"),
+        ("prisma_migration_info", {"history_limit": -5}, "history_limit must be at least 0"),
+        ("prisma_migration_resolve", {"migration": [FAILED_NAME, INIT_NAME]}, "got a list"),
+        ("prisma_migration_info", {"migration": {"name": FAILED_NAME}}, "got a dict"),
+        ("prisma_migration_resolve", {"migration": "x" * 4000}, "4000 characters long"),
+    ],
+)
+def test_bad_options_are_refused_and_nothing_changes(make_backend, module, extra, said):
+    backend = make_backend("sqlite")
+    prisma_like.p3009_history(backend)
+    before = backend.digest()
+    run = run_module(module, args(backend, **extra))
+    assert run.rc != 0
+    assert said in run.result["msg"], run.result
+    assert run.result.get("hint") and run.result.get("error_kind") == "invalid_option"
+    assert backend.digest() == before
+
+
+@pytest.mark.parametrize(
+    ("extra", "said"),
+    [
+        ({"initial_delay": 0}, "initial_delay must be at least 0.1 s"),
+        ({"initial_delay": -1}, "initial_delay must be at least 0.1 s"),
+        ({"max_delay": -2}, "max_delay must be at least"),
+        ({"timeout": -1}, "timeout must be at least 0 s"),
+    ],
+)
+def test_wait_for_database_refuses_a_schedule_out_of_range(extra, said):
+    run = run_module("wait_for_database", {"database_url": "postgresql://u@127.0.0.1:9/db", "timeout": 1, **extra})
+    assert run.rc != 0 and said in run.result["msg"], run.result
+
+
+def test_wait_for_database_polls_no_faster_than_its_floor():
+    run = run_module(
+        "wait_for_database",
+        {"database_url": "postgresql://u@127.0.0.1:9/db", "timeout": 2, "initial_delay": 0.1, "max_delay": 0.1},
+    )
+    attempts = int(re.search(r"\((\d+) attempts\)", run.result["msg"]).group(1))
+    assert attempts <= 2 / 0.1 + 1
+
+
+def test_a_fifo_in_the_migrations_folder_is_reported_not_read(make_backend, tmp_path):
+    backend = make_backend("sqlite")
+    prisma_like.p3009_history(backend)
+    folder = tmp_path / "migrations"
+    for name, script in prisma_like.SCRIPTS.items():
+        (folder / name).mkdir(parents=True)
+        (folder / name / "migration.sql").write_text(script)
+    (folder / FAILED_NAME / "migration.sql").unlink()
+    os.mkfifo(folder / FAILED_NAME / "migration.sql")
+    run = run_module("prisma_migration_info", args(backend, migrations_dir=str(folder)), timeout=60)
+    assert run.rc == 0, run.output
+    assert run.result["not_comparable"] == [
+        {"migration_name": FAILED_NAME, "reason": "migration.sql is not a regular file"}
+    ]
+    refused = run_module(
+        "prisma_migration_resolve",
+        args(backend, migration=FAILED_NAME, state="applied", migrations_dir=str(folder)),
+        timeout=60,
+    )
+    assert refused.rc != 0 and "is not a regular file" in refused.result["msg"]
+    os.mkfifo(folder / "migration_lock.toml")
+    locked = run_module("prisma_migration_info", args(backend, migrations_dir=str(folder)), timeout=60)
+    assert locked.rc != 0 and "migration_lock.toml is not a regular file" in locked.result["msg"]
+
+
+def test_two_failed_migrations_resolving_one_succeeds_and_names_the_other(make_backend):
+    backend = make_backend("sqlite")
+    prisma_like.p3009_history(backend)
+    other = "20201201000000_add_name"
+    prisma_like.record(
+        backend, other, "ALTER;", state="failed", started_at=datetime(2020, 12, 1, tzinfo=UTC), logs="boom"
+    )
+    first = run_module("prisma_migration_resolve", args(backend, migration=FAILED_NAME))
+    assert first.rc == 0, first.output
+    assert first.result["changed"] is True and first.result["still_blocking"] == [other]
+    again = run_module("prisma_migration_resolve", args(backend, migration=FAILED_NAME))
+    assert again.rc == 0 and again.result["changed"] is False and again.result["still_blocking"] == [other]
