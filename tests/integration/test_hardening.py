@@ -6,6 +6,8 @@ from __future__ import annotations
 import base64
 import os
 import re
+import shutil
+import subprocess
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote, quote_plus
 
@@ -226,3 +228,27 @@ def test_two_failed_migrations_resolving_one_succeeds_and_names_the_other(make_b
     assert first.result["changed"] is True and first.result["still_blocking"] == [other]
     again = run_module("prisma_migration_resolve", args(backend, migration=FAILED_NAME))
     assert again.rc == 0 and again.result["changed"] is False and again.result["still_blocking"] == [other]
+
+
+@pytest.mark.parametrize("password", ["pässwörd", "€uro-9-Pass"])
+def test_mysql_passwords_with_non_ascii_characters_log_in(make_backend, password):
+    backend = make_backend("mysql")
+    prisma_like.p3009_history(backend)
+    database = backend.target.database
+    user = f"u{database[-8:]}"
+    backend.execute(f"CREATE USER '{user}'@'%%' IDENTIFIED BY %s", (password,))
+    backend.execute(f"GRANT ALL ON `{database}`.* TO '{user}'@'%%'")
+    try:
+        target = backend.target
+        url = f"mysql://{user}:{quote(password, safe='')}@{target.host}:{target.port}/{database}"
+        client = shutil.which("mariadb") or shutil.which("mysql")
+        if client:
+            # The mysql client logs in with the same password: the account is right, the driver must follow.
+            login = [client, "-h", target.host, "-P", str(target.port), "-u", user, "-e", "SELECT 1", database]
+            subprocess.run(login, env={**os.environ, "MYSQL_PWD": password}, check=True, capture_output=True)
+        run = run_module("prisma_migration_info", {"database_url": url, "migration": FAILED_NAME})
+        assert run.rc == 0, run.output
+        assert run.result["migration_state"] == "failed"
+        assert password not in run.output
+    finally:
+        backend.execute(f"DROP USER '{user}'@'%%'")

@@ -72,7 +72,9 @@ class MysqlFlavour(Flavour):
             "host": target.host,
             "port": target.port,
             "user": target.user,
-            "password": target.password or "",
+            # PyMySQL encodes a str password as latin-1 (a '€' cannot be sent, 'ä' is sent wrong); MySQL 8 and
+            # MariaDB, like their clients, take the UTF-8 bytes.
+            "password": (target.password or "").encode("utf-8"),
             "database": target.database,
             "connect_timeout": target.connect_timeout or 10,
             "autocommit": False,
