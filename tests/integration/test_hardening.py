@@ -8,6 +8,8 @@ import os
 import re
 import shutil
 import subprocess
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote, quote_plus
 
@@ -252,3 +254,42 @@ def test_mysql_passwords_with_non_ascii_characters_log_in(make_backend, password
         assert password not in run.output
     finally:
         backend.execute(f"DROP USER '{user}'@'%%'")
+
+
+def test_a_mariadb_connection_killed_mid_transaction_reports_the_kill(make_backend):
+    backend = make_backend("mysql")
+    ids = prisma_like.p3009_history(backend)
+    before = backend.digest()
+    # Another transaction holds the failed row, so the resolve stops inside its transaction, at its UPDATE.
+    blocker = backend.connect()
+    blocker.autocommit(False)
+    blocker.cursor().execute(f"SELECT id FROM {backend.table} WHERE id = %s FOR UPDATE", (ids["failed"],))
+    runs = []
+    resolver = threading.Thread(
+        target=lambda: runs.append(
+            run_module("prisma_migration_resolve", args(backend, migration=FAILED_NAME, lock_timeout=20))
+        )
+    )
+    resolver.start()
+    try:
+        deadline = time.monotonic() + 60
+        waiting = None
+        while waiting is None and time.monotonic() < deadline:
+            waiting = backend.execute(
+                "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND INFO LIKE %s",
+                ("UPDATE `_prisma_migrations`%",),
+            )
+            waiting = waiting[0][0] if waiting else time.sleep(0.1)
+        assert waiting is not None, "the resolve never reached its UPDATE"
+        backend.execute(f"KILL {int(waiting)}")
+    finally:
+        blocker.rollback()
+        blocker.close()
+        resolver.join()
+    (run,) = runs
+    assert run.rc != 0
+    message = run.result["msg"]
+    # The kill itself is the news, not the failed unlock on the dead connection that followed.
+    assert "(0, '')" not in message and "InterfaceError" not in message, message
+    assert re.search(r"\b(1927|2013)\b|killed|Lost connection", message), message
+    assert backend.digest() == before
