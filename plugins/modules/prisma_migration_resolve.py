@@ -61,7 +61,8 @@ attributes:
 notes:
   - MySQL commits DDL implicitly; with O(state=applied) on a MySQL database that has no history yet, the table is
     created under Prisma's lock and committed by the C(CREATE TABLE) itself, and the row is then written in the
-    transaction that follows.
+    transaction that follows. If that row is refused (a user with C(CREATE) but no C(INSERT) privilege), the table
+    just created is dropped again and the error names the missing privilege.
 """
 
 EXAMPLES = r"""

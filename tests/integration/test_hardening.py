@@ -293,3 +293,32 @@ def test_a_mariadb_connection_killed_mid_transaction_reports_the_kill(make_backe
     assert "(0, '')" not in message and "InterfaceError" not in message, message
     assert re.search(r"\b(1927|2013)\b|killed|Lost connection", message), message
     assert backend.digest() == before
+
+
+@pytest.mark.parametrize(("grants", "dropped"), [("CREATE, SELECT, DROP", True), ("CREATE, SELECT", False)])
+def test_mariadb_applied_without_insert_privilege_leaves_no_empty_table(make_backend, tmp_path, grants, dropped):
+    backend = make_backend("mysql")
+    database, target = backend.target.database, backend.target
+    user, password = f"c{database[-8:]}", "Create-0nly-user"
+    backend.execute(f"CREATE USER '{user}'@'%%' IDENTIFIED BY '{password}'")
+    backend.execute(f"GRANT {grants} ON `{database}`.* TO '{user}'@'%%'")
+    folder = tmp_path / "migrations" / INIT_NAME
+    folder.mkdir(parents=True)
+    (folder / "migration.sql").write_text(prisma_like.SCRIPTS[INIT_NAME])
+    try:
+        url = f"mysql://{user}:{password}@{target.host}:{target.port}/{database}"
+        run = run_module(
+            "prisma_migration_resolve",
+            {"database_url": url, "migration": INIT_NAME, "state": "applied", "migrations_dir": str(folder.parent)},
+        )
+    finally:
+        backend.execute(f"DROP USER '{user}'@'%%'")
+    assert run.rc != 0
+    message = run.result["msg"]
+    assert "needs the INSERT privilege" in message, message
+    assert run.result["error_kind"] == "missing_privilege"
+    table_left = bool(backend.execute("SHOW TABLES LIKE '\\_prisma\\_migrations'"))
+    if dropped:
+        assert not table_left and "was dropped again: nothing was changed" in message
+    else:
+        assert table_left and "could not be dropped" in message and "DROP TABLE" in run.result["hint"]
