@@ -322,3 +322,49 @@ def test_mariadb_applied_without_insert_privilege_leaves_no_empty_table(make_bac
         assert not table_left and "was dropped again: nothing was changed" in message
     else:
         assert table_left and "could not be dropped" in message and "DROP TABLE" in run.result["hint"]
+
+
+def azure_env(emulator, home) -> dict:
+    return {
+        "PATH": f"{BIN}:/usr/bin:/bin",
+        "HOME": str(home),
+        "LC_ALL": "C.UTF-8",
+        **emulator.awx_credential_environment(),
+        "ANSIBLE_CALLBACK_RESULT_FORMAT": "json",
+        "ANSIBLE_LOCALHOST_WARNING": "false",
+    }
+
+
+@pytest.mark.parametrize(
+    ("extra", "said"),
+    [
+        ({"start_ip_address": "1.0.0.0", "end_ip_address": "223.255.255.255"}, "max_addresses allows 256"),
+        ({"start_ip_address": "198.51.100.7", "expires_in": "100000d"}, "longer than max_expires_in 1d"),
+    ],
+)
+def test_the_firewall_module_refuses_wide_ranges_and_long_expiries(emulator, tmp_path, extra, said):
+    emulator.reset_counters()
+    result = run_module_in(
+        azure_env(emulator, tmp_path),
+        "backoffice.dbops.azure_sql_firewall",
+        {"resource_group": "rg", "server_name": "sql", **extra},
+    )
+    assert result.status == "FAILED!" and said in result["msg"], result.output
+    assert emulator.write_calls == 0
+
+
+def test_the_firewall_module_reports_rules_an_earlier_run_left_open(emulator, tmp_path):
+    server = emulator.servers[("rg", "sql")]
+    until = (datetime.now(UTC) + timedelta(minutes=40)).strftime("%Y%m%dT%H%M%SZ")
+    left = f"dbops-awx-job-41-until-{until}"
+    server.rules[left] = {"startIpAddress": "198.51.100.7", "endIpAddress": "198.51.100.7"}
+    try:
+        result = run_module_in(
+            azure_env(emulator, tmp_path),
+            "backoffice.dbops.azure_sql_firewall",
+            {"resource_group": "rg", "server_name": "sql", "start_ip_address": "198.51.100.7", "expires_in": "1h"},
+        )
+    finally:
+        server.rules.clear()
+    assert result.status == "CHANGED", result.output
+    assert [rule["name"] for rule in result["leftover_rules"]] == [left]
