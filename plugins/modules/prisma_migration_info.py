@@ -184,6 +184,34 @@ not_comparable:
     reason:
       description: Why the file cannot be compared.
       type: str
+last_audit:
+  description: The last audit record of O(audit_environment) in O(audit_dir), or null when there is none.
+  returned: when O(audit_dir) is set
+  type: dict
+  contains:
+    file:
+      description: Its file name.
+      type: str
+    at:
+      description: When it was written (UTC).
+      type: str
+    migration:
+      description: The migration that run was about.
+      type: str
+    action:
+      description: What it was asked to do.
+      type: str
+    outcome:
+      description: How it ended.
+      type: str
+unaudited_resolves:
+  description:
+    - Rows resolved after the last audit record was written that are not among its rows, oldest first, each with
+      C(migration_name), C(id), C(resolved_as) (V(rolled_back) or V(applied)) and C(at).
+    - An interrupted run, or a resolve outside this collection, left no record of these.
+  returned: when O(audit_dir) is set
+  type: list
+  elements: dict
 lockfile_provider:
   description: The provider named in C(migration_lock.toml), or null.
   returned: when O(migrations_dir) is set
@@ -194,6 +222,10 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import report_failures
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.masking import keep_identifiers
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.audit_trail import (
+    last_record,
+    unaudited_resolves,
+)
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.history import summarize
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.migrations_directory import (
     read_migrations_directory,
@@ -212,7 +244,10 @@ def main():
         argument_spec=database_argument_spec(
             history_limit={"type": "int", "default": DEFAULT_HISTORY_LIMIT},
             migration={"type": "raw"},
+            audit_dir={"type": "path"},
+            audit_environment={"type": "str"},
         ),
+        required_together=[("audit_dir", "audit_environment")],
         supports_check_mode=True,
     )
     with report_failures(module):
@@ -228,6 +263,10 @@ def main():
             module, [record.migration_name for record in records or []] + [folder.name for folder in local or []]
         )
         result = summarize(records, local, limit, migration)
+        if module.params["audit_dir"]:
+            last = last_record(module.params["audit_dir"], module.params["audit_environment"])
+            result["last_audit"] = last.as_dict() if last else None
+            result["unaudited_resolves"] = unaudited_resolves(records or [], last) if last else []
         if directory:
             result["lockfile_provider"] = directory.lockfile_provider
         module.exit_json(changed=False, database=store.target.describe(), **result)
