@@ -37,11 +37,13 @@ def _base64_forms(secret: str) -> set[str]:
     data = secret.encode("utf-8")
     forms = set()
     for skip in range(3):
-        core = data[skip:]
-        core = core[: len(core) - len(core) % 3]
         # Fewer than two groups could stand for anything: four characters are not worth masking.
-        if len(core) >= 6:
-            forms |= {base64.b64encode(core).decode(), base64.urlsafe_b64encode(core).decode()}
+        if len(data) - skip < 6:
+            continue
+        core = data[skip:]
+        # The secret at the end of the data: its last bytes are encoded with padding too.
+        for part in (core, core[: len(core) - len(core) % 3]):
+            forms |= {base64.b64encode(part).decode(), base64.urlsafe_b64encode(part).decode()}
     return forms
 
 
