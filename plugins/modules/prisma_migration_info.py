@@ -24,8 +24,9 @@ options:
   history_limit:
     description:
       - List at most this many rows in RV(migrations), the most recent ones; V(0) lists them all.
-      - Only the listing is bounded (Ansible's result handling grows with every row returned); failed and pending
-        migrations and the P3009 message are always computed over the whole history.
+      - Only the listing is bounded, here and in RV(missing_locally) (Ansible's result handling grows with every row
+        returned); failed and pending migrations, counts and the P3009 message are always computed over the whole
+        history.
     type: int
     default: 500
 attributes:
@@ -144,10 +145,16 @@ edited:
   type: list
   elements: str
 missing_locally:
-  description: Applied migrations that have no folder in O(migrations_dir).
+  description:
+    - Migrations of the history that have no folder in O(migrations_dir), oldest first; at most O(history_limit)
+      of them, the most recent (RV(missing_locally_count) counts them all).
   returned: when O(migrations_dir) is set
   type: list
   elements: str
+missing_locally_count:
+  description: How many migrations of the history have no folder in O(migrations_dir).
+  returned: when O(migrations_dir) is set
+  type: int
 failed_migration_names:
   description: The names of the failed migrations, once each, oldest first.
   returned: always

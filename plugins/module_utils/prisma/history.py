@@ -229,8 +229,9 @@ def summarize(
 ) -> dict:
     """Everything prisma_migration_info reports, from the rows (None: no table) and optional local folders.
 
-    `history_limit` bounds only the rows listed in `migrations` (the most recent ones; 0 lists all): every
-    answer is still computed over the whole history. With `migration`, also what migration_summary says of it.
+    `history_limit` bounds only what is listed of the history, the rows in `migrations` and the names in
+    `missing_locally` (the most recent ones; 0 lists all): every answer and count is still computed over the whole
+    history. With `migration`, also what migration_summary says of it.
     """
     has_table = records is not None
     records = records or []
@@ -253,5 +254,8 @@ def summarize(
         summary["pending"] = pending_migrations(records, local)
         summary["edited"] = edited_migrations(records, local)
         summary["not_comparable"] = not_comparable(records, local)
-        summary["missing_locally"] = missing_locally(records, local)
+        missing = missing_locally(records, local)
+        # A squashed folder against a long history misses most names: list the latest, count them all.
+        summary["missing_locally"] = missing[-history_limit:] if history_limit else missing
+        summary["missing_locally_count"] = len(missing)
     return summary

@@ -157,7 +157,7 @@ def test_every_answer_is_linear_in_the_length_of_the_history():
     summary = summarize(records, local, history_limit=10, migration=str(names[5]))
     # Quadratic list membership compared names millions of times; hashing compares each about once.
     assert CountedName.comparisons < 10 * size
-    assert len(summary["missing_locally"]) == size - size // 2
+    assert summary["missing_locally_count"] == size - size // 2
     assert summary["edited"] == [str(name) for name in names[: size // 2]]
     assert summary["migration_state"] == "applied"
     assert summary["still_blocking"] == [names[-1]]
@@ -195,3 +195,10 @@ def test_a_file_that_is_not_utf8_is_not_comparable_and_never_edited():
 def test_checksums_are_over_the_bytes_of_the_file():
     assert compute_checksum(b"hello") == compute_checksum("hello")
     assert script_matches_checksum(b"a\r\nb\r\n", compute_checksum(b"a\nb\n"))
+
+
+def test_history_limit_bounds_the_names_missing_locally_not_their_count():
+    records = [row(f"id{n}", f"m{n}", finished=T0, started=T0 + timedelta(seconds=n)) for n in range(6)]
+    summary = summarize(records, [LocalMigration("m0", "x")], history_limit=2)
+    assert summary["missing_locally"] == ["m4", "m5"] and summary["missing_locally_count"] == 5
+    assert summarize(records, [], history_limit=0)["missing_locally_count"] == 6
