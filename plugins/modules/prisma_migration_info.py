@@ -23,12 +23,29 @@ extends_documentation_fragment:
 options:
   history_limit:
     description:
-      - List at most this many rows in RV(migrations), the most recent ones; V(0) lists them all.
+      - List at most this many rows in RV(migrations), the most recent ones; V(0) lists them all. Must not be
+        negative.
       - Only the listing is bounded, here and in RV(missing_locally) (Ansible's result handling grows with every row
         returned); failed and pending migrations, counts and the P3009 message are always computed over the whole
         history.
     type: int
     default: 500
+  migration:
+    description:
+      - One migration name (a folder name, a string) to answer about in RV(migration_state), RV(migration_rows) and
+        RV(still_blocking), so that a playbook never has to compare names itself.
+      - A list or any other non-string value is refused.
+    type: raw
+  audit_dir:
+    description:
+      - A folder of audit records written by the C(backoffice.dbops.p3009_recovery) role. The history is compared
+        with the last record of O(audit_environment) there, to report resolves that no audit record accounts for
+        (a run killed after its resolve committed, or a resolve made outside this collection).
+      - A missing folder or no record is not an error; nothing is written.
+    type: path
+  audit_environment:
+    description: The environment whose last audit record O(audit_dir) is searched for.
+    type: str
 attributes:
   check_mode:
     support: full

@@ -56,7 +56,8 @@ def run_with_secret(
     back with every form of every secret (and `value`) redacted."""
     environment = {**os.environ, variable: value}
     hidden = [value, *secrets]
-    process = subprocess.Popen(
+    # Not AnsibleModule.run_command: it has no timeout, and a hung deploy must be stopped with all it started.
+    process = subprocess.Popen(  # pylint: disable=ansible-bad-function
         argv,
         cwd=chdir,
         env=environment,
