@@ -160,11 +160,11 @@ def first_records(records: list[MigrationRecord]) -> dict[str, MigrationRecord]:
     return first
 
 
-def edited_migrations(records: list[MigrationRecord], local: list[LocalMigration]) -> list[str]:
+def edited_migrations(records: list[MigrationRecord], local: list[LocalMigration], first=None) -> list[str]:
     """Prisma's diagnose rule: a local migration is edited when the first row with its name (in history
     order, whatever its state) holds a checksum its file does not match. A file that cannot be compared (see
-    not_comparable) is never called edited."""
-    first = first_records(records)
+    not_comparable) is never called edited. `first` is first_records(records), when already known."""
+    first = first_records(records) if first is None else first
     edited = []
     for migration in local:
         record = first.get(migration.name)
@@ -175,10 +175,10 @@ def edited_migrations(records: list[MigrationRecord], local: list[LocalMigration
     return edited
 
 
-def not_comparable(records: list[MigrationRecord], local: list[LocalMigration]) -> list[dict]:
+def not_comparable(records: list[MigrationRecord], local: list[LocalMigration], first=None) -> list[dict]:
     """Local migrations recorded in the history whose migration.sql cannot be compared with the stored checksum,
     and why: Prisma's checksum is over the file's UTF-8 text, so a file that is not one cannot be judged."""
-    recorded = first_records(records)
+    recorded = first_records(records) if first is None else first
     return [
         {"migration_name": migration.name, "reason": migration.problem}
         for migration in local
@@ -186,11 +186,11 @@ def not_comparable(records: list[MigrationRecord], local: list[LocalMigration]) 
     ]
 
 
-def missing_locally(records: list[MigrationRecord], local: list[LocalMigration]) -> list[str]:
+def missing_locally(records: list[MigrationRecord], local: list[LocalMigration], first=None) -> list[str]:
     """Migrations in the history with no folder in the migrations directory (Prisma's
     `unpersistedMigrationNames`), once each, in history order."""
     names = {migration.name for migration in local}
-    return [name for name in first_records(records) if name not in names]
+    return [name for name in (first_records(records) if first is None else first) if name not in names]
 
 
 def migration_state(records: list[MigrationRecord], name: str) -> str:
@@ -251,10 +251,11 @@ def summarize(
     if migration is not None:
         summary.update(migration_summary(records, migration, history_limit))
     if local is not None:
+        first = first_records(records)
         summary["pending"] = pending_migrations(records, local)
-        summary["edited"] = edited_migrations(records, local)
-        summary["not_comparable"] = not_comparable(records, local)
-        missing = missing_locally(records, local)
+        summary["edited"] = edited_migrations(records, local, first)
+        summary["not_comparable"] = not_comparable(records, local, first)
+        missing = missing_locally(records, local, first)
         # A squashed folder against a long history misses most names: list the latest, count them all.
         summary["missing_locally"] = missing[-history_limit:] if history_limit else missing
         summary["missing_locally_count"] = len(missing)

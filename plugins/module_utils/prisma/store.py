@@ -197,13 +197,14 @@ def records_of(rows) -> list[MigrationRecord] | None:
 
 def _record(row) -> MigrationRecord:
     (id_, checksum, finished_at, migration_name, logs, rolled_back_at, started_at, applied_steps_count) = row
+    # Positional: this runs once per row of histories 100,000 rows long.
     return MigrationRecord(
-        id=str(id_),
-        migration_name=migration_name,
-        checksum=checksum,
-        started_at=read_timestamp(started_at),
-        finished_at=read_timestamp(finished_at),
-        rolled_back_at=read_timestamp(rolled_back_at),
-        applied_steps_count=int(applied_steps_count or 0),
-        logs=logs,
+        str(id_),
+        migration_name,
+        checksum,
+        read_timestamp(started_at),
+        read_timestamp(finished_at),
+        read_timestamp(rolled_back_at),
+        int(applied_steps_count or 0),
+        logs,
     )

@@ -157,6 +157,9 @@ def read_timestamp(value) -> datetime | None:
     SQLite integer epoch milliseconds, or text (`current_timestamp` or RFC 3339)."""
     if value is None:
         return None
+    if value.__class__ is int:
+        # Checked first: SQLite's epoch milliseconds are the common case of a long history.
+        return datetime.fromtimestamp(value / 1000, tz=UTC)
     if isinstance(value, datetime):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     if isinstance(value, (int, float)):
