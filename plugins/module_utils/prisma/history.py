@@ -210,14 +210,21 @@ def listed(records: list[MigrationRecord], history_limit: int) -> list[dict]:
     return [record.as_dict() for record in shown]
 
 
-def migration_summary(records: list[MigrationRecord], name: str, history_limit: int = 0) -> dict:
+def migration_summary(
+    records: list[MigrationRecord], name: str, history_limit: int = 0, failed_names: list[str] | None = None
+) -> dict:
     """What a playbook asks about one migration, answered here so that it never compares names itself (names in a
     result may be masked by Ansible): its state, its rows, and the other failed migrations that still block."""
     rows = [record for record in records if record.migration_name == name]
+    failed_names = failed_migration_names(records) if failed_names is None else failed_names
     return {
         "migration_state": migration_state(rows, name),
         "migration_rows": listed(rows, history_limit),
-        "still_blocking": [other for other in failed_migration_names(records) if other != name],
+        "still_blocking": [
+            other
+            for other in (failed_migration_names(records) if failed_names is None else failed_names)
+            if other != name
+        ],
     }
 
 
@@ -236,6 +243,7 @@ def summarize(
     has_table = records is not None
     records = records or []
     failed = failed_migrations(records)
+    failed_names = list(dict.fromkeys(record.migration_name for record in failed))
     shown = listed(records, history_limit)
     summary = {
         "has_migrations_table": has_table,
@@ -244,12 +252,12 @@ def summarize(
         "migrations_truncated": len(shown) < len(records),
         # `failed` is reserved by Ansible for the task outcome.
         "failed_migrations": [record.as_dict() for record in failed],
-        "failed_migration_names": failed_migration_names(records),
+        "failed_migration_names": failed_names,
         "blocked": bool(failed),
         "p3009_message": p3009_message(failed),
     }
     if migration is not None:
-        summary.update(migration_summary(records, migration, history_limit))
+        summary.update(migration_summary(records, migration, history_limit, failed_names))
     if local is not None:
         first = first_records(records)
         summary["pending"] = pending_migrations(records, local)
