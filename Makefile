@@ -69,7 +69,7 @@ sanity: setup
 	cd $(SANITY_ROOT) && PATH="$(CURDIR)/$(BIN):$$PATH" ansible-test sanity --python 3.12 --venv --requirements
 
 bench: setup
-	for script in run firewall recover; do PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python benchmarks/$$script.py || exit 1; done
+	for script in run large_history firewall recover; do PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python benchmarks/$$script.py || exit 1; done
 
 clean:
 	rm -rf $(VENV) .collections .ansible $(REFEREE)/node_modules demo/prisma/*.db $(dir $(SANITY_ROOT))

@@ -70,6 +70,17 @@ options:
     description: Also delete every rule of ours whose recorded expiry has passed, from any runner.
     type: bool
     default: false
+  max_addresses:
+    description:
+      - The most addresses a rule may open (O(start_ip_address) to O(end_ip_address)); a wider range is refused with
+        nothing changed. The default is a /24.
+    type: int
+    default: 256
+  max_expires_in:
+    description:
+      - The longest O(expires_in) accepted, in the same notation; a longer one is refused with nothing changed.
+    type: str
+    default: 1d
   database_url:
     description:
       - C(sqlserver://) URL of the server (a Prisma C(DATABASE_URL)); a login attempt from a runner the firewall
@@ -159,6 +170,20 @@ fully_qualified_domain_name:
   returned: always
   type: str
   sample: sql-backoffice.database.windows.net
+leftover_rules:
+  description:
+    - With O(state=present), our rules (C(dbops-*)) for this runner, not expired, that were already open before
+      this call (the same name base, or open to the runner's addresses), the one reused included. Every run that
+      ends closes its rule, so these were left by an interrupted run, or belong to one still running from here.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - name: dbops-awx-job-41-until-20260301T101500Z
+      start_ip_address: 203.0.113.7
+      end_ip_address: 203.0.113.7
+      expires_at: "2026-03-01T10:15:00Z"
+      owned: true
 deleted:
   description: Rules deleted (in check mode, that would be), expired ones included.
   returned: always
@@ -174,6 +199,8 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.azure.client_ip import detect_client_ip
 from ansible_collections.backoffice.dbops.plugins.module_utils.azure.firewall_rules import (
+    DEFAULT_MAX_ADDRESSES,
+    DEFAULT_MAX_EXPIRES_IN,
     firewall_request,
     plan_request,
     require_public_access,
@@ -182,6 +209,7 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.azure.firewall_ru
 from ansible_collections.backoffice.dbops.plugins.module_utils.azure.session import azure_argument_spec, azure_session
 from ansible_collections.backoffice.dbops.plugins.module_utils.azure.sql_firewall import SqlFirewallClient, execute
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import report_failures
+from ansible_collections.backoffice.dbops.plugins.module_utils.common.masking import mask_secret
 
 
 def main():
@@ -195,6 +223,8 @@ def main():
             state={"type": "str", "default": "present", "choices": ["present", "absent"]},
             expires_in={"type": "str"},
             purge_expired={"type": "bool", "default": False},
+            max_addresses={"type": "int", "default": DEFAULT_MAX_ADDRESSES},
+            max_expires_in={"type": "str", "default": DEFAULT_MAX_EXPIRES_IN},
             database_url={"type": "str", "no_log": True},
             ip_echo_url={"type": "str"},
         ),
@@ -214,7 +244,9 @@ def main():
                 ip_detection = "given"
             else:
                 client_ip, ip_detection = detect_client_ip(
-                    params["database_url"], params["ip_echo_url"], module.no_log_values
+                    params["database_url"],
+                    params["ip_echo_url"],
+                    lambda password: mask_secret(module, password, "The database password"),
                 )
                 start, end = validate_range(client_ip, client_ip)
         plan = plan_request(request, client.rules(), now=datetime.now(UTC), start=start, end=end)
@@ -223,6 +255,7 @@ def main():
             "changed": plan.changed,
             "rule": rule.as_dict() if rule else None,
             "deleted": [deleted.name for deleted in plan.deletes],
+            "leftover_rules": [leftover.as_dict() for leftover in plan.leftovers],
             "client_ip": client_ip,
             "ip_detection": ip_detection,
             "fully_qualified_domain_name": server.fully_qualified_domain_name,

@@ -23,11 +23,29 @@ extends_documentation_fragment:
 options:
   history_limit:
     description:
-      - List at most this many rows in RV(migrations), the most recent ones; V(0) lists them all.
-      - Only the listing is bounded (Ansible's result handling grows with every row returned); failed and pending
-        migrations and the P3009 message are always computed over the whole history.
+      - List at most this many rows in RV(migrations), the most recent ones; V(0) lists them all. Must not be
+        negative.
+      - Only the listing is bounded, here and in RV(missing_locally) (Ansible's result handling grows with every row
+        returned); failed and pending migrations, counts and the P3009 message are always computed over the whole
+        history.
     type: int
     default: 500
+  migration:
+    description:
+      - One migration name (a folder name, a string) to answer about in RV(migration_state), RV(migration_rows) and
+        RV(still_blocking), so that a playbook never has to compare names itself.
+      - A list or any other non-string value is refused.
+    type: raw
+  audit_dir:
+    description:
+      - A folder of audit records written by the C(backoffice.dbops.p3009_recovery) role. The history is compared
+        with the last record of O(audit_environment) there, to report resolves that no audit record accounts for
+        (a run killed after its resolve committed, or a resolve made outside this collection).
+      - A missing folder or no record is not an error; nothing is written.
+    type: path
+  audit_environment:
+    description: The environment whose last audit record O(audit_dir) is searched for.
+    type: str
 attributes:
   check_mode:
     support: full
@@ -144,10 +162,80 @@ edited:
   type: list
   elements: str
 missing_locally:
-  description: Applied migrations that have no folder in O(migrations_dir).
+  description:
+    - Migrations of the history that have no folder in O(migrations_dir), oldest first; at most O(history_limit)
+      of them, the most recent (RV(missing_locally_count) counts them all).
   returned: when O(migrations_dir) is set
   type: list
   elements: str
+missing_locally_count:
+  description: How many migrations of the history have no folder in O(migrations_dir).
+  returned: when O(migrations_dir) is set
+  type: int
+failed_migration_names:
+  description: The names of the failed migrations, once each, oldest first.
+  returned: always
+  type: list
+  elements: str
+migration_state:
+  description:
+    - Where O(migration) stands, V(failed) while any of its rows is failed, else the state of its latest row
+      (V(applied) or V(rolled_back)), or V(absent) when the history has no row of that name.
+  returned: when O(migration) is set
+  type: str
+  sample: failed
+migration_rows:
+  description: The rows of O(migration), shaped like RV(migrations) (at most O(history_limit), the latest).
+  returned: when O(migration) is set
+  type: list
+  elements: dict
+still_blocking:
+  description: The failed migrations other than O(migration), oldest first; deploy stays blocked while any is.
+  returned: when O(migration) is set
+  type: list
+  elements: str
+not_comparable:
+  description:
+    - Recorded migrations whose local C(migration.sql) cannot be compared with the stored checksum, with the reason
+      (not a regular file, too large, not valid UTF-8); they are never listed in RV(edited).
+  returned: when O(migrations_dir) is set
+  type: list
+  elements: dict
+  contains:
+    migration_name:
+      description: The migration folder name.
+      type: str
+    reason:
+      description: Why the file cannot be compared.
+      type: str
+last_audit:
+  description: The last audit record of O(audit_environment) in O(audit_dir), or null when there is none.
+  returned: when O(audit_dir) is set
+  type: dict
+  contains:
+    file:
+      description: Its file name.
+      type: str
+    at:
+      description: When it was written (UTC).
+      type: str
+    migration:
+      description: The migration that run was about.
+      type: str
+    action:
+      description: What it was asked to do.
+      type: str
+    outcome:
+      description: How it ended.
+      type: str
+unaudited_resolves:
+  description:
+    - Rows resolved after the last audit record was written that are not among its rows, oldest first, each with
+      C(migration_name), C(id), C(resolved_as) (V(rolled_back) or V(applied)) and C(at).
+    - An interrupted run, or a resolve outside this collection, left no record of these.
+  returned: when O(audit_dir) is set
+  type: list
+  elements: dict
 lockfile_provider:
   description: The provider named in C(migration_lock.toml), or null.
   returned: when O(migrations_dir) is set
@@ -157,28 +245,52 @@ lockfile_provider:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import report_failures
+from ansible_collections.backoffice.dbops.plugins.module_utils.common.masking import keep_identifiers
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.audit_trail import (
+    last_record,
+    unaudited_resolves,
+)
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.history import summarize
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.migrations_directory import (
     read_migrations_directory,
 )
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.modules import (
+    DEFAULT_HISTORY_LIMIT,
     database_argument_spec,
+    history_limit,
     open_history_store,
+    requested_migration,
 )
 
 
 def main():
     module = AnsibleModule(
-        argument_spec=database_argument_spec(history_limit={"type": "int", "default": 500}),
+        argument_spec=database_argument_spec(
+            history_limit={"type": "int", "default": DEFAULT_HISTORY_LIMIT},
+            migration={"type": "raw"},
+            audit_dir={"type": "path"},
+            audit_environment={"type": "str"},
+        ),
+        required_together=[("audit_dir", "audit_environment")],
         supports_check_mode=True,
     )
     with report_failures(module):
+        limit = history_limit(module.params)
+        migration = requested_migration(module)
         store = open_history_store(module)
         directory = None
         if module.params["migrations_dir"]:
             directory = read_migrations_directory(module.params["migrations_dir"])
         records = store.read()
-        result = summarize(records, directory.migrations if directory else None, module.params["history_limit"])
+        local = directory.migrations if directory else None
+        keep_identifiers(
+            module, [record.migration_name for record in records or []] + [folder.name for folder in local or []]
+        )
+        result = summarize(records, local, limit, migration)
+        if module.params["audit_dir"]:
+            last = last_record(module.params["audit_dir"], module.params["audit_environment"])
+            result["last_audit"] = last.as_dict() if last else None
+            result["unaudited_resolves"] = unaudited_resolves(records or [], last) if last else []
         if directory:
             result["lockfile_provider"] = directory.lockfile_provider
         module.exit_json(changed=False, database=store.target.describe(), **result)

@@ -29,7 +29,8 @@ options:
   migration:
     description:
       - The whole migration name, that is the folder name, for example C(20201127134938_added_bio_index).
-    type: str
+      - One name, as a string; a list or any other value is refused (run once per migration to resolve several).
+    type: raw
     required: true
   state:
     description:
@@ -40,9 +41,16 @@ options:
     default: rolled_back
   lock_timeout:
     description:
-      - Seconds to wait for Prisma's migrate lock before failing without any change.
+      - Seconds to wait for Prisma's migrate lock before failing without any change, from 1 to 86400.
     type: int
     default: 10
+  history_limit:
+    description:
+      - List at most this many rows of the history after the change in RV(migrations), the most recent ones; V(0)
+        lists them all. Must not be negative.
+      - As in M(backoffice.dbops.prisma_migration_info), only the listing is bounded.
+    type: int
+    default: 500
 attributes:
   check_mode:
     support: full
@@ -53,7 +61,8 @@ attributes:
 notes:
   - MySQL commits DDL implicitly; with O(state=applied) on a MySQL database that has no history yet, the table is
     created under Prisma's lock and committed by the C(CREATE TABLE) itself, and the row is then written in the
-    transaction that follows.
+    transaction that follows. If that row is refused (a user with C(CREATE) but no C(INSERT) privilege), the table
+    just created is dropped again and the error names the missing privilege.
 """
 
 EXAMPLES = r"""
@@ -94,10 +103,36 @@ created_table:
   returned: success
   type: bool
 migrations:
-  description: The whole history after the change, as M(backoffice.dbops.prisma_migration_info) returns it.
+  description:
+    - The history after the change, as M(backoffice.dbops.prisma_migration_info) returns it, at most
+      O(history_limit) rows (the most recent).
   returned: success
   type: list
   elements: dict
+migrations_count:
+  description: How many rows the history holds after the change.
+  returned: success
+  type: int
+migrations_truncated:
+  description: Whether RV(migrations) lists fewer rows than the history holds.
+  returned: success
+  type: bool
+migration_state:
+  description: Where O(migration) stands after the change (V(rolled_back) or V(applied) on success).
+  returned: success
+  type: str
+migration_rows:
+  description: The rows of O(migration) after the change.
+  returned: success
+  type: list
+  elements: dict
+still_blocking:
+  description:
+    - Other failed migrations that still block deploy after this one was resolved, oldest first. Resolving one of
+      several failed migrations succeeds; deploy proceeds once every one is resolved.
+  returned: success
+  type: list
+  elements: str
 code:
   description: Prisma's error code on failure (P3008, P3011, P3012, P3017, P3019), or null for other failures.
   returned: failure
@@ -112,14 +147,20 @@ hint:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import report_failures
+from ansible_collections.backoffice.dbops.plugins.module_utils.common.masking import keep_identifiers
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.history import listed, migration_summary
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.migrations_directory import (
     check_lockfile,
     read_migrations_directory,
 )
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.modules import (
+    DEFAULT_HISTORY_LIMIT,
     DEFAULT_LOCK_TIMEOUT,
     database_argument_spec,
+    history_limit,
+    lock_timeout,
     open_history_store,
+    requested_migration,
 )
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.resolve_plan import (
     plan_applied,
@@ -131,41 +172,55 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.resolve_pl
 def main():
     module = AnsibleModule(
         argument_spec=database_argument_spec(
-            migration={"type": "str", "required": True},
+            migration={"type": "raw", "required": True},
             state={"type": "str", "default": "rolled_back", "choices": ["rolled_back", "applied"]},
             lock_timeout={"type": "int", "default": DEFAULT_LOCK_TIMEOUT},
+            history_limit={"type": "int", "default": DEFAULT_HISTORY_LIMIT},
         ),
         required_if=[("state", "applied", ("migrations_dir",))],
         supports_check_mode=True,
     )
     params = module.params
-    name, state = params["migration"], params["state"]
+    state = params["state"]
     with report_failures(module):
-        store = open_history_store(module, lock_timeout=params["lock_timeout"])
+        name = requested_migration(module)
+        limit = history_limit(params)
+        store = open_history_store(module, lock_timeout=lock_timeout(params))
+        folders = []
         if state == "applied":
             directory = read_migrations_directory(params["migrations_dir"])
             check_lockfile(directory, store.flavour.lockfile_providers)
+            folders = directory.migrations
 
-            def planner(records):
-                return plan_applied(records, name, directory.migrations, new_id=_uuid4(), now=store.flavour.now())
+            def plan(records):
+                return plan_applied(records, name, folders, new_id=_uuid4(), now=store.flavour.now())
         else:
 
-            def planner(records):
+            def plan(records):
                 return plan_rolled_back(records, name)
 
+        def planner(records):
+            # Names in errors (P3011 lists the failed ones) and in the result must survive Ansible's masking.
+            keep_identifiers(module, [record.migration_name for record in records or []] + [f.name for f in folders])
+            return plan(records)
+
         outcome = store.resolve(planner, check_mode=module.check_mode)
-        plan = outcome.plan
+        plan_done = outcome.plan
+        shown = listed(outcome.after, limit)
         result = {
-            "changed": plan.changed,
+            "changed": plan_done.changed,
             "migration": name,
             "state": state,
-            "rolled_back": [record.id for record in plan.roll_back],
-            "inserted": plan.insert.as_dict() if plan.insert else None,
-            "created_table": plan.create_table,
-            "migrations": [record.as_dict() for record in outcome.after],
+            "rolled_back": [record.id for record in plan_done.roll_back],
+            "inserted": plan_done.insert.as_dict() if plan_done.insert else None,
+            "created_table": plan_done.create_table,
+            "migrations": shown,
+            "migrations_count": len(outcome.after),
+            "migrations_truncated": len(shown) < len(outcome.after),
+            **migration_summary(outcome.after, name, limit),
         }
         if module._diff:
-            result["diff"] = touched_rows_diff(outcome.before, outcome.after, plan)
+            result["diff"] = touched_rows_diff(outcome.before, outcome.after, plan_done)
         module.exit_json(**result)
 
 

@@ -26,15 +26,21 @@ options:
     description: The folder a relative SQLite C(file:) path resolves against.
     type: path
   timeout:
-    description: Seconds to keep trying; Azure documents up to five minutes for a firewall change.
+    description:
+      - Seconds to keep trying, from 0 (one attempt) to 86400; Azure documents up to five minutes for a firewall
+        change.
     type: float
     default: 300
   initial_delay:
-    description: Seconds to wait after the first failed attempt; each later pause is 1.5 times longer.
+    description:
+      - Seconds to wait after the first failed attempt, from 0.1 to 60; each later pause is 1.5 times longer.
+      - Attempts are never closer than 0.1 s.
     type: float
     default: 0.25
   max_delay:
-    description: The longest pause between two attempts, so a database that opens is noticed this fast.
+    description:
+      - The longest pause between two attempts, so a database that opens is noticed this fast; from O(initial_delay)
+        to 60.
     type: float
     default: 1.5
 attributes:
@@ -78,8 +84,13 @@ elapsed:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import report_failures
+from ansible_collections.backoffice.dbops.plugins.module_utils.common.masking import mask_secret
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connector import parse_database_url
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.wait import connect_once, wait_until
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.wait import (
+    connect_once,
+    validate_schedule,
+    wait_until,
+)
 
 
 def main():
@@ -95,11 +106,12 @@ def main():
     )
     params = module.params
     with report_failures(module):
+        validate_schedule(params)
         target = parse_database_url(params["database_url"], params["project_dir"])
-        if target.password:
-            module.no_log_values.add(target.password)
+        mask_secret(module, target.password, "The database password")
+        secrets = [params["database_url"], target.password]
         waited = wait_until(
-            lambda: connect_once(target, module.no_log_values),
+            lambda: connect_once(target, secrets),
             timeout=params["timeout"],
             initial_delay=params["initial_delay"],
             max_delay=params["max_delay"],

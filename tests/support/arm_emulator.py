@@ -138,6 +138,8 @@ class ArmEmulator:
         self.tokens_issued = 0
         self.faults: list[tuple[int, int | None]] = []
         self.faults_served: list[int] = []
+        # A token endpoint that quotes the request's form body (URL-encoded) when it refuses a secret.
+        self.echo_form_body = False
         self._tokens: dict[str, str] = {}
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -299,13 +301,13 @@ class ArmEmulator:
             return self._send(request, 400, {"error": "unauthorized_client", "error_description": "AADSTS700016"})
         if form.get("client_secret") != self.client_secret:
             # Echoes what it got, as careless servers do, so tests prove the module masks it.
+            echoed = body.decode() if self.echo_form_body else form.get("client_secret")
             return self._send(
                 request,
                 401,
                 {
                     "error": "invalid_client",
-                    "error_description": "AADSTS7000215: Invalid client secret provided: "
-                    f"'{form.get('client_secret')}'.",
+                    "error_description": f"AADSTS7000215: Invalid client secret provided: '{echoed}'.",
                 },
             )
         if form.get("scope") not in (AUDIENCE + "/.default", self.vault_resource + "/.default"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -68,3 +69,28 @@ def playbook_env(emulator=None) -> dict:
     if emulator is not None:
         env.update(emulator.awx_credential_environment())
     return env
+
+
+def recovery_command(inventory: Path, env: str, migration, *flags: str, **extra) -> list[str]:
+    """`ansible-playbook recover_p3009.yml` for one environment and migration, at -vvv."""
+    command = [f"{BIN}/ansible-playbook", PLAYBOOK, "-i", str(inventory), "-vvv", *flags]
+    return [*command, "-e", json.dumps({"env": env, "migration": migration, **extra})]
+
+
+def run_recovery(inventory: Path, env: str, migration, *flags: str, environment=None, **extra):
+    """Run the playbook to its end; `.output` is stdout and stderr together."""
+    completed = subprocess.run(
+        recovery_command(inventory, env, migration, *flags, **extra),
+        cwd=ROOT,
+        env=environment or playbook_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    completed.output = completed.stdout + completed.stderr
+    return completed
+
+
+def audit_files(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.json")) if folder.exists() else []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.azure.firewall_rules import FirewallError
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import DbopsError
@@ -43,8 +44,9 @@ def client_ip_from_40615(message: str) -> str | None:
     return first_ipv4(" ".join(quoted)) or first_ipv4(_ERROR_40615.sub(" ", message))
 
 
-def ip_from_login_attempt(database_url: str, secrets: set) -> tuple[str | None, str]:
-    """Log in to the Azure SQL server as Azure Data Studio does: a 40615 refusal quotes our IP."""
+def ip_from_login_attempt(database_url: str, mask: Callable[[str], None]) -> tuple[str | None, str]:
+    """Log in to the Azure SQL server as Azure Data Studio does: a 40615 refusal quotes our IP. `mask` is given the
+    password, for Ansible's masking."""
     from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connector import (
         flavour_for,
         open_connection,
@@ -52,8 +54,7 @@ def ip_from_login_attempt(database_url: str, secrets: set) -> tuple[str | None, 
     )
 
     target = parse_database_url(database_url)
-    if target.password:
-        secrets.add(target.password)
+    mask(target.password)
     flavour = flavour_for(target)
     if not flavour.azure_sql:
         raise FirewallError("database_url must be the sqlserver:// URL of the Azure SQL server.")
@@ -78,11 +79,11 @@ def ip_from_echo(url: str) -> tuple[str | None, str]:
     return address, "" if address else f"{url} answered without an IPv4 address (IPv6-only egress?)"
 
 
-def detect_client_ip(database_url: str | None, ip_echo_url: str | None, secrets: set) -> tuple[str, str]:
+def detect_client_ip(database_url: str | None, ip_echo_url: str | None, mask: Callable[[str], None]) -> tuple[str, str]:
     """The runner's public IPv4 address and how it was found, trying the SQL login first."""
     notes = []
     if database_url:
-        address, note = ip_from_login_attempt(database_url, secrets)
+        address, note = ip_from_login_attempt(database_url, mask)
         if address:
             return address, "sql_error_40615"
         notes.append(note)

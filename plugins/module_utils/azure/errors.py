@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import DbopsError
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.imports import import_library
-from ansible_collections.backoffice.dbops.plugins.module_utils.common.text import one_line
+from ansible_collections.backoffice.dbops.plugins.module_utils.common.text import one_line, redact
 
 # What to do about the ARM error codes an operator meets with these modules.
 ARM_HINTS = {
@@ -40,17 +40,18 @@ def arm_message(error) -> str:
 
 
 @contextmanager
-def azure_errors(what: str, *, not_found: AzureError | None = None, not_found_hint: str | None = None):
+def azure_errors(what: str, *, not_found: AzureError | None = None, not_found_hint: str | None = None, secrets=()):
     """Run SDK calls that `what` (e.g. "read server X") names, turning Azure's exceptions into AzureError.
 
-    `not_found` replaces a 404 by a more precise error; `not_found_hint` only adds what to check.
+    `not_found` replaces a 404 by a more precise error; `not_found_hint` only adds what to check. Every form of the
+    `secrets` is redacted from the messages: a token endpoint may echo the form body it got, URL-encoded.
     """
     errors = import_library("azure.core.exceptions", "azure-core", "to talk to Azure")
     try:
         yield
     except errors.ClientAuthenticationError as exc:
         raise AzureError(
-            f"Azure did not accept the credentials to {what}: {one_line(exc)}",
+            f"Azure did not accept the credentials to {what}: {redact(one_line(exc), secrets)}",
             code="AuthenticationFailed",
             hint=CREDENTIALS_HINT,
         ) from None
@@ -58,9 +59,11 @@ def azure_errors(what: str, *, not_found: AzureError | None = None, not_found_hi
         if not_found is not None:
             raise not_found from None
         code = arm_code(exc) or "ResourceNotFound"
-        raise AzureError(f"Cannot {what}: {arm_message(exc)}", code=code, hint=not_found_hint) from None
+        message = redact(arm_message(exc), secrets)
+        raise AzureError(f"Cannot {what}: {message}", code=code, hint=not_found_hint) from None
     except errors.HttpResponseError as exc:
         code = arm_code(exc)
-        raise AzureError(f"Cannot {what}: {arm_message(exc)}", code=code, hint=ARM_HINTS.get(code)) from None
+        message = redact(arm_message(exc), secrets)
+        raise AzureError(f"Cannot {what}: {message}", code=code, hint=ARM_HINTS.get(code)) from None
     except errors.AzureError as exc:
-        raise AzureError(f"Cannot {what}: {one_line(exc)}") from None
+        raise AzureError(f"Cannot {what}: {redact(one_line(exc), secrets)}") from None

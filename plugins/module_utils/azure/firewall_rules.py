@@ -28,6 +28,9 @@ MAX_RULES_PER_SERVER = 128
 MAX_NAME_LENGTH = 128
 FORBIDDEN_NAME_CHARACTERS = "<>*%&:;\\/?"
 MAX_RUNNER_LABEL = 60
+# Safe defaults of the caps an operator may raise: a /24 at most, and access for a day at most.
+DEFAULT_MAX_ADDRESSES = 256
+DEFAULT_MAX_EXPIRES_IN = "1d"
 
 _EXPIRY_SUFFIX = re.compile(re.escape(EXPIRY_MARKER) + r"(\d{8}T\d{6}Z)$")
 _DURATION_PART = re.compile(r"(\d+)([dhms])")
@@ -65,6 +68,9 @@ class Plan:
     put: Rule | None = None
     replaces: Rule | None = None
     deletes: tuple[Rule, ...] = ()
+    # Our unexpired rules for this runner that were open before this call: left by an earlier run (interrupted,
+    # since every run closes its rule) or held by one still running from here.
+    leftovers: tuple[Rule, ...] = ()
 
     @property
     def changed(self) -> bool:
@@ -98,7 +104,7 @@ def format_iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def parse_duration(text: str) -> timedelta:
+def parse_duration(text: str, option: str = "expires_in") -> timedelta:
     """`30m`, `2h`, `1h30m`, `1d`, `45s` or ISO 8601 `PT15M`/`P1DT2H`; a bare number is refused (which unit?)."""
     value = str(text).strip()
     iso = _ISO_DURATION.fullmatch(value.upper())
@@ -109,12 +115,12 @@ def parse_duration(text: str) -> timedelta:
         units = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
         parts = _DURATION_PART.findall(value.lower())
         if len({unit for _amount, unit in parts}) != len(parts):
-            raise FirewallError(f"expires_in '{text}' repeats a unit; write e.g. 1h30m.")
+            raise FirewallError(f"{option} '{text}' repeats a unit; write e.g. 1h30m.")
         duration = timedelta(**{units[unit]: int(amount) for amount, unit in parts})
     else:
-        raise FirewallError(f"expires_in '{text}' is not a duration; write e.g. 30m, 2h, 1h30m or PT15M.")
+        raise FirewallError(f"{option} '{text}' is not a duration; write e.g. 30m, 2h, 1h30m or PT15M.")
     if duration <= timedelta(0):
-        raise FirewallError(f"expires_in '{text}' must be longer than zero.")
+        raise FirewallError(f"{option} '{text}' must be longer than zero.")
     return duration
 
 
@@ -204,6 +210,29 @@ def validate_range(start: str, end: str) -> tuple[str, str]:
     return start, end
 
 
+def range_size(start: str, end: str) -> int:
+    return int(ipaddress.IPv4Address(end)) - int(ipaddress.IPv4Address(start)) + 1
+
+
+def _overlaps(rule: Rule, start: str, end: str) -> bool:
+    try:
+        first, last = ipaddress.IPv4Address(rule.start_ip_address), ipaddress.IPv4Address(rule.end_ip_address)
+    except ValueError:
+        return False
+    return first <= ipaddress.IPv4Address(end) and ipaddress.IPv4Address(start) <= last
+
+
+def leftover_rules(existing: list[Rule], base: str, start: str, end: str, now: datetime) -> tuple[Rule, ...]:
+    """Our rules, not expired, of this runner (the same name base, or open to its addresses)."""
+    return tuple(
+        rule
+        for rule in existing
+        if is_owned(rule)
+        and not (expiry_of(rule.name) and expiry_of(rule.name) < now)
+        and (base_of(rule.name) == base or _overlaps(rule, start, end))
+    )
+
+
 def _same_addresses(rule: Rule, start: str, end: str) -> bool:
     return (rule.start_ip_address, rule.end_ip_address) == (start, end)
 
@@ -248,9 +277,10 @@ def plan_present(
         target = Rule(rule_name(base, now + expires_in), start, end)
         if keep is None:
             keep = next((rule for rule in existing if rule.name == target.name), None)
+    leftovers = leftover_rules(existing, base, start, end, now)
     if keep is not None and _same_addresses(keep, start, end):
         deletes = tuple(rule for rule in purged if rule.name != keep.name)
-        return Plan(rule=keep, deletes=deletes)
+        return Plan(rule=keep, deletes=deletes, leftovers=leftovers)
     deletes = tuple(rule for rule in purged if rule.name != target.name)
     remaining = len(existing) - len(deletes) + (0 if keep else 1)
     if remaining > MAX_RULES_PER_SERVER:
@@ -260,7 +290,7 @@ def plan_present(
             code="TooManyFirewallRules",
             hint="Set purge_expired: true to remove our expired rules, or delete unused rules.",
         )
-    return Plan(rule=target, put=target, replaces=keep, deletes=deletes)
+    return Plan(rule=target, put=target, replaces=keep, deletes=deletes, leftovers=leftovers)
 
 
 def plan_absent(existing: list[Rule], base: str, *, now: datetime, purge_expired: bool = False) -> Plan:
@@ -285,13 +315,36 @@ class FirewallRequest:
 
 def firewall_request(params: dict, hostname: str) -> FirewallRequest:
     expires_in = parse_duration(params["expires_in"]) if params.get("expires_in") else None
+    max_text = params.get("max_expires_in") or DEFAULT_MAX_EXPIRES_IN
+    max_expires_in = parse_duration(max_text, "max_expires_in")
+    max_addresses = params.get("max_addresses", DEFAULT_MAX_ADDRESSES)
+    if max_addresses < 1:
+        raise FirewallError(f"max_addresses must be at least 1, got {max_addresses}.")
+    if expires_in is not None and expires_in > max_expires_in:
+        raise FirewallError(
+            f"expires_in {params['expires_in']} is longer than max_expires_in {max_text}.",
+            hint="Ask for the time the job needs (the rule is removed at the end anyway), or raise max_expires_in "
+            "if the access really must last that long.",
+        )
     base = params.get("name") or default_base(hostname)
     validate_base(base, with_expiry=expires_in is not None)
     present = params["state"] == "present"
     start = end = params.get("start_ip_address")
     if present and start:
         start, end = validate_range(start, params.get("end_ip_address") or start)
+        check_range_size(start, end, max_addresses)
     return FirewallRequest(base, present, start, end, expires_in, bool(params.get("purge_expired")))
+
+
+def check_range_size(start: str, end: str, max_addresses: int) -> None:
+    size = range_size(start, end)
+    if size > max_addresses:
+        raise FirewallError(
+            f"start_ip_address {start} to end_ip_address {end} opens {size} addresses; max_addresses allows "
+            f"{max_addresses}.",
+            hint="Open only this runner's address (omit start_ip_address), a smaller range, or raise max_addresses "
+            "for a range you mean to open.",
+        )
 
 
 def require_public_access(server_name: str, public_network_access: str | None) -> None:

@@ -8,7 +8,7 @@ messages that name what is missing, never a value.
 
 from __future__ import annotations
 
-from ansible_collections.backoffice.dbops.plugins.module_utils.azure.errors import AzureError, azure_errors
+from ansible_collections.backoffice.dbops.plugins.module_utils.azure.errors import AzureError
 from ansible_collections.backoffice.dbops.plugins.module_utils.azure.session import AzureSession
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.imports import import_library
 
@@ -39,7 +39,7 @@ def read_keyvault_secret(session: AzureSession, vault_url: str, name: str, versi
         code="SecretNotFound",
         hint="Store the DATABASE_URL there first (az keyvault secret set), or fix the secret name.",
     )
-    with azure_errors(f"read secret {name} of Key Vault {vault_url}", not_found=missing):
+    with session.errors(f"read secret {name} of Key Vault {vault_url}", not_found=missing):
         value = client.get_secret(name, version).value
     if value is None:
         raise AzureError(f"The secret {name} of Key Vault {vault_url} has no value.", code="SecretNotFound")
@@ -60,7 +60,7 @@ def read_app_setting(
         reader = getattr(operations, reader.__name__ + "_slot")
         arguments += (slot,)
     shown = f"{app} (slot {slot})" if slot else app
-    with azure_errors(
+    with session.errors(
         f"read the configuration of App Service {shown} in resource group {resource_group}",
         not_found_hint="Check subscription_id, resource_group, app_name and slot.",
     ):

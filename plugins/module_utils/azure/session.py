@@ -17,6 +17,7 @@ from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.azure.errors import AzureError, azure_errors
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.imports import import_library
+from ansible_collections.backoffice.dbops.plugins.module_utils.common.masking import mask_secret
 
 AUTH_SOURCES = ("auto", "env", "cli", "msi", "workload_identity")
 # The public client id of the Azure CLI: what azure.azcollection uses for user/password logins.
@@ -238,6 +239,12 @@ class AzureSession:
     credential: object
     cloud: AzureCloud
     subscription_id: str | None = None
+    # The secrets this session signs in with: every error message of its calls is redacted of them.
+    secrets: tuple[str, ...] = field(default=(), repr=False)
+
+    def errors(self, what: str, **options):
+        """azure_errors for a call made with this session."""
+        return azure_errors(what, secrets=self.secrets, **options)
 
     def management_client(self, client_class):
         """An azure-mgmt-* client for this cloud and subscription."""
@@ -261,7 +268,7 @@ class AzureSession:
                 "its metadata), so no Azure SQL token can be asked for.",
                 hint="Use a cloud whose metadata names sqlServerHostname, or sign in to the database with a password.",
             )
-        with azure_errors("get an Entra ID access token for Azure SQL"):
+        with self.errors("get an Entra ID access token for Azure SQL"):
             return self.credential.get_token(self.cloud.sql_scope).token
 
 
@@ -274,11 +281,13 @@ def open_session(params: dict, env, *, needs_subscription: bool = True) -> Azure
         )
     cloud = resolve_cloud(params.get("cloud_environment"))
     credential = build_credential(choose_credential(params, env), cloud)
-    return AzureSession(credential, cloud, params.get("subscription_id"))
+    return AzureSession(credential, cloud, params.get("subscription_id"), tuple(secret_values(params, env)))
 
 
 def azure_session(module) -> AzureSession:
     """The session an Azure-facing module's options ask for."""
-    # Ansible masks the `secret` option; secrets read straight from the environment must be masked too.
-    module.no_log_values.update(secret_values(module.params, os.environ))
+    # Ansible masks the `secret` option as given; its encoded forms, and secrets read straight from the
+    # environment, must be masked too.
+    for secret in secret_values(module.params, os.environ):
+        mask_secret(module, secret, "An Azure secret")
     return open_session(module.params, os.environ)

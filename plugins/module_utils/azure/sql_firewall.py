@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ansible_collections.backoffice.dbops.plugins.module_utils.azure.errors import azure_errors
 from ansible_collections.backoffice.dbops.plugins.module_utils.azure.firewall_rules import Plan, Rule
 from ansible_collections.backoffice.dbops.plugins.module_utils.azure.session import AzureSession
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.imports import import_library
@@ -26,6 +25,7 @@ class SqlFirewallClient:
     def __init__(self, session: AzureSession, resource_group: str, server_name: str):
         sql = import_library("azure.mgmt.sql", "azure-mgmt-sql", "to manage Azure SQL firewall rules")
         self._client = session.management_client(sql.SqlManagementClient)
+        self._session = session
         self.resource_group = resource_group
         self.server_name = server_name
 
@@ -53,7 +53,9 @@ class SqlFirewallClient:
         return self.resource_group, self.server_name
 
     def _errors(self, action: str, **options):
-        return azure_errors(f"{action} server {self.server_name} (resource group {self.resource_group})", **options)
+        return self._session.errors(
+            f"{action} server {self.server_name} (resource group {self.resource_group})", **options
+        )
 
 
 def _rule(item) -> Rule:

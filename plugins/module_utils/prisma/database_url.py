@@ -80,6 +80,7 @@ class NetworkUrl:
 
 def split_network_url(url: str, provider: str, shape: str, *, socket_parameter: str) -> NetworkUrl:
     """Split the URL; a socket path (in `socket_parameter`) stands for the host, which is then localhost."""
+    refuse_misplaced_at(url, provider)
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -101,6 +102,28 @@ def split_network_url(url: str, provider: str, shape: str, *, socket_parameter: 
         socket=socket,
         connect_timeout=parse_timeout(query.pop("connect_timeout", str(DEFAULT_CONNECT_TIMEOUT)), "connect_timeout"),
         query=query,
+    )
+
+
+def refuse_misplaced_at(url: str, provider: str) -> None:
+    """An '@' after the host part means credentials with an unencoded '/', '?' or '#': the URL then splits at the
+    wrong place (`postgresql://u:4711/secret@host/db` reads as host `u`, port 4711, database `secret@host/db`), and
+    every part of it may hold a piece of the password, so none is quoted."""
+    authority_end = len(url)
+    start = url.find("//") + 2 if "//" in url else len(url)
+    for separator in "/?#":
+        found = url.find(separator, start)
+        if found != -1:
+            authority_end = min(authority_end, found)
+    rest = url[authority_end:]
+    if "@" not in rest:
+        return
+    at = rest.index("@")
+    where = "after '#'" if "#" in rest[:at] else "in the query" if "?" in rest[:at] else "in the database path"
+    raise DatabaseUrlError(
+        f"Malformed {provider} URL: an '@' follows the host part ({where}), so the user name or password holds a "
+        "'/', '?' or '#' that is not percent-encoded and the URL cannot be split safely. Percent-encode special "
+        "characters in the credentials ('/' as %2F, '?' as %3F, '#' as %23, '@' as %40), as Prisma requires."
     )
 
 

@@ -62,15 +62,18 @@ class MigrationRecord:
 class LocalMigration:
     """A folder `<timestamp>_<name>/migration.sql` of the Prisma migrations directory.
 
-    `script` is None when the folder has no readable migration.sql: Prisma still lists the folder.
+    `script` holds the file's bytes (text is taken as UTF-8); it is None when the folder has no readable
+    migration.sql: Prisma still lists the folder. `problem` says why the file cannot be compared with a stored
+    checksum (not a regular file, too large, not UTF-8).
     """
 
     name: str
-    script: str | None
+    script: bytes | str | None
+    problem: str | None = None
 
     @property
     def checksum(self) -> str | None:
-        return None if self.script is None else compute_checksum(self.script)
+        return None if self.script is None or self.problem else compute_checksum(self.script)
 
 
 def iso_utc(value: datetime | None) -> str | None:
@@ -85,21 +88,26 @@ def iso_utc(value: datetime | None) -> str | None:
 CHECKSUM_LENGTH = 64
 
 
-def compute_checksum(script: str) -> str:
-    """What Prisma stores in `checksum`: SHA-256 of the script's UTF-8 bytes, zero-padded lowercase hex."""
-    return hashlib.sha256(script.encode("utf-8")).hexdigest()
+def _as_bytes(script: bytes | str) -> bytes:
+    return script if isinstance(script, bytes) else script.encode("utf-8")
 
 
-def _legacy_checksum(script: str) -> str:
+def compute_checksum(script: bytes | str) -> str:
+    """What Prisma stores in `checksum`: SHA-256 of the script's bytes (UTF-8), zero-padded lowercase hex."""
+    return hashlib.sha256(_as_bytes(script)).hexdigest()
+
+
+def _legacy_checksum(script: bytes) -> str:
     # An early schema engine rendered each byte with `{:x}`, dropping leading zeros (prisma-engines#1887).
-    return "".join(format(byte, "x") for byte in hashlib.sha256(script.encode("utf-8")).digest())
+    return "".join(format(byte, "x") for byte in hashlib.sha256(script).digest())
 
 
-def script_matches_checksum(script: str, checksum: str) -> bool:
+def script_matches_checksum(script: bytes | str, checksum: str) -> bool:
     """Prisma's `script_matches_checksum`: the file as is, CRLF->LF, or LF->CRLF (of the raw file) must hash to
     the stored value; a non-empty stored value that is not 64 characters long is compared in the legacy format."""
+    script = _as_bytes(script)
     render = _legacy_checksum if checksum and len(checksum) != CHECKSUM_LENGTH else compute_checksum
-    variants = (script, script.replace("\r\n", "\n"), script.replace("\n", "\r\n"))
+    variants = (script, script.replace(b"\r\n", b"\n"), script.replace(b"\n", b"\r\n"))
     return any(render(variant) == checksum for variant in variants)
 
 
@@ -144,54 +152,119 @@ def pending_migrations(records: list[MigrationRecord], local: list[LocalMigratio
     return [migration.name for migration in local if migration.name not in live_names]
 
 
-def edited_migrations(records: list[MigrationRecord], local: list[LocalMigration]) -> list[str]:
+def first_records(records: list[MigrationRecord]) -> dict[str, MigrationRecord]:
+    """The first row of each migration name, in history order."""
+    first: dict[str, MigrationRecord] = {}
+    for record in records:
+        first.setdefault(record.migration_name, record)
+    return first
+
+
+def edited_migrations(records: list[MigrationRecord], local: list[LocalMigration], first=None) -> list[str]:
     """Prisma's diagnose rule: a local migration is edited when the first row with its name (in history
-    order, whatever its state) holds a checksum its file does not match."""
+    order, whatever its state) holds a checksum its file does not match. A file that cannot be compared (see
+    not_comparable) is never called edited. `first` is first_records(records), when already known."""
+    first = first_records(records) if first is None else first
     edited = []
     for migration in local:
-        first = next((record for record in records if record.migration_name == migration.name), None)
-        if first is None or migration.script is None:
+        record = first.get(migration.name)
+        if record is None or migration.script is None or migration.problem:
             continue
-        if not script_matches_checksum(migration.script, first.checksum):
+        if not script_matches_checksum(migration.script, record.checksum):
             edited.append(migration.name)
     return edited
 
 
-def missing_locally(records: list[MigrationRecord], local: list[LocalMigration]) -> list[str]:
+def not_comparable(records: list[MigrationRecord], local: list[LocalMigration], first=None) -> list[dict]:
+    """Local migrations recorded in the history whose migration.sql cannot be compared with the stored checksum,
+    and why: Prisma's checksum is over the file's UTF-8 text, so a file that is not one cannot be judged."""
+    recorded = first_records(records) if first is None else first
+    return [
+        {"migration_name": migration.name, "reason": migration.problem}
+        for migration in local
+        if migration.problem and migration.name in recorded
+    ]
+
+
+def missing_locally(records: list[MigrationRecord], local: list[LocalMigration], first=None) -> list[str]:
     """Migrations in the history with no folder in the migrations directory (Prisma's
     `unpersistedMigrationNames`), once each, in history order."""
     names = {migration.name for migration in local}
-    missing: list[str] = []
-    for record in records:
-        if record.migration_name not in names and record.migration_name not in missing:
-            missing.append(record.migration_name)
-    return missing
+    return [name for name in (first_records(records) if first is None else first) if name not in names]
+
+
+def migration_state(records: list[MigrationRecord], name: str) -> str:
+    """Where one migration stands: `failed` while any of its rows is, else the state of its latest row, or
+    `absent` when the history has no row of that name."""
+    rows = [record for record in records if record.migration_name == name]
+    if not rows:
+        return "absent"
+    if any(record.state == FAILED for record in rows):
+        return FAILED
+    return rows[-1].state
+
+
+def listed(records: list[MigrationRecord], history_limit: int) -> list[dict]:
+    """The most recent `history_limit` rows (0: all) as results list them."""
+    shown = records[-history_limit:] if history_limit else records
+    return [record.as_dict() for record in shown]
+
+
+def migration_summary(
+    records: list[MigrationRecord], name: str, history_limit: int = 0, failed_names: list[str] | None = None
+) -> dict:
+    """What a playbook asks about one migration, answered here so that it never compares names itself (names in a
+    result may be masked by Ansible): its state, its rows, and the other failed migrations that still block."""
+    rows = [record for record in records if record.migration_name == name]
+    failed_names = failed_migration_names(records) if failed_names is None else failed_names
+    return {
+        "migration_state": migration_state(rows, name),
+        "migration_rows": listed(rows, history_limit),
+        "still_blocking": [
+            other
+            for other in (failed_migration_names(records) if failed_names is None else failed_names)
+            if other != name
+        ],
+    }
 
 
 def summarize(
-    records: list[MigrationRecord] | None, local: list[LocalMigration] | None = None, history_limit: int = 0
+    records: list[MigrationRecord] | None,
+    local: list[LocalMigration] | None = None,
+    history_limit: int = 0,
+    migration: str | None = None,
 ) -> dict:
     """Everything prisma_migration_info reports, from the rows (None: no table) and optional local folders.
 
-    `history_limit` bounds only the rows listed in `migrations` (the most recent ones; 0 lists all): every
-    answer is still computed over the whole history.
+    `history_limit` bounds only what is listed of the history, the rows in `migrations` and the names in
+    `missing_locally` (the most recent ones; 0 lists all): every answer and count is still computed over the whole
+    history. With `migration`, also what migration_summary says of it.
     """
     has_table = records is not None
     records = records or []
     failed = failed_migrations(records)
-    listed = records[-history_limit:] if history_limit else records
+    failed_names = list(dict.fromkeys(record.migration_name for record in failed))
+    shown = listed(records, history_limit)
     summary = {
         "has_migrations_table": has_table,
-        "migrations": [record.as_dict() for record in listed],
+        "migrations": shown,
         "migrations_count": len(records),
-        "migrations_truncated": len(listed) < len(records),
+        "migrations_truncated": len(shown) < len(records),
         # `failed` is reserved by Ansible for the task outcome.
         "failed_migrations": [record.as_dict() for record in failed],
+        "failed_migration_names": failed_names,
         "blocked": bool(failed),
         "p3009_message": p3009_message(failed),
     }
+    if migration is not None:
+        summary.update(migration_summary(records, migration, history_limit, failed_names))
     if local is not None:
+        first = first_records(records)
         summary["pending"] = pending_migrations(records, local)
-        summary["edited"] = edited_migrations(records, local)
-        summary["missing_locally"] = missing_locally(records, local)
+        summary["edited"] = edited_migrations(records, local, first)
+        summary["not_comparable"] = not_comparable(records, local, first)
+        missing = missing_locally(records, local, first)
+        # A squashed folder against a long history misses most names: list the latest, count them all.
+        summary["missing_locally"] = missing[-history_limit:] if history_limit else missing
+        summary["missing_locally_count"] = len(missing)
     return summary

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import DbopsError
@@ -13,6 +14,10 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.history im
 
 LOCK_FILE = "migration_lock.toml"
 MIGRATION_FILE = "migration.sql"
+# Far above any real migration (Prisma's largest generated scripts are a few MiB); a bound keeps a mistaken file
+# (a database dump, /dev/zero behind a symlink) from exhausting the runner.
+MAX_SCRIPT_BYTES = 64 * 1024 * 1024
+MAX_LOCKFILE_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -35,17 +40,42 @@ def read_migrations_directory(path: str) -> MigrationsDirectory:
         # Prisma lists directory entries that are directories themselves; a symlink is not one.
         if os.path.islink(folder) or not os.path.isdir(folder):
             continue
-        migrations.append(LocalMigration(name=entry, script=_read_script(os.path.join(folder, MIGRATION_FILE))))
+        migrations.append(_local_migration(entry, os.path.join(folder, MIGRATION_FILE)))
     return MigrationsDirectory(path=path, migrations=migrations, lockfile_provider=_read_lockfile(path))
 
 
-def _read_script(script_path: str) -> str | None:
+def read_regular_file(path: str, limit: int) -> tuple[bytes | None, str | None]:
+    """The bytes of `path` (None when it does not exist), or why it is not read: only a regular file of at most
+    `limit` bytes is. Opened without blocking, so a FIFO or a device never hangs the module."""
+    name = os.path.basename(path)
     try:
-        # newline="" keeps CRLF as written: the checksum is over the exact text.
-        with open(script_path, encoding="utf-8", errors="replace", newline="") as handle:
-            return handle.read()
-    except OSError:
-        return None
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    except FileNotFoundError:
+        return None, None
+    except OSError as exc:
+        return None, f"{name} cannot be read ({exc.strerror})"
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return None, f"{name} is not a regular file"
+        with os.fdopen(descriptor, "rb", closefd=False) as handle:
+            content = handle.read(limit + 1)
+    finally:
+        os.close(descriptor)
+    if len(content) > limit:
+        return None, f"{name} is larger than {limit} bytes"
+    return content, None
+
+
+def _local_migration(name: str, script_path: str) -> LocalMigration:
+    content, problem = read_regular_file(script_path, MAX_SCRIPT_BYTES)
+    if content is not None:
+        try:
+            content.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            # Prisma's checksum is over the file's UTF-8 text: its native engine refuses such a file, its CLI
+            # replaces the bytes first. Neither can be compared honestly; the bytes are kept, the reason told.
+            problem = f"{MIGRATION_FILE} is not valid UTF-8 (first invalid byte at offset {exc.start})"
+    return LocalMigration(name=name, script=content, problem=problem)
 
 
 def read_lockfile_provider(content: str | None) -> str | None:
@@ -60,11 +90,13 @@ def read_lockfile_provider(content: str | None) -> str | None:
 
 
 def _read_lockfile(path: str) -> str | None:
-    try:
-        with open(os.path.join(path, LOCK_FILE), encoding="utf-8", errors="replace") as handle:
-            return read_lockfile_provider(handle.read())
-    except OSError:
-        return None
+    content, problem = read_regular_file(os.path.join(path, LOCK_FILE), MAX_LOCKFILE_BYTES)
+    if problem:
+        raise DbopsError(
+            f"{problem} (in {path}).",
+            hint=f"{LOCK_FILE} is a small text file naming the provider; restore it from version control.",
+        )
+    return None if content is None else read_lockfile_provider(content.decode("utf-8", errors="replace"))
 
 
 def check_lockfile(directory: MigrationsDirectory, lockfile_providers: tuple[str, ...]) -> None:

@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, backoffice platform team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""What every Prisma history module shares: its options, and opening the history store they name."""
+"""What every Prisma history module shares: its options, their validation, and opening the history store."""
 
 from __future__ import annotations
 
@@ -12,10 +12,15 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.azure.session imp
     secret_values,
 )
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import DbopsError
+from ansible_collections.backoffice.dbops.plugins.module_utils.common.masking import keep_identifiers, mask_secret
+from ansible_collections.backoffice.dbops.plugins.module_utils.common.validation import migration_name, require_range
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connector import flavour_for, parse_database_url
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.store import HistoryStore
 
 DEFAULT_LOCK_TIMEOUT = 10
+# PostgreSQL's lock_timeout holds milliseconds in a 32-bit integer (24.8 days); a day is more than any deploy.
+MAX_LOCK_TIMEOUT = 86400
+DEFAULT_HISTORY_LIMIT = 500
 # entra_auth's choices in the vocabulary of the Azure modules' auth_source.
 ENTRA_AUTH_SOURCES = {"default": "auto", "cli": "cli", "managed_identity": "msi"}
 
@@ -33,12 +38,43 @@ def database_argument_spec(**extra) -> dict:
     return spec
 
 
+def history_limit(params: dict) -> int:
+    return require_range(
+        "history_limit",
+        params["history_limit"],
+        minimum=0,
+        hint="Pass how many of the most recent rows to list (0 lists them all).",
+    )
+
+
+def lock_timeout(params: dict) -> int:
+    # 0 would mean "wait forever" to PostgreSQL and "do not wait" to MySQL: not a value to guess about.
+    return require_range(
+        "lock_timeout",
+        params["lock_timeout"],
+        minimum=1,
+        maximum=MAX_LOCK_TIMEOUT,
+        unit=" s",
+        hint="Pass how many seconds to wait for Prisma's migrate lock (the default is 10).",
+    )
+
+
+def requested_migration(module) -> str | None:
+    """The `migration` option, refused unless it is one folder name; it is never masked in the result."""
+    value = module.params.get("migration")
+    if value is None:
+        return None
+    name = migration_name(value)
+    keep_identifiers(module, [name])
+    return name
+
+
 def open_history_store(module, lock_timeout: int = DEFAULT_LOCK_TIMEOUT) -> HistoryStore:
     params = module.params
     target = parse_database_url(params["database_url"], params.get("project_dir"))
-    if target.password:
-        # Ansible masks no_log values it knows; the URL is one, the password inside it is another.
-        module.no_log_values.add(target.password)
+    # Ansible masks no_log values it knows; the URL is one, the password inside it is another.
+    mask_secret(module, target.password, "The database password")
+    keep_identifiers(module, [params.get("migration")])
     access_token = None
     if params.get("entra_auth", "none") != "none":
         if not flavour_for(target).azure_sql:
@@ -52,7 +88,8 @@ def open_history_store(module, lock_timeout: int = DEFAULT_LOCK_TIMEOUT) -> Hist
 def entra_access_token(module, auth_source: str) -> str:
     """An Azure SQL token from the collection's one Azure sign-in (AWX's Azure credential works as is)."""
     params = params_from_environment(os.environ, auth_source=auth_source)
-    module.no_log_values.update(secret_values(params, os.environ))
+    for secret in secret_values(params, os.environ):
+        mask_secret(module, secret, "An Azure secret")
     token = open_session(params, os.environ, needs_subscription=False).sql_access_token()
     module.no_log_values.add(token)
     return token

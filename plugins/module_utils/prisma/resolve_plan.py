@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import DbopsError
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.errors import PrismaError
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.history import (
     FAILED,
@@ -56,8 +57,15 @@ def plan_applied(
 ) -> ResolvePlan:
     """`prisma migrate resolve --applied NAME`; records None means the table does not exist yet."""
     local = next((migration for migration in local_migrations if migration.name == migration_name), None)
-    if local is None or local.script is None:
+    if local is None or (local.script is None and not local.problem):
         raise PrismaError.migration_to_mark_applied_not_found(migration_name)
+    if local.problem:
+        raise DbopsError(
+            f"Migration {migration_name} cannot be recorded as applied: its {local.problem}, so no checksum "
+            "can be recorded that Prisma will match.",
+            hint="Save migration.sql as a regular UTF-8 text file (as Prisma writes it), then run again.",
+            error_kind="migration_file_not_comparable",
+        )
     existing = records or []
     relevant = [record for record in existing if record.migration_name == migration_name]
     if any(record.finished_at is not None for record in relevant):

@@ -106,6 +106,16 @@ class HistoryStore:
             for statement in flavour.prepare_table:
                 cursor.execute(statement)
             cursor.execute(flavour.create_table)
+        try:
+            self._write_rows(cursor, plan, now, bind)
+        except Exception as exc:
+            if plan.create_table and not flavour.transactional_ddl:
+                # The CREATE TABLE committed itself (MySQL): without this, a refused INSERT left an empty table.
+                raise self._undo_create(cursor, exc) from None
+            raise
+
+    def _write_rows(self, cursor, plan: ResolvePlan, now, bind) -> None:
+        flavour = self.flavour
         for record in plan.roll_back:
             cursor.execute(flavour.mark_rolled_back, (bind(now), record.id))
         if plan.insert is not None:
@@ -114,6 +124,34 @@ class HistoryStore:
                 flavour.insert_applied,
                 (row.id, row.checksum, row.logs, bind(row.started_at), bind(row.finished_at), row.migration_name),
             )
+
+    def _undo_create(self, cursor, error: Exception) -> DatabaseError:
+        """Drop the table this resolve created (still under Prisma's lock, still empty) and say why it failed."""
+        flavour = self.flavour
+        privilege = flavour.denied_privilege(error)
+        reason = (
+            f"the user needs the {privilege} privilege on {flavour.table}"
+            if privilege
+            else redact(one_line(error), self._secrets)
+        )
+        try:
+            cursor.execute(f"SELECT 1 FROM {flavour.table}")
+            if cursor.fetchone() is not None:
+                raise RuntimeError("rows appeared")
+            cursor.execute(flavour.drop_table)
+            left = "The _prisma_migrations table created for it was dropped again: nothing was changed."
+            hint = f"Grant {privilege or 'the missing privilege'} on the database to this user, then run again."
+        except Exception:
+            left = "The _prisma_migrations table created for it could not be dropped and is left empty."
+            hint = (
+                f"Drop it (DROP TABLE {flavour.table}) or grant {privilege or 'the missing privilege'} on the "
+                "database to this user, then run again."
+            )
+        return DatabaseError(
+            f"{self.target.describe()}: cannot record the migration: {reason}. {left}",
+            hint=hint,
+            error_kind="missing_privilege" if privilege else None,
+        )
 
     @contextmanager
     def _locked_transaction(self, connection, cursor):
@@ -159,13 +197,14 @@ def records_of(rows) -> list[MigrationRecord] | None:
 
 def _record(row) -> MigrationRecord:
     (id_, checksum, finished_at, migration_name, logs, rolled_back_at, started_at, applied_steps_count) = row
+    # Positional: this runs once per row of histories 100,000 rows long.
     return MigrationRecord(
-        id=str(id_),
-        migration_name=migration_name,
-        checksum=checksum,
-        started_at=read_timestamp(started_at),
-        finished_at=read_timestamp(finished_at),
-        rolled_back_at=read_timestamp(rolled_back_at),
-        applied_steps_count=int(applied_steps_count or 0),
-        logs=logs,
+        str(id_),
+        migration_name,
+        checksum,
+        read_timestamp(started_at),
+        read_timestamp(finished_at),
+        read_timestamp(rolled_back_at),
+        int(applied_steps_count or 0),
+        logs,
     )

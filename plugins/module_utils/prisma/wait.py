@@ -13,12 +13,29 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import DbopsError
+from ansible_collections.backoffice.dbops.plugins.module_utils.common.validation import require_range
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connector import flavour_for, open_connection
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.errors import ConnectionFailed
+
+# Never poll faster than this: a refusal comes back in microseconds, and thousands of logins a second only load the
+# server (and the firewall's gateway) without noticing the rule any sooner.
+MIN_DELAY = 0.1
+MAX_DELAY = 60.0
+MAX_TIMEOUT = 86400.0
 
 
 class DatabaseNotReady(DbopsError):
     pass
+
+
+def validate_schedule(params: dict) -> None:
+    """wait_for_database's timeout and delays, refused unless they make a sane schedule."""
+    hint = "The defaults suit a new Azure SQL firewall rule: timeout 300, initial_delay 0.25, max_delay 1.5."
+    require_range("timeout", params["timeout"], minimum=0, maximum=MAX_TIMEOUT, unit=" s", hint=hint)
+    initial = require_range(
+        "initial_delay", params["initial_delay"], minimum=MIN_DELAY, maximum=MAX_DELAY, unit=" s", hint=hint
+    )
+    require_range("max_delay", params["max_delay"], minimum=initial, maximum=MAX_DELAY, unit=" s", hint=hint)
 
 
 @dataclass(frozen=True)
@@ -30,9 +47,9 @@ class Waited:
 def backoff_delays(initial: float, maximum: float, factor: float = 1.5) -> Iterator[float]:
     """Pauses between attempts: growing from `initial` by `factor`, capped at `maximum` so the end of a
     propagation delay is noticed within `maximum` seconds."""
-    delay = initial
+    delay = max(initial, MIN_DELAY)
     while True:
-        yield min(delay, maximum)
+        yield max(min(delay, maximum), MIN_DELAY)
         delay *= factor
 
 

@@ -44,6 +44,8 @@ class Flavour:
     # Azure SQL speaks this protocol: it takes Entra ID access tokens, and its gateway refuses a client it does not
     # admit with error 40615, which quotes the address it saw.
     azure_sql: ClassVar[bool] = False
+    # Whether CREATE TABLE is undone by a rollback; MySQL commits DDL at once.
+    transactional_ddl: ClassVar[bool] = True
 
     def __init__(self, target: DatabaseTarget):
         self.target = target
@@ -128,6 +130,16 @@ class Flavour:
         del error
         return False
 
+    def denied_privilege(self, error: BaseException) -> str | None:
+        """The privilege a statement was refused for lack of (INSERT, ...), when the error says so."""
+        del error
+        return None
+
+    @property
+    def drop_table(self) -> str:
+        """Undoes our own CREATE TABLE where DDL is not transactional."""
+        return f"DROP TABLE {self.table}"
+
 
 def create_table_statement(table: str, columns: tuple[tuple[str, str], ...], *, quote=str, suffix: str = "") -> str:
     """Prisma's CREATE TABLE of `_prisma_migrations`, laid out as its schema engine writes it."""
@@ -145,6 +157,9 @@ def read_timestamp(value) -> datetime | None:
     SQLite integer epoch milliseconds, or text (`current_timestamp` or RFC 3339)."""
     if value is None:
         return None
+    if value.__class__ is int:
+        # Checked first: SQLite's epoch milliseconds are the common case of a long history.
+        return datetime.fromtimestamp(value / 1000, tz=UTC)
     if isinstance(value, datetime):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     if isinstance(value, (int, float)):

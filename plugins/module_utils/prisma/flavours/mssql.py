@@ -233,8 +233,12 @@ def split_properties(text: str) -> list[tuple[str, str]]:
             continue
         pieces = split_outside_braces(item, "=", limit=1)
         if len(pieces) != 2:
-            key = unescape(pieces[0])
-            raise DatabaseUrlError(f"SQL Server connection string property '{key}' has no '=value'.")
+            # The text is most likely the tail of a value with an unbraced ';' (a password): never quote it.
+            after = f" after '{pairs[-1][0]}'" if pairs and pairs[-1][0] in PROPERTY_MEANINGS else ""
+            raise DatabaseUrlError(
+                f"SQL Server connection string: the text{after} has no '=value'. A value containing ';' (such as "
+                "a password) must be wrapped in {...}, e.g. password={pa;ss}."
+            )
         key, value = unescape(pieces[0]).lower(), unescape(pieces[1])
         if not key:
             raise DatabaseUrlError("SQL Server connection string has a property with an empty name.")

@@ -19,6 +19,8 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.flavours.b
 )
 
 SHAPE = "mysql://USER:PASSWORD@HOST:PORT/DATABASE"
+# ER_TABLEACCESS_DENIED_ERROR: "INSERT command denied to user 'u'@'h' for table `db`.`t`".
+TABLE_ACCESS_DENIED = 1142
 DEFAULT_PORT = 3306
 SSL_ACCEPT = ("strict", "accept_invalid_certs")
 COLUMN_TYPES = (
@@ -38,6 +40,7 @@ class MysqlFlavour(Flavour):
     schemes = ("mysql",)
     lockfile_providers = ("mysql",)
     fraction_digits = 3
+    transactional_ddl = False
 
     @classmethod
     def parse_url(cls, url: str, project_dir: str | None) -> DatabaseTarget:
@@ -72,7 +75,9 @@ class MysqlFlavour(Flavour):
             "host": target.host,
             "port": target.port,
             "user": target.user,
-            "password": target.password or "",
+            # PyMySQL encodes a str password as latin-1 (a '€' cannot be sent, 'ä' is sent wrong); MySQL 8 and
+            # MariaDB, like their clients, take the UTF-8 bytes.
+            "password": (target.password or "").encode("utf-8"),
             "database": target.database,
             "connect_timeout": target.connect_timeout or 10,
             "autocommit": False,
@@ -121,3 +126,9 @@ class MysqlFlavour(Flavour):
 
     def end_locked(self, cursor) -> None:
         cursor.execute(f"SELECT RELEASE_LOCK('{LOCK_NAME}')")
+
+    def denied_privilege(self, error: BaseException) -> str | None:
+        args = getattr(error, "args", ())
+        if len(args) == 2 and args[0] == TABLE_ACCESS_DENIED and isinstance(args[1], str):
+            return args[1].split(" ", 1)[0].upper()
+        return None

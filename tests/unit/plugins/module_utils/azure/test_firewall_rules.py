@@ -16,6 +16,7 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.azure.firewall_ru
     default_base,
     expired_rules,
     expiry_of,
+    firewall_request,
     is_owned,
     parse_duration,
     plan_absent,
@@ -311,3 +312,60 @@ def test_the_128_rule_limit_counts_what_purge_frees():
     assert error.value.code == "TooManyFirewallRules"
     plan = plan_present(full, "dbops-awx", IP, IP, now=NOW, expires_in=timedelta(hours=1), purge_expired=True)
     assert plan.put and len(plan.deletes) == 1
+
+
+def request_params(**extra) -> dict:
+    return {
+        "name": None,
+        "state": "present",
+        "start_ip_address": None,
+        "end_ip_address": None,
+        "expires_in": None,
+        "purge_expired": False,
+        "max_addresses": 256,
+        "max_expires_in": "1d",
+        **extra,
+    }
+
+
+@pytest.mark.parametrize(
+    ("extra", "said"),
+    [
+        ({"start_ip_address": "1.0.0.0", "end_ip_address": "223.255.255.255"}, "opens 3741319168 addresses"),
+        ({"start_ip_address": "198.51.100.0", "end_ip_address": "198.51.101.0"}, "opens 257 addresses"),
+        ({"expires_in": "100000d"}, "expires_in 100000d is longer than max_expires_in 1d"),
+        ({"expires_in": "25h"}, "longer than max_expires_in"),
+        ({"max_addresses": 0}, "max_addresses must be at least 1"),
+        ({"max_expires_in": "0m"}, "must be longer than zero"),
+    ],
+)
+def test_ranges_and_durations_beyond_the_caps_are_refused(extra, said):
+    with pytest.raises(FirewallError) as raised:
+        firewall_request(request_params(**extra), "runner")
+    assert said in raised.value.message
+    assert raised.value.hint or "max_" in raised.value.message
+
+
+def test_the_caps_are_options_an_operator_can_raise():
+    request = firewall_request(
+        request_params(
+            start_ip_address="198.51.100.0", end_ip_address="198.51.101.255", max_addresses=512, expires_in="2d",
+            max_expires_in="7d",
+        ),
+        "runner",
+    )  # fmt: skip
+    assert (request.start, request.end, request.expires_in) == ("198.51.100.0", "198.51.101.255", timedelta(days=2))
+    assert firewall_request(request_params(start_ip_address=IP, expires_in="1h"), "runner").start == IP
+
+
+def test_rules_an_earlier_run_left_open_are_reported():
+    kept = Rule("dbops-awx-until-20260301T104500Z", IP, IP)
+    other_job = Rule("dbops-awx-job-41-until-20260301T103000Z", IP, IP)
+    other_runner = Rule("dbops-elsewhere-until-20260301T103000Z", "198.51.100.99", "198.51.100.99")
+    expired = Rule("dbops-awx-job-40-until-20260301T090000Z", IP, IP)
+    existing = [AZURE_SERVICES, PORTAL_RULE, kept, other_job, other_runner, expired]
+    plan = plan_present(existing, "dbops-awx", IP, IP, now=NOW, expires_in=timedelta(hours=1))
+    assert plan.rule == kept and not plan.put
+    assert plan.leftovers == (kept, other_job)
+    fresh = plan_present([AZURE_SERVICES, other_runner], "dbops-awx", IP, IP, now=NOW, expires_in=timedelta(hours=1))
+    assert fresh.leftovers == ()

@@ -1,6 +1,6 @@
 """DATABASE_URL parsing: a table of real Prisma URLs, every alias and escape, and errors that hide the password."""
 
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import pytest
 from hypothesis import given
@@ -192,3 +192,45 @@ def test_sqlserver_braced_values_are_literal(password):
     target = parse_database_url(f"sqlserver://db:1433;database=shop;user=app;password={{{password}}};encrypt=true")
     assert target.password == password
     assert target.options["encrypt"] == "true"
+
+
+@pytest.mark.parametrize(
+    ("url", "hidden", "said"),
+    [
+        # urllib reads host `u`, port 4711 and the database "secretword@host/db": nothing may quote that.
+        ("postgresql://u:4711/secretword@host/db", ("4711/secretword", "secretword"), "database path"),
+        ("postgresql://u:p@ss/word@host/db", ("p@ss/word", "ss/word"), "database path"),
+        ("mysql://app:pa/ss@db.internal:3306/shop", ("pa/ss",), "database path"),
+        ("postgresql://u:4711?secret@host/db", ("4711?secret", "secret@host"), "query"),
+        ("postgresql://u:p#ss@host/db", ("p#ss", "ss@host"), "after '#'"),
+        ("postgresql://u:p?ss@host/db", ("p?ss", "ss@host"), "query"),
+    ],
+)
+def test_an_unencoded_password_is_refused_without_quoting_any_part(url, hidden, said):
+    with pytest.raises(DatabaseUrlError) as error:
+        parse_database_url(url)
+    message = str(error.value)
+    assert said in message
+    for piece in hidden:
+        assert piece not in message
+
+
+def test_an_unbraced_sqlserver_password_with_a_semicolon_is_refused_without_its_tail():
+    with pytest.raises(DatabaseUrlError) as error:
+        parse_database_url("sqlserver://db:1433;database=shop;user=app;password=Sup3r;Secr3tTail;encrypt=true")
+    message = str(error.value)
+    assert "Secr3tTail" not in message and "Sup3r" not in message
+    assert "after 'password'" in message and "{...}" in message
+
+
+@given(password=st.text(st.characters(min_codepoint=33, max_codepoint=126), min_size=1, max_size=20))
+def test_no_unencoded_password_is_ever_quoted(password):
+    secret = f"Qz{password}Jk"
+    for url in (f"postgresql://app:{secret}@db.internal:5432/shop", f"mysql://app:{secret}@db.internal/shop"):
+        try:
+            target = parse_database_url(url)
+        except DatabaseUrlError as error:
+            assert secret not in str(error) and "Qz" not in str(error) and "Jk" not in str(error)
+        else:
+            assert target.password == unquote(secret)
+            assert "Qz" not in target.describe() and "Jk" not in target.describe()

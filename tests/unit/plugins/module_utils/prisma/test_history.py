@@ -93,6 +93,7 @@ def test_summary_without_table():
         "migrations_count": 0,
         "migrations_truncated": False,
         "failed_migrations": [],
+        "failed_migration_names": [],
         "blocked": False,
         "p3009_message": None,
     }
@@ -132,3 +133,72 @@ def test_history_limit_bounds_the_listing_not_the_answers():
     assert [m["id"] for m in summary["failed_migrations"]] == ["old"]
     assert summary["blocked"] is True
     assert len(summarize(records, history_limit=0)["migrations"]) == 6
+
+
+class CountedName(str):
+    """A migration name that counts how often it is compared for equality."""
+
+    comparisons = 0
+
+    def __eq__(self, other):
+        CountedName.comparisons += 1
+        return str.__eq__(self, other)
+
+    __hash__ = str.__hash__
+
+
+def test_every_answer_is_linear_in_the_length_of_the_history():
+    size = 3000
+    names = [CountedName(f"2020{n:010d}_m{n}") for n in range(size)]
+    records = [row(f"id{n}", names[n], finished=T0, started=T0 + timedelta(seconds=n)) for n in range(size)]
+    records.append(row("last", names[-1], started=T0 + timedelta(days=1)))
+    local = [LocalMigration(str(name), "x;") for name in names[: size // 2]]
+    CountedName.comparisons = 0
+    summary = summarize(records, local, history_limit=10, migration=str(names[5]))
+    # Quadratic list membership compared names millions of times; hashing compares each about once.
+    assert CountedName.comparisons < 10 * size
+    assert summary["missing_locally_count"] == size - size // 2
+    assert summary["edited"] == [str(name) for name in names[: size // 2]]
+    assert summary["migration_state"] == "applied"
+    assert summary["still_blocking"] == [names[-1]]
+
+
+def test_migration_summary_answers_for_one_migration_and_names_the_others():
+    records = [
+        row("1", "m_init", finished=T0),
+        row("2", "m_a", started=T0 + timedelta(seconds=1)),
+        row("3", "m_b", started=T0 + timedelta(seconds=2)),
+        row("4", "m_c", rolled_back=T0, started=T0 + timedelta(seconds=3)),
+    ]
+    summary = summarize(records, migration="m_a")
+    assert summary["migration_state"] == "failed"
+    assert [r["id"] for r in summary["migration_rows"]] == ["2"]
+    assert summary["still_blocking"] == ["m_b"]
+    assert summarize(records, migration="m_c")["migration_state"] == "rolled_back"
+    assert summarize(records, migration="m_init")["migration_state"] == "applied"
+    assert summarize(records, migration="m_nope")["migration_state"] == "absent"
+
+
+def test_a_file_that_is_not_utf8_is_not_comparable_and_never_edited():
+    name = "20201127134938_added_bio_index"
+    script = "-- caf\xe9\nCREATE INDEX x;\n".encode("latin-1")
+    records = [row("1", name, finished=T0, checksum=compute_checksum(script.decode("utf-8", "replace")))]
+    local = [LocalMigration(name, script, problem="not valid UTF-8 (first invalid byte at offset 6)")]
+    summary = summarize(records, local)
+    assert summary["edited"] == []
+    assert summary["not_comparable"] == [
+        {"migration_name": name, "reason": "not valid UTF-8 (first invalid byte at offset 6)"}
+    ]
+    assert local[0].checksum is None
+
+
+def test_checksums_are_over_the_bytes_of_the_file():
+    assert compute_checksum(b"hello") == compute_checksum("hello")
+    assert script_matches_checksum(b"a\r\nb\r\n", compute_checksum(b"a\nb\n"))
+
+
+def test_history_limit_bounds_the_names_missing_locally_not_their_count():
+    records = [row(f"id{n}", f"m{n}", finished=T0, started=T0 + timedelta(seconds=n)) for n in range(6)]
+    summary = summarize(records, [LocalMigration("m0", "x")], history_limit=2)
+    assert summary["missing_locally"] == ["m4", "m5"] and summary["missing_locally_count"] == 5
+    assert summarize(records, [], history_limit=0)["missing_locally_count"] == 6

@@ -1,6 +1,7 @@
 """Reading a migrations folder and migration_lock.toml with Prisma's exact rules."""
 
 import os
+import threading
 
 import pytest
 
@@ -49,7 +50,7 @@ def test_reads_sorted_folders_keeps_crlf_and_unreadable_scripts(tmp_path):
     (tmp_path / "README.md").write_text("not a migration")
     os.symlink(tmp_path / "m1", tmp_path / "m0_link")
     directory = read_migrations_directory(path)
-    assert [(m.name, m.script) for m in directory.migrations] == [("m1", "a\n"), ("m2", "b\r\n"), ("m3", None)]
+    assert [(m.name, m.script) for m in directory.migrations] == [("m1", b"a\n"), ("m2", b"b\r\n"), ("m3", None)]
     assert directory.lockfile_provider == "postgresql"
 
 
@@ -75,3 +76,55 @@ def test_no_lockfile_matches_anything(tmp_path):
 def test_missing_folder_is_a_clear_error(tmp_path):
     with pytest.raises(DbopsError, match="is not a directory"):
         read_migrations_directory(str(tmp_path / "nope"))
+
+
+def read_in_time(path):
+    """read_migrations_directory in a thread: a reader that blocks on a FIFO would never come back."""
+    outcome = {}
+
+    def read():
+        try:
+            outcome["directory"] = read_migrations_directory(path)
+        except DbopsError as error:
+            outcome["error"] = error
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(timeout=20)
+    assert not reader.is_alive(), "reading the migrations folder hangs"
+    return outcome
+
+
+def test_a_fifo_named_migration_sql_is_reported_not_read(tmp_path):
+    path = make_dir(tmp_path, lock="postgresql", m1="a;", m2=None)
+    os.mkfifo(tmp_path / "m2" / "migration.sql")
+    directory = read_in_time(path)["directory"]
+    assert [(m.name, m.script, m.problem) for m in directory.migrations] == [
+        ("m1", b"a;", None),
+        ("m2", None, "migration.sql is not a regular file"),
+    ]
+
+
+def test_a_fifo_named_migration_lock_toml_is_a_clear_error(tmp_path):
+    path = make_dir(tmp_path, m1="a;")
+    os.mkfifo(tmp_path / "migration_lock.toml")
+    error = read_in_time(path)["error"]
+    assert "migration_lock.toml" in error.message and "not a regular file" in error.message
+
+
+def test_a_file_too_large_is_not_read(tmp_path, monkeypatch):
+    from ansible_collections.backoffice.dbops.plugins.module_utils.prisma import migrations_directory
+
+    monkeypatch.setattr(migrations_directory, "MAX_SCRIPT_BYTES", 8)
+    directory = read_migrations_directory(make_dir(tmp_path, m1="SELECT 1; -- a long script"))
+    assert directory.migrations[0].script is None
+    assert directory.migrations[0].problem == "migration.sql is larger than 8 bytes"
+
+
+def test_a_script_that_is_not_utf8_keeps_its_bytes_and_says_so(tmp_path):
+    (tmp_path / "m1").mkdir()
+    (tmp_path / "m1" / "migration.sql").write_bytes(b"-- caf\xe9\nSELECT 1;\n")
+    (migration,) = read_migrations_directory(str(tmp_path)).migrations
+    assert migration.script == b"-- caf\xe9\nSELECT 1;\n"
+    assert migration.problem == "migration.sql is not valid UTF-8 (first invalid byte at offset 6)"
+    assert migration.checksum is None

@@ -164,3 +164,10 @@ def test_diff_shows_only_touched_rows():
     diff = touched_rows_diff(rows, after, plan)
     assert '"id": "b"' in diff["before"] and '"id": "a"' not in diff["before"]
     assert '"state": "failed"' in diff["before"] and '"state": "rolled_back"' in diff["after"]
+
+
+@pytest.mark.parametrize("problem", ["migration.sql is not a regular file", "migration.sql is not valid UTF-8 (...)"])
+def test_applied_refuses_a_file_it_cannot_checksum(problem):
+    with pytest.raises(DbopsError) as error:
+        plan_applied([], NAMES[0], [LocalMigration(NAMES[0], None, problem=problem)], new_id="n", now=T0)
+    assert problem in error.value.message and error.value.code is None

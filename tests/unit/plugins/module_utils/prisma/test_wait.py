@@ -9,9 +9,12 @@ import pytest
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.azure.errors import AzureError
 from ansible_collections.backoffice.dbops.plugins.module_utils.azure.secret_sources import pick_setting
+from ansible_collections.backoffice.dbops.plugins.module_utils.common.validation import OptionError
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.wait import (
+    MIN_DELAY,
     DatabaseNotReady,
     backoff_delays,
+    validate_schedule,
     wait_until,
 )
 
@@ -66,3 +69,38 @@ def test_a_missing_setting_lists_names_never_values():
         pick_setting({"B": "secret-b", "A": "secret-a"}, "DATABASE_URL", "app_setting", "api")
     assert raised.value.hint == "Its application settings are: A, B."
     assert "secret" not in str(raised.value)
+
+
+def test_polling_never_runs_faster_than_the_floor():
+    clock = FakeClock()
+    with pytest.raises(DatabaseNotReady) as raised:
+        wait_until(lambda: "refused", timeout=3, initial_delay=0, max_delay=0, clock=clock, sleep=clock.sleep)
+    assert min(clock.sleeps[:-1]) >= MIN_DELAY  # the last pause is cut to the time left
+    assert f"({len(clock.sleeps) + 1} attempts)" in raised.value.message
+    assert len(clock.sleeps) <= 3 / MIN_DELAY
+
+
+@pytest.mark.parametrize(
+    ("options", "said"),
+    [
+        ({"initial_delay": -1}, "initial_delay must be at least 0.1 s, got -1 s"),
+        ({"initial_delay": 0}, "initial_delay must be at least 0.1 s, got 0 s"),
+        ({"max_delay": -0.5}, "max_delay must be at least 0.25 s"),
+        ({"max_delay": 0.1}, "max_delay must be at least 0.25 s"),
+        ({"max_delay": 3601}, "max_delay must be at most 60 s"),
+        ({"timeout": -1}, "timeout must be at least 0 s, got -1 s"),
+        ({"timeout": float("nan")}, "timeout must be a finite number, got nan"),
+        ({"timeout": float("inf")}, "timeout must be a finite number"),
+        ({"timeout": 10**9}, "timeout must be at most 86400 s"),
+    ],
+)
+def test_schedules_out_of_range_are_refused_with_what_to_pass(options, said):
+    params = {"timeout": 300, "initial_delay": 0.25, "max_delay": 1.5, **options}
+    with pytest.raises(OptionError) as raised:
+        validate_schedule(params)
+    assert said in raised.value.message
+    assert raised.value.hint
+
+
+def test_a_zero_timeout_is_valid_and_means_try_once():
+    assert validate_schedule({"timeout": 0, "initial_delay": 0.25, "max_delay": 1.5}) is None
