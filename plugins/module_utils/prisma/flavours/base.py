@@ -44,6 +44,9 @@ class Flavour:
     # Azure SQL speaks this protocol: it takes Entra ID access tokens, and its gateway refuses a client it does not
     # admit with error 40615, which quotes the address it saw.
     azure_sql: ClassVar[bool] = False
+    # Error texts of this database that quote stored values: regular expressions whose group `value` is the data
+    # (prisma/error_redaction.py replaces it). Prisma copies these texts into `_prisma_migrations.logs`.
+    data_value_patterns: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, target: DatabaseTarget):
         self.target = target
