@@ -6,18 +6,25 @@ PYTHON_FOR_VENV = $(shell scripts/find-python)
 COLLECTION_LINK := .collections/ansible_collections/backoffice/dbops
 SANITY_ROOT := $(or $(TMPDIR),/tmp)/dbops-sanity/ansible_collections/backoffice/dbops
 REFEREE := tests/referee
+IMPORTER := .venv-importer
 
 .PHONY: setup demo test lint sanity unit integration bench clean
 
 # The venv imports `ansible_collections.backoffice.dbops` (the modules' code and tests/support) from the link.
 COLLECTION_PTH = $(VENV)/.collection-path-installed
 
-setup: $(VENV)/.installed $(COLLECTION_LINK) $(COLLECTION_PTH) $(REFEREE)/node_modules/.installed
+setup: $(VENV)/.installed $(COLLECTION_LINK) $(COLLECTION_PTH) $(REFEREE)/node_modules/.installed $(IMPORTER)/.installed
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	scripts/install-system-packages
 	test -x $(BIN)/python || $(PYTHON_FOR_VENV) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+# galaxy-importer pins what requirements-dev.txt has outgrown (attrs<24): its own venv, used by test_packaging.py.
+$(IMPORTER)/.installed: requirements-importer.txt
+	test -x $(IMPORTER)/bin/python || $(PYTHON_FOR_VENV) -m venv $(IMPORTER)
+	$(IMPORTER)/bin/python -m pip install -q --disable-pip-version-check -r requirements-importer.txt
 	touch $@
 
 # The repository is the collection; a link makes `backoffice.dbops.*` resolve from ansible.cfg.
@@ -72,4 +79,4 @@ bench: setup
 	for script in run firewall recover; do PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python benchmarks/$$script.py || exit 1; done
 
 clean:
-	rm -rf $(VENV) .collections .ansible $(REFEREE)/node_modules demo/prisma/*.db $(dir $(SANITY_ROOT))
+	rm -rf $(VENV) $(IMPORTER) .collections .ansible $(REFEREE)/node_modules demo/prisma/*.db $(dir $(SANITY_ROOT))
