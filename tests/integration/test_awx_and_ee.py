@@ -4,6 +4,7 @@ execution environment definition."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -111,6 +112,7 @@ def test_recovery_as_an_awx_job(tmp_path, emulator, check):
 STAND_IN = """#!/usr/bin/python
 # Stand-in for awx.awx.{name} {version}: its argument spec, Ansible's own validation, and a record of the call.
 import json
+import re
 import os
 
 from ansible.module_utils.basic import AnsibleModule
@@ -252,8 +254,23 @@ def test_the_rules_catch_what_the_first_definitions_got_wrong(awx_objects):
 
 
 def test_execution_environment_context_is_created(tmp_path):
+    """ansible-builder lays out the image's build context: our requirements, bindep and the built collection."""
+    for name in ("execution-environment.yml", "requirements.txt", "bindep.txt"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    built = subprocess.run(
+        [f"{BIN}/ansible-galaxy", "collection", "build", "--output-path", str(tmp_path / "dist"), str(ROOT)],
+        capture_output=True, text=True, check=False, timeout=120,
+    )  # fmt: skip
+    assert built.returncode == 0, built.stdout + built.stderr
     completed = subprocess.run(
-        [f"{BIN}/ansible-builder", "create", "-f", f"{ROOT}/execution-environment.yml", "-c", str(tmp_path / "ctx")],
+        [
+            f"{BIN}/ansible-builder",
+            "create",
+            "-f",
+            str(tmp_path / "execution-environment.yml"),
+            "-c",
+            str(tmp_path / "ctx"),
+        ],
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -263,7 +280,9 @@ def test_execution_environment_context_is_created(tmp_path):
     assert completed.returncode == 0, completed.stdout + completed.stderr
     build = tmp_path / "ctx" / "_build"
     assert "azure-keyvault-secrets" in (build / "requirements.txt").read_text()
+    assert not re.search(r"^ansible-core", (build / "requirements.txt").read_text(), re.MULTILINE)
     assert "unixODBC" in (build / "bindep.txt").read_text()
-    assert (build / "dbops" / "plugins" / "modules" / "wait_for_database.py").is_file()
+    assert (build / "dbops" / "backoffice-dbops-0.1.0.tar.gz").is_file()
     containerfile = next(path for path in (tmp_path / "ctx").iterdir() if path.name in ("Containerfile", "Dockerfile"))
     assert "msodbcsql18" in containerfile.read_text()
+    assert "collection install /tmp/dbops/backoffice-dbops-0.1.0.tar.gz" in containerfile.read_text()
