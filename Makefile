@@ -80,7 +80,7 @@ unit: setup collection-copy
 # The pytest suite (the referee, the ARM emulator, the packaging), the ansible-test targets, molecule.
 integration: setup collection-copy
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest tests/integration -q -n 2
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python scripts/ansible-test-integration $(ANSIBLE_TEST_ROOT)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python scripts/ansible_test_integration.py $(ANSIBLE_TEST_ROOT)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/molecule test
 
 sanity: setup collection-copy ansible-test-pip

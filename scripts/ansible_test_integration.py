@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """ansible-test integration --local on the collection copy COLLECTION_ROOT (…/ansible_collections/backoffice/dbops).
 
 Targets get their settings only from tests/integration/integration_config.yml: written here from the environment
