@@ -181,3 +181,22 @@ def test_bad_choices_are_refused_by_the_argument_spec(tmp_path, make_backend):
     assert "p3009_recovery_state must be one of: rolled_back, applied, got: undone" in result.output
     assert "must be one of: none, azure_devops, github_actions, command, got: ftp" in result.output
     assert not (tmp_path / "audit").exists()
+
+
+def test_a_refusal_is_recorded_with_prisma_s_code(tmp_path, make_backend):
+    backend = p3009_sqlite(make_backend)
+    inventory = write_inventory(
+        tmp_path,
+        "rehearsal",
+        {
+            "p3009_recovery_database_url": backend.url,
+            "p3009_recovery_project_dir": backend.project_dir,
+            "p3009_recovery_audit_dir": str(tmp_path / "audit"),
+        },
+    )
+    result = run(inventory, "rehearsal", INIT, cwd=tmp_path)
+    assert result.returncode != 0
+    assert f"{INIT} is not a failed migration" in result.output
+    assert f"Failed right now: {BIO_INDEX}" in result.output
+    record = only_record(tmp_path / "audit")
+    assert (record["outcome"], record["error_code"]) == ("failed", "P3012")
