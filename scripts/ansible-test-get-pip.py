@@ -1,19 +1,20 @@
-"""Stand-in for the get-pip bootstrap script ansible-test downloads from a host these machines cannot reach.
+"""Offline stand-in for the pip bootstrap script ansible-test downloads (get-pip-X.py) from a host we cannot reach.
 
-ansible-test runs it in each new sanity virtualenv with pip's arguments (`pip==X [--no-setuptools] [--no-wheel]`).
-We bootstrap the pip bundled with CPython (ensurepip), then let it install the requested pip from PyPI.
+`make ansible-test-pip` puts it, with the pip wheel ansible-test asks for, in ansible-test's cache. ansible-test runs
+it, as get_pip_X_Y.py from ~/.ansible/test/cache, in each virtualenv it creates without pip:
+`python get_pip_X_Y.py --disable-pip-version-check pip==X.Y [--no-setuptools] [--no-wheel]`.
+It runs pip straight from the pip wheel saved beside it (a wheel is importable as a zip, as pip documents)
+and installs that same wheel: nothing is fetched.
 """
 
-import ensurepip
 import os
-import ssl
-import subprocess
 import sys
 
-ensurepip.bootstrap(upgrade=False, default_pip=True)
+here = os.path.dirname(os.path.abspath(__file__))
 arguments = [argument for argument in sys.argv[1:] if argument not in ("--no-setuptools", "--no-wheel")]
-# The bundled pip trusts only certifi's roots; the requested pip uses the system trust store, so hand over its CAs.
-system_roots = ssl.get_default_verify_paths().openssl_cafile
-if system_roots and os.path.exists(system_roots):
-    arguments = ["--cert", system_roots, *arguments]
-subprocess.check_call([sys.executable, "-m", "pip", "install", "--quiet", *arguments])
+version = next(argument.split("==", 1)[1] for argument in arguments if argument.startswith("pip=="))
+sys.path.insert(0, os.path.join(here, f"pip-{version}-py3-none-any.whl"))
+
+from pip._internal.cli.main import main  # noqa: E402
+
+sys.exit(main(["install", "--no-index", "--find-links", here, *arguments]))

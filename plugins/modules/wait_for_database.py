@@ -13,18 +13,13 @@ description:
     or O(timeout) seconds have passed; no fixed sleep.
   - Meant for the minutes a new Azure SQL firewall rule takes to apply (see M(backoffice.dbops.azure_sql_firewall)).
   - Reads nothing and writes nothing.
+  - Takes the connection options of the other Prisma modules (fragment C(backoffice.dbops.database)), so
+    C(module_defaults) for C(group/backoffice.dbops.prisma) reach it too; O(migrations_dir) is accepted and unused.
 author:
   - Backoffice platform team (@backoffice-platform)
+extends_documentation_fragment:
+  - backoffice.dbops.database
 options:
-  database_url:
-    description:
-      - The Prisma C(DATABASE_URL) (C(postgresql://), C(mysql://), C(sqlserver://), C(file:)).
-      - Never logged or returned; errors never quote the password.
-    type: str
-    required: true
-  project_dir:
-    description: The folder a relative SQLite C(file:) path resolves against.
-    type: path
   timeout:
     description:
       - Seconds to keep trying, from 0 (one attempt) to 86400; Azure documents up to five minutes for a firewall
@@ -50,10 +45,6 @@ attributes:
   diff_mode:
     support: none
     description: Nothing is changed.
-requirements:
-  - psycopg >= 3 (PostgreSQL)
-  - PyMySQL (MySQL, MariaDB)
-  - pyodbc and an ODBC driver for SQL Server (SQL Server)
 """
 
 EXAMPLES = r"""
@@ -84,8 +75,10 @@ elapsed:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import report_failures
-from ansible_collections.backoffice.dbops.plugins.module_utils.common.masking import mask_secret
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connector import parse_database_url
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.modules import (
+    database_argument_spec,
+    database_connection,
+)
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.wait import (
     connect_once,
     validate_schedule,
@@ -95,23 +88,20 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.wait impor
 
 def main():
     module = AnsibleModule(
-        argument_spec={
-            "database_url": {"type": "str", "required": True, "no_log": True},
-            "project_dir": {"type": "path"},
-            "timeout": {"type": "float", "default": 300},
-            "initial_delay": {"type": "float", "default": 0.25},
-            "max_delay": {"type": "float", "default": 1.5},
-        },
+        argument_spec=database_argument_spec(
+            timeout={"type": "float", "default": 300},
+            initial_delay={"type": "float", "default": 0.25},
+            max_delay={"type": "float", "default": 1.5},
+        ),
         supports_check_mode=True,
     )
     params = module.params
     with report_failures(module):
         validate_schedule(params)
-        target = parse_database_url(params["database_url"], params["project_dir"])
-        mask_secret(module, target.password, "The database password")
+        target, options = database_connection(module)
         secrets = [params["database_url"], target.password]
         waited = wait_until(
-            lambda: connect_once(target, secrets),
+            lambda: connect_once(target, secrets, **options),
             timeout=params["timeout"],
             initial_delay=params["initial_delay"],
             max_delay=params["max_delay"],

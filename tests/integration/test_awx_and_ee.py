@@ -4,6 +4,7 @@ execution environment definition."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -12,6 +13,17 @@ import pytest
 
 from ansible_collections.backoffice.dbops.tests.support.ansible_run import ansible_env
 from ansible_collections.backoffice.dbops.tests.support.arm_emulator import ArmEmulator
+from ansible_collections.backoffice.dbops.tests.support.awx_rules import (
+    AWX_AWX_VERSION,
+    MODULE_OPTIONS,
+    NODE_KEYS,
+    NODE_RELATIONS,
+    NODE_TEMPLATE_TYPES,
+    accept_or_ignore_variables,
+    job_variables,
+    launch_variables,
+    survey_spec_errors,
+)
 from ansible_collections.backoffice.dbops.tests.support.backends import unavailable
 from ansible_collections.backoffice.dbops.tests.support.prisma_referee import referee_available
 from ansible_collections.backoffice.dbops.tests.support.recovery import (
@@ -29,9 +41,6 @@ from ansible_collections.backoffice.dbops.tests.support.recovery import (
     p3009_database,
     write_inventory,
 )
-
-AWX_MODULES = ["execution_environment", "project", "inventory", "inventory_source", "credential", "job_template",
-               "workflow_job_template"]  # fmt: skip
 
 
 @pytest.fixture
@@ -100,31 +109,168 @@ def test_recovery_as_an_awx_job(tmp_path, emulator, check):
         assert len(list((tmp_path / "audit").glob("*.json"))) == 1
 
 
-def test_awx_configuration_playbook_parses(tmp_path):
-    """No AWX here: the playbook must pass a syntax check against stand-ins of the awx.awx modules it uses."""
-    modules = tmp_path / "ansible_collections" / "awx" / "awx" / "plugins" / "modules"
+STAND_IN = """#!/usr/bin/python
+# Stand-in for awx.awx.{name} {version}: its argument spec, Ansible's own validation, and a record of the call.
+import json
+import re
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+
+SPEC = json.loads({spec!r})
+
+
+def main():
+    module = AnsibleModule(argument_spec=SPEC)
+    with open(os.environ["AWX_RECORD"], "a") as record:
+        record.write(json.dumps({{"module": "{name}", "params": module.params}}) + "\\n")
+    module.exit_json(changed=True)
+
+
+if __name__ == "__main__":
+    main()
+"""
+
+
+@pytest.fixture(scope="module")
+def awx_objects(tmp_path_factory) -> dict[str, list[dict]]:
+    """Run awx/job_templates.yml against stand-ins of the awx.awx modules; what each module was called with."""
+    folder = tmp_path_factory.mktemp("awx")
+    modules = folder / "ansible_collections" / "awx" / "awx" / "plugins" / "modules"
     modules.mkdir(parents=True)
-    (modules.parent.parent / "galaxy.yml").write_text("namespace: awx\nname: awx\nversion: 24.6.1\n")
-    for name in AWX_MODULES:
-        (modules / f"{name}.py").write_text("")
+    (modules.parent.parent / "galaxy.yml").write_text(f"namespace: awx\nname: awx\nversion: {AWX_AWX_VERSION}\n")
+    for name, spec in MODULE_OPTIONS.items():
+        (modules / f"{name}.py").write_text(STAND_IN.format(name=name, version=AWX_AWX_VERSION, spec=json.dumps(spec)))
+    record = folder / "record.jsonl"
     completed = subprocess.run(
-        [f"{BIN}/ansible-playbook", "--syntax-check", "awx/job_templates.yml"],
+        [f"{BIN}/ansible-playbook", "awx/job_templates.yml"],
         cwd=ROOT,
         env={
             "PATH": f"{BIN}:/usr/bin:/bin",
-            "HOME": str(tmp_path),
-            "ANSIBLE_COLLECTIONS_PATH": f"{tmp_path}:{ROOT}/.collections",
+            "HOME": str(folder),
+            "LC_ALL": "C.UTF-8",
+            "ANSIBLE_COLLECTIONS_PATH": f"{folder}:{ROOT}/.collections",
+            "AWX_RECORD": str(record),
         },
         capture_output=True,
         text=True,
         check=False,
+        timeout=120,
     )
+    # A wrong option name, type or choice fails here, as the real module would.
     assert completed.returncode == 0, completed.stdout + completed.stderr
+    calls: dict[str, list[dict]] = {}
+    for line in record.read_text().splitlines():
+        call = json.loads(line)
+        calls.setdefault(call["module"], []).append(call["params"])
+    assert set(calls) == set(MODULE_OPTIONS)
+    return calls
+
+
+def templates(awx_objects) -> dict[str, dict]:
+    return {template["name"]: template for template in awx_objects["job_template"]}
+
+
+def production_workflow(awx_objects) -> dict:
+    (workflow,) = awx_objects["workflow_job_template"]
+    return workflow
+
+
+def test_every_survey_is_one_awx_accepts(awx_objects):
+    for template in [*awx_objects["job_template"], *awx_objects["workflow_job_template"]]:
+        assert template["survey_enabled"]
+        assert survey_spec_errors(template["survey_spec"]) == [], template["name"]
+
+
+def test_every_workflow_node_is_one_awx_accepts(awx_objects):
+    """A node is refused when saved if its extra_data holds a variable its job template does not accept."""
+    job_templates = templates(awx_objects)
+    nodes = production_workflow(awx_objects)["workflow_nodes"]
+    identifiers = {node["identifier"] for node in nodes}
+    for node in nodes:
+        assert set(node) <= NODE_KEYS, node
+        assert node["unified_job_template"]["type"] in NODE_TEMPLATE_TYPES
+        assert set(node.get("related", {})) <= NODE_RELATIONS
+        for relation in ("success_nodes", "failure_nodes", "always_nodes"):
+            assert {link["identifier"] for link in node.get("related", {}).get(relation, [])} <= identifiers
+        if node["unified_job_template"]["type"] == "job_template":
+            template = job_templates[node["unified_job_template"]["name"]]
+            _accepted, rejected, errors = accept_or_ignore_variables(
+                template, node.get("extra_data") or {}, exclude_errors=("required",)
+            )
+            assert (rejected, errors) == ({}, {}), node["identifier"]
+
+
+# Every answer set AWX's launch form can send (it sends each question, defaults filled in).
+SURVEY_ANSWERS = [
+    {"migration": BIO_INDEX, "state": state, "dry_run_open_firewall": opened}
+    for state in ("rolled_back", "applied")
+    for opened in ("false", "true")
+]
+
+
+@pytest.mark.parametrize("answers", SURVEY_ANSWERS, ids=lambda answers: "-".join(map(str, answers.values())))
+def test_the_production_workflow_runs_every_node_against_prod_only(awx_objects, answers):
+    workflow, job_templates = production_workflow(awx_objects), templates(awx_objects)
+    accepted, _rejected, errors = accept_or_ignore_variables(workflow, answers)
+    assert errors == {}
+    variables = launch_variables(workflow, accepted)
+    spawned = [node for node in workflow["workflow_nodes"] if node["unified_job_template"]["type"] == "job_template"]
+    assert [node["identifier"] for node in spawned] == ["dry-run", "resolve"]
+    for node in spawned:
+        template = job_templates[node["unified_job_template"]["name"]]
+        # The dry run's artifacts (its set_stats audit record) reach the resolve, below the workflow's variables.
+        job = job_variables(template, node, variables, artifacts={"p3009_recovery_audit": {"environment": "prod"}})
+        assert job["env"] == "prod", node["identifier"]
+        assert job["migration"] == BIO_INDEX
+        assert job["dbops_approved_in_workflow"] is True
+        required = [element["variable"] for element in template["survey_spec"]["spec"] if element["required"]]
+        assert all(job.get(variable) not in (None, "") for variable in required), node["identifier"]
+
+
+@pytest.mark.parametrize(
+    "launch",
+    [{"migration": BIO_INDEX, "env": "test"}, {"migration": BIO_INDEX, "dbops_approved_in_workflow": False}, {}],
+    ids=["env", "approval", "nothing"],
+)
+def test_the_production_workflow_refuses_any_other_launch(awx_objects, launch):
+    _accepted, _rejected, errors = accept_or_ignore_variables(production_workflow(awx_objects), launch)
+    assert errors
+
+
+def test_the_rules_catch_what_the_first_definitions_got_wrong(awx_objects):
+    """The first workflow: a survey defaulting env to test, and extra_data on a node whose template takes none."""
+    job_templates = templates(awx_objects)
+    first = {
+        "extra_vars": {"env": "prod"},
+        "survey_enabled": True,
+        "survey_spec": job_templates["P3009 recovery (dry run)"]["survey_spec"],
+    }
+    assert launch_variables(first, {"migration": BIO_INDEX})["env"] == "test"
+    _accepted, _rejected, errors = accept_or_ignore_variables(
+        job_templates["P3009 recovery"], {"dbops_approved_in_workflow": True}, exclude_errors=("required",)
+    )
+    assert "extra_vars" in errors
 
 
 def test_execution_environment_context_is_created(tmp_path):
+    """ansible-builder lays out the image's build context: our requirements, bindep and the built collection."""
+    for name in ("execution-environment.yml", "requirements.txt", "bindep.txt"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    built = subprocess.run(
+        [f"{BIN}/ansible-galaxy", "collection", "build", "--output-path", str(tmp_path / "dist"), str(ROOT)],
+        capture_output=True, text=True, check=False, timeout=120,
+    )  # fmt: skip
+    assert built.returncode == 0, built.stdout + built.stderr
     completed = subprocess.run(
-        [f"{BIN}/ansible-builder", "create", "-f", f"{ROOT}/execution-environment.yml", "-c", str(tmp_path / "ctx")],
+        [
+            f"{BIN}/ansible-builder",
+            "create",
+            "-f",
+            str(tmp_path / "execution-environment.yml"),
+            "-c",
+            str(tmp_path / "ctx"),
+        ],
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -134,7 +280,9 @@ def test_execution_environment_context_is_created(tmp_path):
     assert completed.returncode == 0, completed.stdout + completed.stderr
     build = tmp_path / "ctx" / "_build"
     assert "azure-keyvault-secrets" in (build / "requirements.txt").read_text()
+    assert not re.search(r"^ansible-core", (build / "requirements.txt").read_text(), re.MULTILINE)
     assert "unixODBC" in (build / "bindep.txt").read_text()
-    assert (build / "dbops" / "plugins" / "modules" / "wait_for_database.py").is_file()
+    assert (build / "dbops" / "backoffice-dbops-0.1.0.tar.gz").is_file()
     containerfile = next(path for path in (tmp_path / "ctx").iterdir() if path.name in ("Containerfile", "Dockerfile"))
     assert "msodbcsql18" in containerfile.read_text()
+    assert "collection install /tmp/dbops/backoffice-dbops-0.1.0.tar.gz" in containerfile.read_text()

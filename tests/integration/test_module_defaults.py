@@ -1,7 +1,8 @@
-"""`module_defaults: group/backoffice.dbops.prisma` sets the shared options of both history modules."""
+"""`module_defaults: group/backoffice.dbops.prisma` sets the shared options of every Prisma module, the wait too."""
 
 from ansible_collections.backoffice.dbops.tests.support import prisma_like
 from ansible_collections.backoffice.dbops.tests.support.ansible_run import run_playbook
+from ansible_collections.backoffice.dbops.tests.support.scenarios import write_migrations
 
 PLAYBOOK = """
 - name: Shared options through the action group
@@ -10,7 +11,11 @@ PLAYBOOK = """
   module_defaults:
     group/backoffice.dbops.prisma:
       database_url: "{{ url }}"
+      migrations_dir: "{{ migrations }}"
   tasks:
+    - name: Wait
+      backoffice.dbops.wait_for_database:
+        timeout: 5
     - name: Read
       backoffice.dbops.prisma_migration_info:
       register: before
@@ -33,6 +38,7 @@ def test_action_group_defaults(make_backend, tmp_path):
     prisma_like.p3009_history(backend)
     playbook = tmp_path / "playbook.yml"
     playbook.write_text(PLAYBOOK)
-    run = run_playbook(str(playbook), {"url": f"file:{backend.target.path}"})
+    migrations = write_migrations(tmp_path / "migrations", "sqlite")
+    run = run_playbook(str(playbook), {"url": f"file:{backend.target.path}", "migrations": str(migrations)})
     assert run.rc == 0, run.output
     assert "changed=1" in run.stdout

@@ -177,7 +177,9 @@ def test_azure_environment_through_firewall_key_vault_and_propagation_delay(
     backend = make_backend("postgresql")
     migrations = p3009_database("postgresql", backend.url, tmp_path)
     port = int(backend.target.port)
-    proxy = FirewalledDatabaseProxy(sql_server, ECHO_IP, ("127.0.0.1", port), propagation_delay=1.0).start()
+    # Long enough that the first attempt comes before the rule takes effect even on two busy cores (make test runs
+    # the suite with -n 2): at 1 s it sometimes came after it.
+    proxy = FirewalledDatabaseProxy(sql_server, ECHO_IP, ("127.0.0.1", port), propagation_delay=3.0).start()
     try:
         emulator.vault_secrets[SECRET_NAME] = with_password_and_port(backend.url, proxy.port)
         audit = tmp_path / "audit"

@@ -4,7 +4,8 @@ Serves, on 127.0.0.1 and a free port, with a CA made at start-up:
 - the ARM metadata document (`/metadata/endpoints`, Azure Stack object or 2022-09-01 list of clouds);
 - an Entra ID tenant: OpenID configuration and a client-credentials token endpoint checking the secret;
 - Microsoft.Sql servers GET and firewallRules PUT/GET/DELETE/list, checking the bearer token it issued
-  and the api-version azure-mgmt-sql 4.0.0 sends, answering errors in ARM's format;
+  and the api-versions the azure-mgmt-sql releases of requirements.txt's range send, answering errors in ARM's
+  format;
 - Microsoft.Web sites: application settings and connection strings (`config/*/list`, also per slot);
 - a Key Vault (`/secrets/{name}`) with Key Vault's own challenge: 401 and WWW-Authenticate first, then a token
   for the vault's resource;
@@ -36,8 +37,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-API_VERSION = "2025-01-01"
-WEB_API_VERSION = "2025-05-01"
+# What the ends of requirements.txt's ranges send (the payloads of rules and settings are the same in each):
+# azure-mgmt-sql 4.0.0 2025-01-01; 4.0.0b3 2021-02-01-preview (servers) and 2020-11-01-preview (firewall rules);
+# azure-mgmt-web 11.0.1 2025-05-01, 7.0.0 2022-03-01. Anything else is refused as ARM refuses an unknown version.
+API_VERSIONS = ("2025-01-01", "2021-02-01-preview", "2020-11-01-preview")
+WEB_API_VERSIONS = ("2025-05-01", "2022-03-01")
 AUDIENCE = "https://management.emulator.test/"
 MAX_RULES = 128
 _SERVER_PATH = re.compile(
@@ -348,7 +352,7 @@ class ArmEmulator:
     def _site_config(self, request, match, query: dict) -> None:
         if self._bearer_scope(request) != AUDIENCE + "/.default":
             return self._arm_error(request, 401, "InvalidAuthenticationToken", "The access token is invalid.")
-        if query.get("api-version") != WEB_API_VERSION:
+        if query.get("api-version") not in WEB_API_VERSIONS:
             return self._arm_error(
                 request, 400, "InvalidApiVersionParameter", f"api-version '{query.get('api-version')}' is unexpected."
             )
@@ -367,7 +371,7 @@ class ArmEmulator:
     def _arm(self, request, method: str, match, query: dict, body: bytes) -> None:
         if self._bearer_scope(request) != AUDIENCE + "/.default":
             return self._arm_error(request, 401, "InvalidAuthenticationToken", "The access token is invalid.")
-        if query.get("api-version") != API_VERSION:
+        if query.get("api-version") not in API_VERSIONS:
             return self._arm_error(
                 request, 400, "InvalidApiVersionParameter", f"api-version '{query.get('api-version')}' is unexpected."
             )

@@ -15,6 +15,7 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors imp
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.masking import keep_identifiers, mask_secret
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.validation import migration_name, require_range
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connector import flavour_for, parse_database_url
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.database_url import DatabaseTarget
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.store import HistoryStore
 
 DEFAULT_LOCK_TIMEOUT = 10
@@ -69,7 +70,9 @@ def requested_migration(module) -> str | None:
     return name
 
 
-def open_history_store(module, lock_timeout: int = DEFAULT_LOCK_TIMEOUT) -> HistoryStore:
+def database_connection(module) -> tuple[DatabaseTarget, dict]:
+    """The target of `database_url` and what connecting to it needs beyond the URL (ODBC driver, Entra token),
+    with every secret registered for masking."""
     params = module.params
     target = parse_database_url(params["database_url"], params.get("project_dir"))
     # Ansible masks no_log values it knows; the URL is one, the password inside it is another.
@@ -80,9 +83,12 @@ def open_history_store(module, lock_timeout: int = DEFAULT_LOCK_TIMEOUT) -> Hist
         if not flavour_for(target).azure_sql:
             raise DbopsError("entra_auth applies only to sqlserver:// URLs.", hint="Set entra_auth to none.")
         access_token = entra_access_token(module, ENTRA_AUTH_SOURCES[params["entra_auth"]])
-    return HistoryStore(
-        target, lock_timeout=lock_timeout, odbc_driver=params.get("odbc_driver"), access_token=access_token
-    )
+    return target, {"odbc_driver": params.get("odbc_driver"), "access_token": access_token}
+
+
+def open_history_store(module, lock_timeout: int = DEFAULT_LOCK_TIMEOUT) -> HistoryStore:
+    target, options = database_connection(module)
+    return HistoryStore(target, lock_timeout=lock_timeout, **options)
 
 
 def entra_access_token(module, auth_source: str) -> str:

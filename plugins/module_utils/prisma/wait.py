@@ -83,10 +83,11 @@ def wait_until(
         sleep(min(next(delays), remaining))
 
 
-def connect_once(target, secrets) -> str | None:
-    """None when a read-only connection opens, else the driver's message (credentials redacted)."""
+def connect_once(target, secrets, **options) -> str | None:
+    """None when a read-only connection opens, else the driver's message (credentials redacted); `options` are
+    the connection options of the Prisma modules (ODBC driver, Entra token)."""
     try:
-        connection = open_connection(flavour_for(target), read_only=True, lock_timeout=0, secrets=secrets)
+        connection = open_connection(flavour_for(target), read_only=True, lock_timeout=0, secrets=secrets, **options)
     except ConnectionFailed as exc:
         return exc.message
     connection.close()

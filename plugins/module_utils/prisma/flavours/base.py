@@ -46,6 +46,9 @@ class Flavour:
     azure_sql: ClassVar[bool] = False
     # Whether CREATE TABLE is undone by a rollback; MySQL commits DDL at once.
     transactional_ddl: ClassVar[bool] = True
+    # Error texts of this database that quote stored values: regular expressions whose group `value` is the data
+    # (prisma/error_redaction.py replaces it). Prisma copies these texts into `_prisma_migrations.logs`.
+    data_value_patterns: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, target: DatabaseTarget):
         self.target = target

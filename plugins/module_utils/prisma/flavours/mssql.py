@@ -81,6 +81,11 @@ class MssqlFlavour(Flavour):
     provider = "sqlserver"
     schemes = ("sqlserver",)
     lockfile_providers = ("mssql",)
+    data_value_patterns = (
+        r"The duplicate key value is \((?P<value>[^\n]*)\)",
+        r"Conversion failed when converting (?:the )?[\w ]*?value '(?P<value>[^\n]*?)' to data type",
+        r"Truncated value: '(?P<value>[^\n]*?)'(?=\.?(?:\s|$))",
+    )
     placeholder = "?"
     azure_sql = True
 

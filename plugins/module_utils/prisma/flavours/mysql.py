@@ -39,6 +39,11 @@ class MysqlFlavour(Flavour):
     provider = "mysql"
     schemes = ("mysql",)
     lockfile_providers = ("mysql",)
+    data_value_patterns = (
+        r"Duplicate entry '(?P<value>[^\n]*?)' for key",
+        # `Incorrect integer value: 'abc' for column`, `Truncated incorrect DOUBLE value: 'x'`
+        r"(?:Incorrect|incorrect) [\w ]*?value: '(?P<value>[^\n]*?)'(?= for column|\s|$)",
+    )
     fraction_digits = 3
     transactional_ddl = False
 

@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX "User_bio_key" ON "User"("bio");
