@@ -16,7 +16,7 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connector 
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.errors import DatabaseError, LockTimeout
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.resolve_plan import plan_rolled_back
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.store import HistoryStore
-from ansible_collections.backoffice.dbops.tests.support.recording import RecordingPyodbc
+from ansible_collections.backoffice.dbops.tests.support.recording import RecordingPyodbc, ResultSets
 
 URL = "sqlserver://sql-backoffice.database.windows.net:1433;database=backoffice;user=app;password={p;w};schema=api"
 FAILED = "20201127134938_added_bio_index"
@@ -150,4 +150,23 @@ def test_a_failing_rollback_never_hides_the_error_that_caused_it(driver):
     with pytest.raises(DatabaseError, match="33557097") as raised:
         store.resolve(lambda records: plan_rolled_back(records, FAILED), check_mode=False)
     assert "3903" not in raised.value.message
+    assert ("commit",) not in driver.calls
+
+
+def test_a_lock_result_behind_a_message_is_still_read(driver):
+    """Microsoft's Driver 18 hands a timed-out sp_getapplock's message over as a result without columns first."""
+    original = driver._answer
+    driver._answer = lambda sql: ResultSets([None, [(-1,)]]) if sql == LOCK else original(sql)
+    store = HistoryStore(parse_database_url(URL), lock_timeout=1)
+    with pytest.raises(LockTimeout, match="nothing was changed"):
+        store.resolve(lambda records: plan_rolled_back(records, FAILED), check_mode=False)
+    assert statements(driver) == [(LOCK, (1000,))]
+
+
+def test_a_lock_batch_without_any_result_is_an_error_not_a_grant(driver):
+    original = driver._answer
+    driver._answer = lambda sql: ResultSets([None]) if sql == LOCK else original(sql)
+    store = HistoryStore(parse_database_url(URL), lock_timeout=1)
+    with pytest.raises(DatabaseError, match="sp_getapplock returned no result"):
+        store.resolve(lambda records: plan_rolled_back(records, FAILED), check_mode=False)
     assert ("commit",) not in driver.calls
