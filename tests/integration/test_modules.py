@@ -20,7 +20,7 @@ INJECTION = "x'); DELETE FROM _prisma_migrations; --"
 
 
 def args(backend, **extra):
-    return {"database_url": backend.url, "project_dir": backend.project_dir, **extra}
+    return {"database_url": backend.url, "project_dir": backend.project_dir, **backend.module_options, **extra}
 
 
 def migrations_dir(tmp_path, provider, names=(INIT_NAME, FAILED_NAME)):

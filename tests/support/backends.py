@@ -31,6 +31,13 @@ class Backend:
     provider: str
     url: str
     project_dir: str
+    # SQL Server: the ODBC driver (registered name or library path) the modules and the set-up use.
+    odbc_driver: str | None = None
+
+    @property
+    def module_options(self) -> dict:
+        """What a module needs besides database_url to reach this database as the tests do."""
+        return {"odbc_driver": self.odbc_driver} if self.odbc_driver else {}
 
     @property
     def target(self):
@@ -42,7 +49,7 @@ class Backend:
 
     def connect(self):
         """An autocommit connection, for setting up and inspecting states."""
-        connection = open_connection(self.flavour, read_only=False, lock_timeout=10)
+        connection = open_connection(self.flavour, read_only=False, lock_timeout=10, **self.module_options)
         if self.provider == "sqlite":
             connection.isolation_level = None
         elif self.provider == "mysql":
