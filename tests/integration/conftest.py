@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from dataclasses import dataclass
 
 import pytest
 
@@ -51,19 +52,39 @@ SQLSERVER_DRIVERS = {"freetds": ("FreeTDS", False), "driver18": ("driver 18 from
 BACKENDS = ("postgresql", "mysql", "sqlite", "sqlserver-freetds", "sqlserver-driver18")
 
 
+@dataclass(frozen=True)
+class SqlServerUnderTest:
+    """DBOPS_TEST_MSSQL_URL as given (a login that may create schemas), or the session's Babelfish."""
+
+    url: str | None = None
+    babelfish: servers.Babelfish | None = None
+
+    def url_for(self, tls: bool) -> str:
+        return self.url or self.babelfish.url(tls=tls)
+
+    @property
+    def ca_path(self) -> str | None:
+        return self.babelfish.ca_path if self.babelfish else None
+
+    def require_babelfish(self) -> None:
+        """For tests of the session's own Babelfish (its TLS certificate, its measured differences)."""
+        if self.babelfish is None:
+            pytest.skip("asserts what the session's Babelfish does; DBOPS_TEST_MSSQL_URL names another server")
+
+
 @pytest.fixture(scope="session")
 def mssql_server():
-    """The SQL Server of the session, as a function of whether the URL asks for TLS: DBOPS_TEST_MSSQL_URL as given
-    (a login that may create schemas), else a throwaway Babelfish with TLS on, stopped at the end."""
+    """The SQL Server of the session: DBOPS_TEST_MSSQL_URL, else a throwaway Babelfish with TLS on, stopped at the
+    end (one per xdist worker: Prisma's lock is per database, so tests of one server must not run concurrently)."""
     url = os.environ.get("DBOPS_TEST_MSSQL_URL")
     if url:
-        yield lambda tls: url
+        yield SqlServerUnderTest(url=url)
         return
     reason = servers.babelfish_available()
     if reason:
         unavailable(reason)
     with servers.throwaway_babelfish() as babelfish:
-        yield lambda tls: babelfish.url(tls=tls)
+        yield SqlServerUnderTest(babelfish=babelfish)
 
 
 def sqlserver_driver(name: str) -> str:
@@ -101,7 +122,7 @@ def make_backend(request, tmp_path):
             return Backend("mysql", with_database(server, name), str(tmp_path))
         if provider == "sqlserver":
             server = request.getfixturevalue("mssql_server")
-            url = server(SQLSERVER_DRIVERS[driver][1])
+            url = server.url_for(SQLSERVER_DRIVERS[driver][1])
             schema = schema or name
             backend = Backend("sqlserver", f"{url};schema={schema}", str(tmp_path), sqlserver_driver(driver))
             backend.execute(f"CREATE SCHEMA [{schema}]")

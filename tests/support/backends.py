@@ -90,8 +90,12 @@ def with_database(server_url: str, database: str, query: str = "") -> str:
 
 
 def drop_sqlserver_schema(backend: Backend, schema: str) -> None:
-    for (table,) in (
-        backend.execute("SELECT TABLE_NAME FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = ?", (schema,)) or []
-    ):
-        backend.execute(f"DROP TABLE [{schema}].[{table}]")
-    backend.execute(f"DROP SCHEMA [{schema}]")
+    connection = backend.connect()
+    try:
+        cursor = connection.cursor()
+        tables = cursor.execute("SELECT TABLE_NAME FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = ?", (schema,))
+        for (table,) in tables.fetchall():
+            cursor.execute(f"DROP TABLE [{schema}].[{table}]")
+        cursor.execute(f"DROP SCHEMA [{schema}]")
+    finally:
+        connection.close()
