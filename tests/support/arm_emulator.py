@@ -2,7 +2,8 @@
 
 Serves, on 127.0.0.1 and a free port, with a CA made at start-up:
 - the ARM metadata document (`/metadata/endpoints`, Azure Stack object or 2022-09-01 list of clouds);
-- an Entra ID tenant: OpenID configuration and a client-credentials token endpoint checking the secret;
+- an Entra ID tenant: OpenID configuration and a client-credentials token endpoint checking the secret, issuing
+  tokens for ARM, the vault and Azure SQL (the scope of the metadata's suffixes.sqlServerHostname);
 - Microsoft.Sql servers GET and firewallRules PUT/GET/DELETE/list, checking the bearer token it issued
   and the api-version azure-mgmt-sql 4.0.0 sends, answering errors in ARM's format;
 - Microsoft.Web sites: application settings and connection strings (`config/*/list`, also per slot);
@@ -39,6 +40,9 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 API_VERSION = "2025-01-01"
 WEB_API_VERSION = "2025-05-01"
 AUDIENCE = "https://management.emulator.test/"
+# Where this cloud's Azure SQL servers live (suffixes.sqlServerHostname); its tokens are for SQL_SCOPE.
+SQL_SERVER_HOSTNAME = "database.emulator.test"
+SQL_SCOPE = f"https://{SQL_SERVER_HOSTNAME}/.default"
 MAX_RULES = 128
 _SERVER_PATH = re.compile(
     r"^/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)/providers/Microsoft\.Sql/servers/(?P<server>[^/]+)"
@@ -136,6 +140,8 @@ class ArmEmulator:
         self.requests: list[tuple[str, str]] = []
         self.write_calls = 0
         self.tokens_issued = 0
+        # (scope, token) of every token issued, in order.
+        self.issued: list[tuple[str, str]] = []
         self.faults: list[tuple[int, int | None]] = []
         self.faults_served: list[int] = []
         self._tokens: dict[str, str] = {}
@@ -268,7 +274,7 @@ class ArmEmulator:
                     "name": "Emulator",
                     "resourceManager": self.base_url + "/",
                     "authentication": {**authentication, "identityProvider": "AAD"},
-                    "suffixes": {"sqlServerHostname": "database.emulator.test"},
+                    "suffixes": {"sqlServerHostname": SQL_SERVER_HOSTNAME},
                 },
                 {
                     "name": "AzureCloud",
@@ -308,12 +314,13 @@ class ArmEmulator:
                     f"'{form.get('client_secret')}'.",
                 },
             )
-        if form.get("scope") not in (AUDIENCE + "/.default", self.vault_resource + "/.default"):
+        if form.get("scope") not in (AUDIENCE + "/.default", self.vault_resource + "/.default", SQL_SCOPE):
             return self._send(request, 400, {"error": "invalid_scope", "error_description": form.get("scope")})
         token = secrets.token_urlsafe(32)
         with self.lock:
             self._tokens[token] = form["scope"]
             self.tokens_issued += 1
+            self.issued.append((form["scope"], token))
         return self._send(request, 200, {"token_type": "Bearer", "expires_in": 3599, "access_token": token})
 
     def _bearer_scope(self, request) -> str | None:

@@ -157,6 +157,12 @@ class MssqlFlavour(Flavour):
                 hint="Set odbc_driver to the path of libmsodbcsql-18.*.so or to a registered driver name.",
             )
         extra = {}
+        if access_token and is_freetds(driver):
+            raise ConnectionFailed(
+                "entra_auth needs Microsoft's ODBC driver: FreeTDS cannot send an Entra ID access token.",
+                hint="Install ODBC Driver 18 for SQL Server (msodbcsql18, or `pip install mssql-python-odbc`) and set "
+                "odbc_driver to it if FreeTDS is registered too.",
+            )
         if access_token:
             extra["attrs_before"] = {SQL_COPT_SS_ACCESS_TOKEN: pack_access_token(access_token)}
 

@@ -13,7 +13,11 @@ from datetime import UTC, datetime
 import pytest
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connector import parse_database_url
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.errors import DatabaseError, LockTimeout
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.errors import (
+    ConnectionFailed,
+    DatabaseError,
+    LockTimeout,
+)
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.resolve_plan import plan_rolled_back
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.store import HistoryStore
 from ansible_collections.backoffice.dbops.tests.support.recording import RecordingPyodbc, ResultSets
@@ -131,6 +135,12 @@ def test_entra_token_replaces_the_password(driver):
     connection_string, kwargs = driver.calls[0][1], driver.calls[0][2]
     assert "UID" not in connection_string and "PWD" not in connection_string
     assert kwargs["attrs_before"] == {1256: struct.pack("<I", 16) + "eyJ0eXAi".encode("utf-16-le")}
+
+
+def test_entra_token_is_refused_with_freetds_before_connecting(driver):
+    with pytest.raises(ConnectionFailed, match="FreeTDS cannot send an Entra ID access token"):
+        HistoryStore(parse_database_url(URL), lock_timeout=10, access_token="eyJ0eXAi", odbc_driver="FreeTDS").read()
+    assert not [call for call in driver.calls if call[0] == "connect"]
 
 
 def test_a_failing_rollback_never_hides_the_error_that_caused_it(driver):
