@@ -12,12 +12,10 @@ import pytest
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.history import compute_checksum
 from ansible_collections.backoffice.dbops.tests.support import prisma_like
 from ansible_collections.backoffice.dbops.tests.support.ansible_run import run_module
-from ansible_collections.backoffice.dbops.tests.support.prisma_like import PrismaDeployError
 from ansible_collections.backoffice.dbops.tests.support.scenarios import (
     BIO_INDEX,
     LATER,
-    sqlserver_scripts,
-    write_migrations,
+    sqlserver_p3009_database,
 )
 
 pytestmark = pytest.mark.mssql
@@ -29,17 +27,7 @@ def args(backend, **extra):
 
 
 def p3009_state(backend, tmp_path, lockfile_provider="mssql"):
-    """Prisma's SQL Server deploy until the bio index fails on the duplicate data."""
-    migrations = write_migrations(
-        tmp_path / "migrations",
-        "sqlserver",
-        scripts=sqlserver_scripts(backend.target.schema),
-        lockfile_provider=lockfile_provider,
-    )
-    with pytest.raises(PrismaDeployError) as failed:
-        prisma_like.sqlserver_deploy(backend, migrations)
-    assert failed.value.code == "P3018"
-    return migrations
+    return sqlserver_p3009_database(backend, tmp_path, lockfile_provider)
 
 
 def stored(backend):

@@ -510,6 +510,11 @@ class FirewalledSqlGateway:
         self.port = self._socket.getsockname()[1]
         self._thread = threading.Thread(target=self._serve, daemon=True)
 
+    def refuse(self, connection) -> None:
+        """Answer one accepted connection as the gateway refuses it (for FirewalledDatabaseProxy)."""
+        with contextlib.suppress(OSError):
+            self._converse(connection)
+
     def start(self) -> FirewalledSqlGateway:
         self._thread.start()
         return self
@@ -592,10 +597,15 @@ class FirewalledSqlGateway:
 
 class FirewalledDatabaseProxy:
     """A real database behind an emulated Azure SQL firewall: connections are refused (closed at once, as a
-    refused login ends) until a rule of `server` covers `client_ip` and `propagation_delay` seconds have passed
-    since that rule was written, then proxied to the database."""
+    refused login ends, or answered by `refuse`: FirewalledSqlGateway(...).refuse makes it Azure SQL's gateway,
+    40615 and all) until a rule of `server` covers `client_ip` and `propagation_delay` seconds have passed since that
+    rule was written, then proxied to the database."""
 
-    def __init__(self, server: SqlServer, client_ip: str, target: tuple[str, int], propagation_delay: float = 0.0):
+    def __init__(
+        self, server: SqlServer, client_ip: str, target: tuple[str, int], propagation_delay: float = 0.0, refuse=None
+    ):
+        # How a refused connection ends: closed at once, or refuse(connection), e.g. a 40615 from the SQL gateway.
+        self.refuse = refuse
         self.server = server
         self.client_ip = ipaddress.IPv4Address(client_ip)
         self.target = target
@@ -636,7 +646,10 @@ class FirewalledDatabaseProxy:
                 return
             if self.open_since() is None:
                 self.refused += 1
-                client.close()
+                if self.refuse is not None:
+                    threading.Thread(target=self._refuse, args=(client,), daemon=True).start()
+                else:
+                    client.close()
                 continue
             self.admitted_at.append(time.monotonic())
             try:
@@ -646,6 +659,10 @@ class FirewalledDatabaseProxy:
                 continue
             for source, sink in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
+
+    def _refuse(self, client) -> None:
+        with client:
+            self.refuse(client)
 
     @staticmethod
     def _pipe(source, sink) -> None:

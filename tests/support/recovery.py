@@ -3,12 +3,21 @@ laid out as a user would add an environment, and the ARM emulator standing in fo
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
+import subprocess
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connector import parse_database_url
+from ansible_collections.backoffice.dbops.tests.support.arm_emulator import (
+    ArmEmulator,
+    FirewalledDatabaseProxy,
+    FirewalledSqlGateway,
+)
 from ansible_collections.backoffice.dbops.tests.support.scenarios import BIO_INDEX, INIT, p3009_database
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -68,3 +77,57 @@ def playbook_env(emulator=None) -> dict:
     if emulator is not None:
         env.update(emulator.awx_credential_environment())
     return env
+
+
+# -- SQL Server: the runbook against a SQL Server engine, as Azure SQL's gateway stands in front of it ------------
+
+# The address Azure SQL's gateway quotes in its 40615 refusal: unlike the IP echo's, so a rule for it proves the
+# firewall module read the refusal.
+GATEWAY_CLIENT_IP = "203.0.113.50"
+
+
+@contextlib.contextmanager
+def arm_emulator(directory: str):
+    os.makedirs(directory, exist_ok=True)
+    emulator = ArmEmulator(
+        directory, tenant=TENANT, client_id=CLIENT_ID, client_secret=AZURE_SECRET, subscription_id=SUBSCRIPTION
+    ).start()
+    try:
+        yield emulator
+    finally:
+        emulator.stop()
+
+
+@contextlib.contextmanager
+def azure_sql_gateway(sql_server, database_url: str, *, propagation_delay: float = 1.0):
+    """Azure SQL's gateway in front of a real SQL Server: error 40615 for GATEWAY_CLIENT_IP until a rule of the
+    emulated `sql_server` covers it (and `propagation_delay` has passed), then the database. Yields the URL through
+    the gateway and the proxy (its `refused` count)."""
+    target = parse_database_url(database_url)
+    refusal = FirewalledSqlGateway(GATEWAY_CLIENT_IP, server_name=SERVER)
+    proxy = FirewalledDatabaseProxy(
+        sql_server, GATEWAY_CLIENT_IP, (target.host, target.port), propagation_delay, refuse=refusal.refuse
+    ).start()
+    try:
+        yield re.sub(r"^sqlserver://[^;]*", f"sqlserver://127.0.0.1:{proxy.port}", database_url), proxy
+    finally:
+        proxy.stop()
+        refusal.stop()
+
+
+def without_registered_drivers(folder: Path) -> dict:
+    """Environment for an empty unixODBC registry: the modules then use Microsoft's Driver 18 from PyPI."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "odbcinst.ini").write_text("")
+    return {"ODBCSYSINI": str(folder)}
+
+
+def run_recovery(inventory: Path, env: str, migration: str, *flags, environment: dict, **extra):
+    """ansible-playbook recover_p3009.yml -vvv; the result carries `output` (stdout and stderr)."""
+    command = [f"{BIN}/ansible-playbook", PLAYBOOK, "-i", str(inventory), "-vvv", *flags]
+    command += ["-e", json.dumps({"env": env, "migration": migration, **extra})]
+    completed = subprocess.run(
+        command, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=600, check=False
+    )
+    completed.output = completed.stdout + completed.stderr
+    return completed

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ansible_collections.backoffice.dbops.tests.support.prisma_like import prisma_sqlserver_migration
+from ansible_collections.backoffice.dbops.tests.support.prisma_like import (
+    PrismaDeployError,
+    prisma_sqlserver_migration,
+    sqlserver_deploy,
+)
 from ansible_collections.backoffice.dbops.tests.support.prisma_referee import PrismaReferee, RefereeError
 
 INIT = "20201127134937_init"
@@ -96,3 +100,19 @@ def p3009_database(provider: str, url: str, folder: Path) -> Path:
             continue
         raise AssertionError("Prisma applied the bio index: the data should have violated it")
     return migrations
+
+
+def sqlserver_p3009_database(backend, folder: Path, lockfile_provider: str = "mssql") -> Path:
+    """Deploy the SQL Server migrations as Prisma does until the bio index fails: the P3009 state."""
+    migrations = write_migrations(
+        folder / "migrations",
+        "sqlserver",
+        scripts=sqlserver_scripts(backend.target.schema),
+        lockfile_provider=lockfile_provider,
+    )
+    try:
+        sqlserver_deploy(backend, migrations)
+    except PrismaDeployError as failed:
+        assert failed.code == "P3018", failed
+        return migrations
+    raise AssertionError("Prisma applied the bio index: the data should have violated it")
