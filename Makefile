@@ -7,7 +7,7 @@ COLLECTION_LINK := .collections/ansible_collections/backoffice/dbops
 SANITY_ROOT := $(or $(TMPDIR),/tmp)/dbops-sanity/ansible_collections/backoffice/dbops
 REFEREE := tests/referee
 
-.PHONY: setup demo test lint sanity unit integration bench clean
+.PHONY: setup demo demo-sqlserver test lint sanity unit integration bench clean
 
 # The venv imports `ansible_collections.backoffice.dbops` (the modules' code and tests/support) from the link.
 COLLECTION_PTH = $(VENV)/.collection-path-installed
@@ -38,6 +38,11 @@ demo: setup
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/ansible-playbook playbooks/recover_p3009.yml \
 	  -e env=local -e migration=20201127134938_added_bio_index
 	$(BIN)/python scripts/demo_prisma.py redeploy
+
+# Optional: the same seed scenario on SQL Server behind an emulated Azure SQL gateway (firewall, identify, resolve,
+# cleanup). Needs ../shared/babelfish/start-babelfish or DBOPS_DEMO_SQLSERVER_URL.
+demo-sqlserver: setup
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python scripts/demo_sqlserver.py
 
 test: setup lint unit integration sanity
 

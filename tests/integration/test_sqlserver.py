@@ -59,7 +59,7 @@ def test_info_names_the_failed_migration_with_its_database_error_and_prismas_p30
         "Migration name: 20201127134938_added_bio_index\n\nDatabase error code: 1505\n\nDatabase error:\n"
         in (failed["logs"])
     )
-    assert "could not create unique index" in failed["logs"]
+    assert "Database error:\ncould not create unique index" in failed["logs"]
     started = stored(backend)[1][6]
     # chrono's Display of the stored DATETIMEOFFSET (Babelfish keeps 6 fraction digits; SQL Server's 7th digit
     # would make Prisma print 9, which a Python datetime cannot carry: see README, what only Azure SQL can show).

@@ -85,7 +85,7 @@ SPAN_TRACE = (
     "             at schema-engine/core/src/state.rs:260"
 )
 PRISMA_LOCK = "sp_getapplock @Resource = 'prisma_migrate', @LockMode = 'Exclusive', @LockOwner = 'Session'"
-_ODBC_ERROR = re.compile(r"^(?:\[[^\]]*\])+\s*(?P<message>.*?)\s*\((?P<code>-?\d+)\)\s*\(SQL\w+\)$", re.DOTALL)
+_ODBC_ERROR = re.compile(r"^(?:\[[^\]]*\]\s*)+(?P<message>.*?)\s*\((?P<code>-?\d+)\)\s*\(SQL\w+\)$", re.DOTALL)
 
 
 class PrismaDeployError(Exception):

@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -81,6 +82,7 @@ def playbook_env(emulator=None) -> dict:
 
 # -- SQL Server: the runbook against a SQL Server engine, as Azure SQL's gateway stands in front of it ------------
 
+AZURE_SERVICES_RULE = {"AllowAllWindowsAzureIps": {"startIpAddress": "0.0.0.0", "endIpAddress": "0.0.0.0"}}
 # The address Azure SQL's gateway quotes in its 40615 refusal: unlike the IP echo's, so a rule for it proves the
 # firewall module read the refusal.
 GATEWAY_CLIENT_IP = "203.0.113.50"
@@ -122,12 +124,53 @@ def without_registered_drivers(folder: Path) -> dict:
     return {"ODBCSYSINI": str(folder)}
 
 
-def run_recovery(inventory: Path, env: str, migration: str, *flags, environment: dict, **extra):
-    """ansible-playbook recover_p3009.yml -vvv; the result carries `output` (stdout and stderr)."""
-    command = [f"{BIN}/ansible-playbook", PLAYBOOK, "-i", str(inventory), "-vvv", *flags]
+def run_recovery(inventory: Path, env: str, migration: str, *flags, environment: dict, verbose=True, **extra):
+    """ansible-playbook recover_p3009.yml (-vvv unless not `verbose`); the result carries `output`."""
+    command = [f"{BIN}/ansible-playbook", PLAYBOOK, "-i", str(inventory), *(["-vvv"] if verbose else []), *flags]
     command += ["-e", json.dumps({"env": env, "migration": migration, **extra})]
     completed = subprocess.run(
         command, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=600, check=False
     )
     completed.output = completed.stdout + completed.stderr
     return completed
+
+
+@dataclass
+class AzureSqlRecovery:
+    """What recover_behind_azure_sql_gateway saw: the playbook run, and the emulated Azure SQL around it."""
+
+    result: subprocess.CompletedProcess
+    refused_logins: int
+    rules_left: dict
+    firewall_writes: int
+    audit: list[dict]
+
+
+def recover_behind_azure_sql_gateway(
+    backend, migrations: Path, folder: Path, *, environment: dict | None = None, verbose: bool = True
+) -> AzureSqlRecovery:
+    """The runbook on an Azure-style environment (make demo-sqlserver's core): the URL in the emulated Key Vault
+    points at Azure SQL's emulated gateway in front of `backend`; recover_p3009.yml opens the firewall for the
+    address the gateway's 40615 quotes, waits, identifies, resolves BIO_INDEX, closes the firewall, audits."""
+    audit = folder / "audit"
+    with arm_emulator(str(folder / "arm")) as emulator:
+        sql_server = emulator.add_server(RG, SERVER)
+        sql_server.rules.update(AZURE_SERVICES_RULE)
+        with azure_sql_gateway(sql_server, backend.url) as (gateway_url, proxy):
+            emulator.vault_secrets[SECRET_NAME] = gateway_url
+            inventory = write_inventory(
+                folder,
+                "test",
+                azure_vars(
+                    emulator,
+                    p3009_recovery_migrations_dir=str(migrations),
+                    p3009_recovery_audit_dir=str(audit),
+                    p3009_recovery_ready_timeout=60,
+                ),
+            )
+            result = run_recovery(
+                inventory, "test", BIO_INDEX, environment={**playbook_env(emulator), **(environment or {})},
+                verbose=verbose,
+            )  # fmt: skip
+    records = [json.loads(path.read_text()) for path in sorted(audit.glob("*.json"))]
+    return AzureSqlRecovery(result, proxy.refused, dict(sql_server.rules), emulator.write_calls, records)
