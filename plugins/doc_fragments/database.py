@@ -60,7 +60,7 @@ options:
 requirements:
   - psycopg >= 3 (PostgreSQL)
   - PyMySQL (MySQL, MariaDB)
-  - pyodbc and an ODBC driver for SQL Server (SQL Server): Microsoft's ODBC Driver 18 (C(msodbcsql18), or the PyPI
+  - pyodbc and an ODBC driver for SQL Server (SQL Server), Microsoft's ODBC Driver 18 (C(msodbcsql18), or the PyPI
     package C(mssql-python-odbc)) or FreeTDS
   - azure-identity (SQL Server with O(entra_auth))
 """
