@@ -137,5 +137,5 @@ def make_backend(request, tmp_path):
 
 @pytest.fixture(params=BACKENDS)
 def backend(request, make_backend) -> Backend:
-    provider, _, driver = request.param.partition("-")
+    provider, _dash, driver = request.param.partition("-")
     return make_backend(provider, driver=driver or "freetds")

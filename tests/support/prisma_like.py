@@ -117,6 +117,11 @@ def prisma_sqlserver_migration(steps: list[tuple[str, list[str]]], warnings: lis
     )
 
 
+def _now(flavour):
+    """Prisma's chrono Utc::now(), bound as the flavour binds timestamps."""
+    return flavour.bind_timestamp(datetime.now(UTC))
+
+
 def _failed_names(rows) -> list[str]:
     return [name for (_id, name, finished, rolled_back) in rows if finished is None and rolled_back is None]
 
@@ -146,10 +151,9 @@ def sqlserver_deploy(backend, migrations) -> list[str]:
                 continue
             script = (folder / "migration.sql").read_text()
             row_id = str(uuid.uuid4())
-            now = lambda: flavour.bind_timestamp(datetime.now(UTC))  # noqa: E731
             cursor.execute(
                 f"INSERT INTO {table} (id, checksum, started_at, migration_name) VALUES (?, ?, {stamp}, ?)",
-                (row_id, compute_checksum(script), now(), folder.name),
+                (row_id, compute_checksum(script), _now(flavour), folder.name),
             )
             try:
                 cursor.execute(script)
@@ -161,7 +165,7 @@ def sqlserver_deploy(backend, migrations) -> list[str]:
                 cursor.execute(f"UPDATE {table} SET logs = ? WHERE id = ?", (logs, row_id))
                 raise PrismaDeployError("P3018", message) from None
             cursor.execute(f"UPDATE {table} SET applied_steps_count = applied_steps_count + 1 WHERE id = ?", (row_id,))
-            cursor.execute(f"UPDATE {table} SET finished_at = {stamp} WHERE id = ?", (now(), row_id))
+            cursor.execute(f"UPDATE {table} SET finished_at = {stamp} WHERE id = ?", (_now(flavour), row_id))
             applied.append(folder.name)
         return applied
     finally:

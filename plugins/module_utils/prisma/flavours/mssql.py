@@ -403,7 +403,7 @@ def bundled_driver_folder(os_release: str) -> str | None:
     """The folder of mssql-python-odbc's Linux builds for this distribution, from /etc/os-release's text."""
     words = []
     for line in os_release.splitlines():
-        key, _, value = line.partition("=")
+        key, _equals, value = line.partition("=")
         if key in ("ID", "ID_LIKE"):
             words += value.strip().strip("\"'").lower().split()
     return next((BUNDLED_DRIVER_DISTROS[word] for word in words if word in BUNDLED_DRIVER_DISTROS), None)
