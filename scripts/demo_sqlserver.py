@@ -54,7 +54,8 @@ def main() -> int:
         folder = Path(work)
         url = server_url(stack)
         schema = f"dbops_demo_{uuid.uuid4().hex[:8]}"
-        backend = Backend("sqlserver", f"{url};schema={schema}", work)
+        backend = Backend("sqlserver", f"{url};schema={schema}", work, keep_connection=True)
+        stack.callback(backend.close)
         backend.execute(f"CREATE SCHEMA [{schema}]")
         stack.callback(drop_sqlserver_schema, backend, schema)
 

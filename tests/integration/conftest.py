@@ -124,8 +124,11 @@ def make_backend(request, tmp_path):
             server = request.getfixturevalue("mssql_server")
             url = server.url_for(SQLSERVER_DRIVERS[driver][1])
             schema = schema or name
-            backend = Backend("sqlserver", f"{url};schema={schema}", str(tmp_path), sqlserver_driver(driver))
+            backend = Backend(
+                "sqlserver", f"{url};schema={schema}", str(tmp_path), sqlserver_driver(driver), keep_connection=True
+            )
             backend.execute(f"CREATE SCHEMA [{schema}]")
+            cleanups.append(backend.close)
             cleanups.append(lambda: drop_sqlserver_schema(backend, schema))
             return backend
         raise ValueError(provider)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import pytest
@@ -33,6 +33,9 @@ class Backend:
     project_dir: str
     # SQL Server: the ODBC driver (registered name or library path) the modules and the set-up use.
     odbc_driver: str | None = None
+    # Run execute() on one autocommit session kept open (a Babelfish login costs 0.1-0.5 s); close() ends it.
+    keep_connection: bool = False
+    _kept: object = field(default=None, repr=False, compare=False)
 
     @property
     def module_options(self) -> dict:
@@ -59,13 +62,26 @@ class Backend:
         return connection
 
     def execute(self, sql: str, params=()):
+        if self.keep_connection:
+            if self._kept is None:
+                self._kept = self.connect()
+            return self._run(self._kept, sql, params)
         connection = self.connect()
         try:
-            cursor = connection.cursor()
-            cursor.execute(sql, params)
-            return cursor.fetchall() if cursor.description else None
+            return self._run(connection, sql, params)
         finally:
             connection.close()
+
+    @staticmethod
+    def _run(connection, sql: str, params):
+        cursor = connection.cursor()
+        cursor.execute(sql, params)
+        return cursor.fetchall() if cursor.description else None
+
+    def close(self) -> None:
+        if self._kept is not None:
+            self._kept.close()
+            self._kept = None
 
     @property
     def table(self) -> str:
@@ -90,12 +106,7 @@ def with_database(server_url: str, database: str, query: str = "") -> str:
 
 
 def drop_sqlserver_schema(backend: Backend, schema: str) -> None:
-    connection = backend.connect()
-    try:
-        cursor = connection.cursor()
-        tables = cursor.execute("SELECT TABLE_NAME FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = ?", (schema,))
-        for (table,) in tables.fetchall():
-            cursor.execute(f"DROP TABLE [{schema}].[{table}]")
-        cursor.execute(f"DROP SCHEMA [{schema}]")
-    finally:
-        connection.close()
+    tables = backend.execute("SELECT TABLE_NAME FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = ?", (schema,))
+    for (table,) in tables:
+        backend.execute(f"DROP TABLE [{schema}].[{table}]")
+    backend.execute(f"DROP SCHEMA [{schema}]")
