@@ -12,7 +12,7 @@ REFEREE := tests/referee
 IMPORTER := .venv-importer
 LOWEST := .venv-lowest
 
-.PHONY: setup demo test lint sanity unit integration test-lowest collection-copy ansible-test-pip bench clean
+.PHONY: setup demo demo-sqlserver test lint sanity unit integration test-lowest collection-copy ansible-test-pip bench clean
 
 # The venv imports `ansible_collections.backoffice.dbops` (the modules' code and tests/support) from the link.
 COLLECTION_PTH = $(VENV)/.collection-path-installed
@@ -60,6 +60,11 @@ demo: setup
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/ansible-playbook playbooks/recover_p3009.yml \
 	  -e env=local -e migration=20201127134938_added_bio_index
 	$(BIN)/python scripts/demo_prisma.py redeploy
+
+# Optional: the same seed scenario on SQL Server behind an emulated Azure SQL gateway (firewall, identify, resolve,
+# cleanup). Needs ../shared/babelfish/start-babelfish or DBOPS_DEMO_SQLSERVER_URL.
+demo-sqlserver: setup
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python scripts/demo_sqlserver.py
 
 test: setup lint unit integration sanity test-lowest
 

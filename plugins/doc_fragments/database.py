@@ -35,8 +35,13 @@ options:
     type: path
   odbc_driver:
     description:
-      - SQL Server only. The ODBC driver to use; by default the first installed of
-        C(ODBC Driver 18 for SQL Server), C(ODBC Driver 17 for SQL Server) and C(FreeTDS).
+      - SQL Server only. The ODBC driver to use, as registered with unixODBC (C(odbcinst -q -d)), or the absolute
+        path of a driver library such as C(libmsodbcsql-18.*.so) (loaded by path, no registration needed).
+      - By default the first registered of C(ODBC Driver 18 for SQL Server), C(ODBC Driver 17 for SQL Server) and
+        C(FreeTDS); when none is registered, Microsoft's ODBC Driver 18 from the PyPI package C(mssql-python-odbc) if
+        it is installed beside pyodbc.
+      - FreeTDS encrypts when O(database_url) says C(encrypt=true) but does not verify the server's certificate, even
+        with C(trustServerCertificate=false); Microsoft's driver verifies it. Prefer Microsoft's driver for Azure SQL.
     type: str
   entra_auth:
     description:
@@ -44,12 +49,18 @@ options:
         of the user and password of O(database_url).
       - V(none) uses the password; V(default) uses C(DefaultAzureCredential) (environment, workload identity, managed
         identity, Azure CLI); V(cli) the Azure CLI login; V(managed_identity) the managed identity of the runner.
+      - The identity and the cloud come from the environment, as AWX's Microsoft Azure Resource Manager credential
+        injects them (C(AZURE_CLIENT_ID), C(AZURE_SECRET), C(AZURE_TENANT), C(AZURE_CLOUD_ENVIRONMENT)), through the
+        same sign-in as the collection's Azure modules; with V(default) a service principal in those variables is used
+        first. The token is asked for the cloud's Azure SQL scope (for an ARM metadata URL, its
+        C(suffixes.sqlServerHostname)) and needs Microsoft's ODBC driver (FreeTDS cannot send it).
     type: str
     choices: [none, default, cli, managed_identity]
     default: none
 requirements:
   - psycopg >= 3 (PostgreSQL)
   - PyMySQL (MySQL, MariaDB)
-  - pyodbc and an ODBC driver for SQL Server (SQL Server)
+  - pyodbc and an ODBC driver for SQL Server (SQL Server), Microsoft's ODBC Driver 18 (C(msodbcsql18), or the PyPI
+    package C(mssql-python-odbc)) or FreeTDS
   - azure-identity (SQL Server with O(entra_auth))
 """

@@ -17,6 +17,10 @@ description:
     local C(migration.sql), creating C(_prisma_migrations) if it does not exist. A name that is not a folder in
     O(migrations_dir) fails with P3017, an already finished migration with P3008, a C(migration_lock.toml) for another
     provider with P3019.
+  - "C(migration_lock.toml) is compared as Prisma compares it, with one allowance: for SQL Server both
+    C(provider = \"sqlserver\") and C(provider = \"mssql\") are accepted, because projects carry either spelling
+    across Prisma versions and both name the same provider. Any other value is P3019 with Prisma's text, which names
+    SQL Server C(mssql) (its schema engine's connector type)."
   - Every write happens in one transaction while holding Prisma's own migrate lock (PostgreSQL advisory lock
     72707369, MySQL C(GET_LOCK('prisma_migrate')), SQL Server C(sp_getapplock) on C(prisma_migrate), SQLite an
     immediate transaction); the history is re-read inside the lock before deciding. When the lock is not free within

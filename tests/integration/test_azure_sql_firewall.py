@@ -6,15 +6,19 @@ Manager" credential injects, and REQUESTS_CA_BUNDLE trusts the emulator's throwa
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import textwrap
 import time
+from pathlib import Path
 
 import pytest
 
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.flavours.mssql import find_bundled_driver
 from ansible_collections.backoffice.dbops.tests.support.ansible_run import BIN, ROOT, ModuleResult, run_module_in
 from ansible_collections.backoffice.dbops.tests.support.arm_emulator import ArmEmulator, FirewalledSqlGateway
+from ansible_collections.backoffice.dbops.tests.support.backends import unavailable
 
 SUBSCRIPTION = "00000000-0000-4000-8000-000000000001"
 TENANT = "72f988bf-0000-4000-8000-0000000000aa"
@@ -186,15 +190,23 @@ def test_azure_stack_metadata_document(emulator, server, awx_env):
     assert result["rule"]["name"] in server.rules
 
 
-def test_database_url_40615_from_a_real_odbc_driver_gives_the_ip(emulator, server, awx_env):
+@pytest.mark.parametrize("driver", ["registered", "driver18_from_pypi"])
+def test_database_url_40615_from_a_real_odbc_driver_gives_the_ip(emulator, server, awx_env, tmp_path, driver):
     pyodbc = pytest.importorskip("pyodbc")
     if not {"FreeTDS", "ODBC Driver 18 for SQL Server", "ODBC Driver 17 for SQL Server"} & set(pyodbc.drivers()):
         pytest.skip("no SQL Server ODBC driver installed")
+    env = dict(awx_env)
+    if driver == "driver18_from_pypi":
+        if find_bundled_driver() is None:
+            unavailable("Microsoft's ODBC Driver 18 is not installed: run `make setup` (pip mssql-python-odbc)")
+        # An empty unixODBC registry: the module falls back to Driver 18 from PyPI.
+        (tmp_path / "odbcinst.ini").write_text("")
+        env["ODBCSYSINI"] = str(tmp_path)
     gateway = FirewalledSqlGateway("203.0.113.77").start()
     password = "Db-Pa55word-Secret"
     url = f"sqlserver://127.0.0.1:{gateway.port};database=backoffice;user=app;password={password};encrypt=false"
     try:
-        result = run_ansible(awx_env, base_args(emulator, database_url=url, expires_in="30m"), "-v")
+        result = run_ansible(env, base_args(emulator, database_url=url, expires_in="30m"), "-v")
     finally:
         gateway.stop()
     assert gateway.logins == 1
@@ -275,3 +287,25 @@ def test_playbook_opens_and_closes_access(emulator, server, awx_env, tmp_path):
     assert re.search(r"localhost\s*: ok=3\s+changed=2\s+unreachable=0\s+failed=0", completed.stdout)
     assert emulator.write_calls == 2
     assert set(server.rules) == {"AllowAllWindowsAzureIps"}
+
+
+@pytest.mark.parametrize("driver", ["odbc_driver_18", "freetds"])
+def test_the_recorded_40615_texts_are_what_the_drivers_say(driver):
+    """The unit tests parse tests/unit/.../fixtures/odbc_40615.json: it must stay what the real drivers print."""
+    pyodbc = pytest.importorskip("pyodbc")
+    recorded = json.loads((Path(ROOT) / "tests/unit/plugins/module_utils/azure/fixtures/odbc_40615.json").read_text())
+    gateway = FirewalledSqlGateway("203.0.113.7").start()
+    if driver == "odbc_driver_18":
+        library = find_bundled_driver()
+        if library is None:
+            unavailable("Microsoft's ODBC Driver 18 is not installed: run `make setup` (pip mssql-python-odbc)")
+        text = f"DRIVER={{{library}}};SERVER={{tcp:127.0.0.1,{gateway.port}}};Encrypt=no;"
+    else:
+        text = f"DRIVER={{FreeTDS}};SERVER={{127.0.0.1}};PORT={gateway.port};TDS_Version=7.4;Encryption=off;"
+    text += "DATABASE={backoffice};UID={app};PWD={x};"
+    try:
+        with pytest.raises(pyodbc.Error) as refused:
+            pyodbc.connect(text, timeout=5)
+    finally:
+        gateway.stop()
+    assert str(refused.value) == recorded[driver]

@@ -1,5 +1,5 @@
-"""Both modules through the real `ansible` command, against real PostgreSQL, MariaDB and SQLite (and SQL Server
-when DBOPS_TEST_MSSQL_URL is set): behaviour, check mode, diff, refusals, the lock, and secrets."""
+"""Both modules through the real `ansible` command, against real PostgreSQL, MariaDB, SQLite and SQL Server (Babelfish,
+with FreeTDS and with Microsoft's Driver 18): behaviour, check mode, diff, refusals, the lock, and secrets."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ INJECTION = "x'); DELETE FROM _prisma_migrations; --"
 
 
 def args(backend, **extra):
-    return {"database_url": backend.url, "project_dir": backend.project_dir, **extra}
+    return {"database_url": backend.url, "project_dir": backend.project_dir, **backend.module_options, **extra}
 
 
 def migrations_dir(tmp_path, provider, names=(INIT_NAME, FAILED_NAME)):

@@ -2,7 +2,8 @@
 
 Serves, on 127.0.0.1 and a free port, with a CA made at start-up:
 - the ARM metadata document (`/metadata/endpoints`, Azure Stack object or 2022-09-01 list of clouds);
-- an Entra ID tenant: OpenID configuration and a client-credentials token endpoint checking the secret;
+- an Entra ID tenant: OpenID configuration and a client-credentials token endpoint checking the secret, issuing
+  tokens for ARM, the vault and Azure SQL (the scope of the metadata's suffixes.sqlServerHostname);
 - Microsoft.Sql servers GET and firewallRules PUT/GET/DELETE/list, checking the bearer token it issued
   and the api-versions the azure-mgmt-sql releases of requirements.txt's range send, answering errors in ARM's
   format;
@@ -43,6 +44,9 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 API_VERSIONS = ("2025-01-01", "2021-02-01-preview", "2020-11-01-preview")
 WEB_API_VERSIONS = ("2025-05-01", "2022-03-01")
 AUDIENCE = "https://management.emulator.test/"
+# Where this cloud's Azure SQL servers live (suffixes.sqlServerHostname); its tokens are for SQL_SCOPE.
+SQL_SERVER_HOSTNAME = "database.emulator.test"
+SQL_SCOPE = f"https://{SQL_SERVER_HOSTNAME}/.default"
 MAX_RULES = 128
 _SERVER_PATH = re.compile(
     r"^/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)/providers/Microsoft\.Sql/servers/(?P<server>[^/]+)"
@@ -140,6 +144,8 @@ class ArmEmulator:
         self.requests: list[tuple[str, str]] = []
         self.write_calls = 0
         self.tokens_issued = 0
+        # (scope, token) of every token issued, in order.
+        self.issued: list[tuple[str, str]] = []
         self.faults: list[tuple[int, int | None]] = []
         self.faults_served: list[int] = []
         # A token endpoint that quotes the request's form body (URL-encoded) when it refuses a secret.
@@ -274,7 +280,7 @@ class ArmEmulator:
                     "name": "Emulator",
                     "resourceManager": self.base_url + "/",
                     "authentication": {**authentication, "identityProvider": "AAD"},
-                    "suffixes": {"sqlServerHostname": "database.emulator.test"},
+                    "suffixes": {"sqlServerHostname": SQL_SERVER_HOSTNAME},
                 },
                 {
                     "name": "AzureCloud",
@@ -314,12 +320,13 @@ class ArmEmulator:
                     "error_description": f"AADSTS7000215: Invalid client secret provided: '{echoed}'.",
                 },
             )
-        if form.get("scope") not in (AUDIENCE + "/.default", self.vault_resource + "/.default"):
+        if form.get("scope") not in (AUDIENCE + "/.default", self.vault_resource + "/.default", SQL_SCOPE):
             return self._send(request, 400, {"error": "invalid_scope", "error_description": form.get("scope")})
         token = secrets.token_urlsafe(32)
         with self.lock:
             self._tokens[token] = form["scope"]
             self.tokens_issued += 1
+            self.issued.append((form["scope"], token))
         return self._send(request, 200, {"token_type": "Bearer", "expires_in": 3599, "access_token": token})
 
     def _bearer_scope(self, request) -> str | None:
@@ -509,6 +516,11 @@ class FirewalledSqlGateway:
         self.port = self._socket.getsockname()[1]
         self._thread = threading.Thread(target=self._serve, daemon=True)
 
+    def refuse(self, connection) -> None:
+        """Answer one accepted connection as the gateway refuses it (for FirewalledDatabaseProxy)."""
+        with contextlib.suppress(OSError):
+            self._converse(connection)
+
     def start(self) -> FirewalledSqlGateway:
         self._thread.start()
         return self
@@ -591,10 +603,15 @@ class FirewalledSqlGateway:
 
 class FirewalledDatabaseProxy:
     """A real database behind an emulated Azure SQL firewall: connections are refused (closed at once, as a
-    refused login ends) until a rule of `server` covers `client_ip` and `propagation_delay` seconds have passed
-    since that rule was written, then proxied to the database."""
+    refused login ends, or answered by `refuse`: FirewalledSqlGateway(...).refuse makes it Azure SQL's gateway,
+    40615 and all) until a rule of `server` covers `client_ip` and `propagation_delay` seconds have passed since that
+    rule was written, then proxied to the database."""
 
-    def __init__(self, server: SqlServer, client_ip: str, target: tuple[str, int], propagation_delay: float = 0.0):
+    def __init__(
+        self, server: SqlServer, client_ip: str, target: tuple[str, int], propagation_delay: float = 0.0, refuse=None
+    ):
+        # How a refused connection ends: closed at once, or refuse(connection), e.g. a 40615 from the SQL gateway.
+        self.refuse = refuse
         self.server = server
         self.client_ip = ipaddress.IPv4Address(client_ip)
         self.target = target
@@ -635,7 +652,10 @@ class FirewalledDatabaseProxy:
                 return
             if self.open_since() is None:
                 self.refused += 1
-                client.close()
+                if self.refuse is not None:
+                    threading.Thread(target=self._refuse, args=(client,), daemon=True).start()
+                else:
+                    client.close()
                 continue
             self.admitted_at.append(time.monotonic())
             try:
@@ -645,6 +665,10 @@ class FirewalledDatabaseProxy:
                 continue
             for source, sink in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
+
+    def _refuse(self, client) -> None:
+        with client:
+            self.refuse(client)
 
     @staticmethod
     def _pipe(source, sink) -> None:

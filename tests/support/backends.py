@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import pytest
@@ -31,6 +31,16 @@ class Backend:
     provider: str
     url: str
     project_dir: str
+    # SQL Server: the ODBC driver (registered name or library path) the modules and the set-up use.
+    odbc_driver: str | None = None
+    # Run execute() on one autocommit session kept open (a Babelfish login costs 0.1-0.5 s); close() ends it.
+    keep_connection: bool = False
+    _kept: object = field(default=None, repr=False, compare=False)
+
+    @property
+    def module_options(self) -> dict:
+        """What a module needs besides database_url to reach this database as the tests do."""
+        return {"odbc_driver": self.odbc_driver} if self.odbc_driver else {}
 
     @property
     def target(self):
@@ -42,7 +52,7 @@ class Backend:
 
     def connect(self):
         """An autocommit connection, for setting up and inspecting states."""
-        connection = open_connection(self.flavour, read_only=False, lock_timeout=10)
+        connection = open_connection(self.flavour, read_only=False, lock_timeout=10, **self.module_options)
         if self.provider == "sqlite":
             connection.isolation_level = None
         elif self.provider == "mysql":
@@ -52,13 +62,26 @@ class Backend:
         return connection
 
     def execute(self, sql: str, params=()):
+        if self.keep_connection:
+            if self._kept is None:
+                self._kept = self.connect()
+            return self._run(self._kept, sql, params)
         connection = self.connect()
         try:
-            cursor = connection.cursor()
-            cursor.execute(sql, params)
-            return cursor.fetchall() if cursor.description else None
+            return self._run(connection, sql, params)
         finally:
             connection.close()
+
+    @staticmethod
+    def _run(connection, sql: str, params):
+        cursor = connection.cursor()
+        cursor.execute(sql, params)
+        return cursor.fetchall() if cursor.description else None
+
+    def close(self) -> None:
+        if self._kept is not None:
+            self._kept.close()
+            self._kept = None
 
     @property
     def table(self) -> str:
@@ -83,8 +106,7 @@ def with_database(server_url: str, database: str, query: str = "") -> str:
 
 
 def drop_sqlserver_schema(backend: Backend, schema: str) -> None:
-    for (table,) in (
-        backend.execute("SELECT TABLE_NAME FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = ?", (schema,)) or []
-    ):
+    tables = backend.execute("SELECT TABLE_NAME FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = ?", (schema,))
+    for (table,) in tables:
         backend.execute(f"DROP TABLE [{schema}].[{table}]")
     backend.execute(f"DROP SCHEMA [{schema}]")

@@ -3,13 +3,22 @@ laid out as a user would add an environment, and the ARM emulator standing in fo
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connector import parse_database_url
+from ansible_collections.backoffice.dbops.tests.support.arm_emulator import (
+    ArmEmulator,
+    FirewalledDatabaseProxy,
+    FirewalledSqlGateway,
+)
 from ansible_collections.backoffice.dbops.tests.support.scenarios import BIO_INDEX, INIT, p3009_database
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -71,21 +80,65 @@ def playbook_env(emulator=None) -> dict:
     return env
 
 
-def recovery_command(inventory: Path, env: str, migration, *flags: str, **extra) -> list[str]:
-    """`ansible-playbook recover_p3009.yml` for one environment and migration, at -vvv."""
-    command = [f"{BIN}/ansible-playbook", PLAYBOOK, "-i", str(inventory), "-vvv", *flags]
+# -- SQL Server: the runbook against a SQL Server engine, as Azure SQL's gateway stands in front of it ------------
+
+AZURE_SERVICES_RULE = {"AllowAllWindowsAzureIps": {"startIpAddress": "0.0.0.0", "endIpAddress": "0.0.0.0"}}
+# The address Azure SQL's gateway quotes in its 40615 refusal: unlike the IP echo's, so a rule for it proves the
+# firewall module read the refusal.
+GATEWAY_CLIENT_IP = "203.0.113.50"
+
+
+@contextlib.contextmanager
+def arm_emulator(directory: str):
+    os.makedirs(directory, exist_ok=True)
+    emulator = ArmEmulator(
+        directory, tenant=TENANT, client_id=CLIENT_ID, client_secret=AZURE_SECRET, subscription_id=SUBSCRIPTION
+    ).start()
+    try:
+        yield emulator
+    finally:
+        emulator.stop()
+
+
+@contextlib.contextmanager
+def azure_sql_gateway(sql_server, database_url: str, *, propagation_delay: float = 1.0):
+    """Azure SQL's gateway in front of a real SQL Server: error 40615 for GATEWAY_CLIENT_IP until a rule of the
+    emulated `sql_server` covers it (and `propagation_delay` has passed), then the database. Yields the URL through
+    the gateway and the proxy (its `refused` count)."""
+    target = parse_database_url(database_url)
+    refusal = FirewalledSqlGateway(GATEWAY_CLIENT_IP, server_name=SERVER)
+    proxy = FirewalledDatabaseProxy(
+        sql_server, GATEWAY_CLIENT_IP, (target.host, target.port), propagation_delay, refuse=refusal.refuse
+    ).start()
+    try:
+        yield re.sub(r"^sqlserver://[^;]*", f"sqlserver://127.0.0.1:{proxy.port}", database_url), proxy
+    finally:
+        proxy.stop()
+        refusal.stop()
+
+
+def without_registered_drivers(folder: Path) -> dict:
+    """Environment for an empty unixODBC registry: the modules then use Microsoft's Driver 18 from PyPI."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "odbcinst.ini").write_text("")
+    return {"ODBCSYSINI": str(folder)}
+
+
+def recovery_command(inventory: Path, env: str, migration, *flags: str, verbose: bool = True, **extra) -> list[str]:
+    """`ansible-playbook recover_p3009.yml` for one environment and migration (-vvv unless not `verbose`)."""
+    command = [f"{BIN}/ansible-playbook", PLAYBOOK, "-i", str(inventory), *(["-vvv"] if verbose else []), *flags]
     return [*command, "-e", json.dumps({"env": env, "migration": migration, **extra})]
 
 
-def run_recovery(inventory: Path, env: str, migration, *flags: str, environment=None, **extra):
+def run_recovery(inventory: Path, env: str, migration, *flags: str, environment=None, verbose: bool = True, **extra):
     """Run the playbook to its end; `.output` is stdout and stderr together."""
     completed = subprocess.run(
-        recovery_command(inventory, env, migration, *flags, **extra),
+        recovery_command(inventory, env, migration, *flags, verbose=verbose, **extra),
         cwd=ROOT,
         env=environment or playbook_env(),
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=600,
         check=False,
     )
     completed.output = completed.stdout + completed.stderr
@@ -94,3 +147,44 @@ def run_recovery(inventory: Path, env: str, migration, *flags: str, environment=
 
 def audit_files(folder: Path) -> list[Path]:
     return sorted(folder.glob("*.json")) if folder.exists() else []
+
+
+@dataclass
+class AzureSqlRecovery:
+    """What recover_behind_azure_sql_gateway saw: the playbook run, and the emulated Azure SQL around it."""
+
+    result: subprocess.CompletedProcess
+    refused_logins: int
+    rules_left: dict
+    firewall_writes: int
+    audit: list[dict]
+
+
+def recover_behind_azure_sql_gateway(
+    backend, migrations: Path, folder: Path, *, environment: dict | None = None, verbose: bool = True
+) -> AzureSqlRecovery:
+    """The runbook on an Azure-style environment (make demo-sqlserver's core): the URL in the emulated Key Vault
+    points at Azure SQL's emulated gateway in front of `backend`; recover_p3009.yml opens the firewall for the
+    address the gateway's 40615 quotes, waits, identifies, resolves BIO_INDEX, closes the firewall, audits."""
+    audit = folder / "audit"
+    with arm_emulator(str(folder / "arm")) as emulator:
+        sql_server = emulator.add_server(RG, SERVER)
+        sql_server.rules.update(AZURE_SERVICES_RULE)
+        with azure_sql_gateway(sql_server, backend.url) as (gateway_url, proxy):
+            emulator.vault_secrets[SECRET_NAME] = gateway_url
+            inventory = write_inventory(
+                folder,
+                "test",
+                azure_vars(
+                    emulator,
+                    p3009_recovery_migrations_dir=str(migrations),
+                    p3009_recovery_audit_dir=str(audit),
+                    p3009_recovery_ready_timeout=60,
+                ),
+            )
+            result = run_recovery(
+                inventory, "test", BIO_INDEX, environment={**playbook_env(emulator), **(environment or {})},
+                verbose=verbose,
+            )  # fmt: skip
+    records = [json.loads(path.read_text()) for path in sorted(audit.glob("*.json"))]
+    return AzureSqlRecovery(result, proxy.refused, dict(sql_server.rules), emulator.write_calls, records)

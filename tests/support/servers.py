@@ -7,6 +7,7 @@ otherwise a server is initialised in a temporary folder and stopped at the end o
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import shutil
 import socket
@@ -180,3 +181,118 @@ def _mariadb_in(workdir: str):
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
             server.kill()
+
+
+# Babelfish for PostgreSQL (SQL Server's TDS protocol and T-SQL): the shared engine beside the repository.
+BABELFISH_SCRIPT = "DBOPS_BABELFISH_SCRIPT"
+# The session's SQL Server password has both characters that need braces in a sqlserver:// URL and in ODBC.
+BABELFISH_PASSWORD = "Bf;pa}ss-1"
+BABELFISH_USER = "sa_admin"
+BABELFISH_DATABASE = "app"
+
+
+def babelfish_script() -> str:
+    """start-babelfish: $DBOPS_BABELFISH_SCRIPT, else ../shared/babelfish/start-babelfish beside the repository."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
+    return os.environ.get(BABELFISH_SCRIPT) or os.path.join(
+        os.path.dirname(root), "shared", "babelfish", "start-babelfish"
+    )
+
+
+def babelfish_available() -> str | None:
+    script = babelfish_script()
+    if not os.access(script, os.X_OK):
+        return f"{script} not found (set {BABELFISH_SCRIPT}) and DBOPS_TEST_MSSQL_URL not set"
+    return None
+
+
+def sqlserver_url(host: str, port: int, *, user: str, password: str, database: str, tls: bool) -> str:
+    """A Prisma sqlserver:// URL; `;` goes inside `{...}` and `}` outside, by Prisma's JDBC-style rule."""
+    secret = "".join("{;}" if char == ";" else "{{}" if char == "{" else char for char in password)
+    encrypt = "encrypt=true" if tls else "encrypt=false"
+    return f"sqlserver://{host}:{port};database={database};user={user};password={secret};{encrypt};trustServerCertificate=true"
+
+
+@dataclasses.dataclass(frozen=True)
+class Babelfish:
+    host: str
+    port: int
+    data: str
+    ca_path: str
+
+    def url(self, *, tls: bool) -> str:
+        """The login of the session's server, over TLS (certificate trusted as given) or in plain text."""
+        return sqlserver_url(
+            self.host, self.port, user=BABELFISH_USER, password=BABELFISH_PASSWORD, database=BABELFISH_DATABASE, tls=tls
+        )
+
+
+@contextlib.contextmanager
+def throwaway_babelfish():
+    """A fresh Babelfish cluster for the session, with TLS switched on (it still takes plain-text logins)."""
+    from ansible_collections.backoffice.dbops.tests.support.arm_emulator import make_certificates
+
+    script = babelfish_script()
+    workdir = tempfile.mkdtemp(prefix="dbops-babelfish-")
+    os.chmod(workdir, 0o755)
+    data = os.path.join(workdir, "data")
+    env = {
+        **os.environ,
+        "BABELFISH_USER": BABELFISH_USER,
+        "BABELFISH_PASSWORD": BABELFISH_PASSWORD,
+        "BABELFISH_DATABASE": BABELFISH_DATABASE,
+    }
+    started = subprocess.run([script, data], env=env, capture_output=True, text=True, check=False)
+    if started.returncode != 0:
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise RuntimeError(f"start-babelfish failed: {started.stderr.strip()}")
+    try:
+        port = _babelfish_tds_port(data)
+        ca_path = _babelfish_tls(data, workdir, make_certificates)
+        yield Babelfish("127.0.0.1", port, data, ca_path)
+    finally:
+        subprocess.run([script, "stop", data], capture_output=True, check=False)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _babelfish_tls(data: str, workdir: str, make_certificates) -> str:
+    """Give the server a certificate from a throwaway CA and restart it: logins may then use TLS or not."""
+    ca_path, cert_path, key_path = make_certificates(workdir)
+    owner = os.stat(data)
+    for path in (cert_path, key_path):
+        target = os.path.join(data, os.path.basename(path))
+        shutil.copy(path, target)
+        os.chmod(target, 0o600)
+        if os.geteuid() == 0:
+            os.chown(target, owner.st_uid, owner.st_gid)
+    with open(os.path.join(data, "postgresql.auto.conf"), "a") as conf:
+        conf.write(f"ssl = on\nssl_cert_file = '{data}/server.pem'\nssl_key_file = '{data}/server.key'\n")
+    pg_ctl = os.path.join(_babelfish_home(data), "bin", "pg_ctl")
+    command = [pg_ctl, "-D", data, "-m", "fast", "-w", "-l", os.path.join(data, "server.log"), "restart"]
+    if os.geteuid() == 0:
+        command = ["setpriv", f"--reuid={owner.st_uid}", f"--regid={owner.st_gid}", "--clear-groups", *command]
+    subprocess.run(command, check=True, capture_output=True)
+    _wait(lambda: _tds_port_open(data), "Babelfish after enabling TLS")
+    return ca_path
+
+
+def _babelfish_home(data: str) -> str:
+    """The install the server runs from, as its postmaster.opts records it."""
+    with open(os.path.join(data, "postmaster.opts")) as opts:
+        postgres = opts.read().split()[0]
+    return os.path.dirname(os.path.dirname(postgres))
+
+
+def _babelfish_tds_port(data: str) -> int:
+    """From the babelfish.env start-babelfish writes into the data folder."""
+    with open(os.path.join(data, "babelfish.env")) as handle:
+        settings = dict(line.split("=", 1) for line in handle.read().splitlines() if "=" in line)
+    return int(settings["BABELFISH_TDS_PORT"])
+
+
+def _tds_port_open(data: str) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", _babelfish_tds_port(data)), timeout=1).close()
+        return True
+    except OSError:
+        return False

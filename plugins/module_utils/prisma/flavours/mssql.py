@@ -4,6 +4,10 @@
 
 from __future__ import annotations
 
+import glob
+import importlib
+import os
+import platform
 import struct
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -25,8 +29,24 @@ SHAPE = "sqlserver://HOST:PORT;database=DB;user=USER;password=PWD"
 DEFAULT_PORT = 1433
 # Prisma keeps the history in `dbo` unless the URL names a schema.
 DEFAULT_SCHEMA = "dbo"
-# ODBC drivers in order of preference; FreeTDS is the fallback Debian ships.
+# Registered ODBC drivers in order of preference; FreeTDS is the fallback Debian ships.
 ODBC_DRIVER_PREFERENCE = ("ODBC Driver 18 for SQL Server", "ODBC Driver 17 for SQL Server", "FreeTDS")
+# Microsoft's ODBC Driver 18 as PyPI ships it (the package `mssql-python-odbc`, the binaries behind `mssql-python`):
+# used by its library path when no SQL Server driver is registered with unixODBC.
+BUNDLED_DRIVER_MODULE = "mssql_python_odbc"
+# The wheel's libs/linux/<folder>/ per Linux distribution family (os-release ID and ID_LIKE words).
+BUNDLED_DRIVER_DISTROS = {
+    "debian": "debian_ubuntu",
+    "ubuntu": "debian_ubuntu",
+    "rhel": "rhel",
+    "fedora": "rhel",
+    "centos": "rhel",
+    "suse": "suse",
+    "opensuse": "suse",
+    "sles": "suse",
+}
+# FreeTDS rejects a connection string it cannot parse before it sends anything to the server.
+FREETDS_SYNTAX_ERROR = "Syntax error in connection string"
 SQL_COPT_SS_ACCESS_TOKEN = 1256
 # pyodbc hands DATETIMEOFFSET over as raw bytes under this SQL type code.
 SQL_SS_TIMESTAMPOFFSET = -155
@@ -80,7 +100,9 @@ def quote(identifier: str) -> str:
 class MssqlFlavour(Flavour):
     provider = "sqlserver"
     schemes = ("sqlserver",)
-    lockfile_providers = ("mssql",)
+    # Prisma's engine calls this connector `mssql` (its P3019 text names it so); project files and Prisma versions
+    # also say `sqlserver`, the datasource provider's own name. Both mean this database: neither is a switch.
+    lockfile_providers = ("mssql", "sqlserver")
     data_value_patterns = (
         r"The duplicate key value is \((?P<value>[^\n]*)\)",
         r"Conversion failed when converting (?:the )?[\w ]*?value '(?P<value>[^\n]*?)' to data type",
@@ -132,16 +154,37 @@ class MssqlFlavour(Flavour):
     def connect(self, *, read_only: bool, lock_timeout: int, access_token=None, odbc_driver=None):
         del read_only, lock_timeout
         pyodbc = import_library("pyodbc", "pyodbc", "to connect to SQL Server")
-        driver = choose_odbc_driver(list(pyodbc.drivers()), odbc_driver)
+        installed = list(pyodbc.drivers())
+        driver = choose_odbc_driver(installed, odbc_driver, None if odbc_driver else find_bundled_driver)
+        if os.path.isabs(driver) and not os.path.isfile(driver):
+            raise ConnectionFailed(
+                f"The ODBC driver library {driver} does not exist.",
+                hint="Set odbc_driver to the path of libmsodbcsql-18.*.so or to a registered driver name.",
+            )
         extra = {}
+        if access_token and is_freetds(driver):
+            raise ConnectionFailed(
+                "entra_auth needs Microsoft's ODBC driver: FreeTDS cannot send an Entra ID access token.",
+                hint="Install ODBC Driver 18 for SQL Server (msodbcsql18, or `pip install mssql-python-odbc`) and set "
+                "odbc_driver to it if FreeTDS is registered too.",
+            )
         if access_token:
             extra["attrs_before"] = {SQL_COPT_SS_ACCESS_TOKEN: pack_access_token(access_token)}
-        connection = pyodbc.connect(
-            odbc_connection_string(self.target, driver, with_token=bool(access_token)),
-            autocommit=False,
-            timeout=self.target.connect_timeout,
-            **extra,
-        )
+
+        def connect(doubled_braces=None):
+            text = odbc_connection_string(
+                self.target, driver, with_token=bool(access_token), doubled_braces=doubled_braces
+            )
+            return pyodbc.connect(text, autocommit=False, timeout=self.target.connect_timeout, **extra)
+
+        try:
+            connection = connect()
+        except pyodbc.Error as exc:
+            # FreeTDS releases disagree on `}` inside `{...}`: older ones take it literally, newer ones want `}}`
+            # and refuse the older form before anything reaches the server.
+            if not (is_freetds(driver) and FREETDS_SYNTAX_ERROR in str(exc)):
+                raise
+            connection = connect(doubled_braces=True)
         connection.add_output_converter(SQL_SS_TIMESTAMPOFFSET, decode_datetimeoffset)
         return connection
 
@@ -176,6 +219,11 @@ class MssqlFlavour(Flavour):
             "@LockOwner = 'Transaction', @LockTimeout = ?; SELECT @result",
             (lock_timeout * 1000,),
         )
+        # A lock that times out also sends a message, which Microsoft's driver hands over as a result set of its
+        # own before the SELECT: step to the first result that has rows.
+        while cursor.description is None:
+            if not cursor.nextset():
+                raise RuntimeError("sp_getapplock returned no result")
         return cursor.fetchone()[0] >= 0
 
 
@@ -270,13 +318,33 @@ def split_server(server: str) -> tuple[str, str | None, int | None]:
     return host, instance or None, port
 
 
-def odbc_connection_string(target: DatabaseTarget, driver: str, *, with_token: bool = False) -> str:
-    """The ODBC connection string for SQL Server: pure, so the exact text is unit-tested."""
+def is_freetds(driver: str) -> bool:
+    """Whether a driver name or library path is FreeTDS's ODBC driver (libtdsodbc)."""
+    return "freetds" in driver.lower() or os.path.basename(driver).lower().startswith("libtdsodbc")
+
+
+def odbc_connection_string(
+    target: DatabaseTarget, driver: str, *, with_token: bool = False, doubled_braces: bool | None = None
+) -> str:
+    """The ODBC connection string for SQL Server: pure, so the exact text is unit-tested.
+
+    Every value is wrapped in `{...}`. ODBC escapes a `}` inside as `}}`, as Microsoft's driver and newer FreeTDS
+    read it; FreeTDS 1.3 (Debian 12) ends a braced value at the first `};` and keeps everything before it as
+    written, so for FreeTDS a `}` stays single unless `doubled_braces`.
+    """
+    freetds = is_freetds(driver)
+    if doubled_braces is None:
+        doubled_braces = not freetds
 
     def braced(value: str) -> str:
-        return "{" + str(value).replace("}", "}}") + "}"
+        text = str(value)
+        if not doubled_braces and "};" in text:
+            raise ConnectionFailed(
+                "FreeTDS cannot be given a connection value that contains '};'.",
+                hint="Use Microsoft's ODBC Driver 18 for SQL Server (odbc_driver), or change that value.",
+            )
+        return "{" + (text.replace("}", "}}") if doubled_braces else text) + "}"
 
-    freetds = "freetds" in driver.lower()
     server = target.host + (f"\\{target.instance}" if target.instance else "")
     parts = [f"DRIVER={braced(driver)}"]
     if freetds:
@@ -314,18 +382,59 @@ def decode_datetimeoffset(raw: bytes) -> datetime:
     return datetime(year, month, day, hour, minute, second, fraction // 1000, tzinfo=offset).astimezone(UTC)
 
 
-def choose_odbc_driver(installed: list[str], requested: str | None) -> str:
+def choose_odbc_driver(installed: list[str], requested: str | None, bundled=None) -> str:
+    """The driver to connect with: `requested` (a registered name, or the absolute path of a driver library), else
+    the first registered of ODBC_DRIVER_PREFERENCE, else what `bundled()` finds (Driver 18 from PyPI)."""
     if requested:
+        if os.path.isabs(requested):
+            return requested
         if requested not in installed:
             raise ConnectionFailed(
                 f"ODBC driver '{requested}' is not installed (installed: {', '.join(installed) or 'none'}).",
-                hint="Install Microsoft's ODBC Driver 18 for SQL Server or FreeTDS, or set odbc_driver to one listed.",
+                hint="Install Microsoft's ODBC Driver 18 for SQL Server or FreeTDS, or set odbc_driver to one listed "
+                "or to the absolute path of a driver library.",
             )
         return requested
     for name in ODBC_DRIVER_PREFERENCE:
         if name in installed:
             return name
+    found = bundled() if bundled else None
+    if found:
+        return found
     raise ConnectionFailed(
         f"No SQL Server ODBC driver is installed (installed: {', '.join(installed) or 'none'}).",
-        hint="Install Microsoft's ODBC Driver 18 for SQL Server (msodbcsql18) or FreeTDS (tdsodbc).",
+        hint="Install Microsoft's ODBC Driver 18 for SQL Server (msodbcsql18, or `pip install mssql-python-odbc` "
+        "beside pyodbc) or FreeTDS (tdsodbc).",
     )
+
+
+def bundled_driver_folder(os_release: str) -> str | None:
+    """The folder of mssql-python-odbc's Linux builds for this distribution, from /etc/os-release's text."""
+    words = []
+    for line in os_release.splitlines():
+        key, _equals, value = line.partition("=")
+        if key in ("ID", "ID_LIKE"):
+            words += value.strip().strip("\"'").lower().split()
+    return next((BUNDLED_DRIVER_DISTROS[word] for word in words if word in BUNDLED_DRIVER_DISTROS), None)
+
+
+def bundled_driver_pattern(libs_dir: str, folder: str, machine: str) -> str:
+    """Where mssql-python-odbc keeps Driver 18's library for one distribution folder and CPU."""
+    return os.path.join(libs_dir, "linux", folder, machine, "lib", "libmsodbcsql-18.*.so*")
+
+
+def find_bundled_driver() -> str | None:
+    """The library of Driver 18 installed from PyPI (`mssql-python-odbc`), or None."""
+    try:
+        package = importlib.import_module(BUNDLED_DRIVER_MODULE)
+    except ImportError:
+        return None
+    try:
+        with open("/etc/os-release", encoding="utf-8") as handle:
+            folder = bundled_driver_folder(handle.read())
+    except OSError:
+        return None
+    if folder is None:
+        return None
+    libraries = sorted(glob.glob(bundled_driver_pattern(package.get_libs_dir(), folder, platform.machine())))
+    return libraries[-1] if libraries else None

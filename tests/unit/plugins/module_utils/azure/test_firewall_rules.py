@@ -1,6 +1,8 @@
 """The pure rules of azure_sql_firewall: naming, ownership, expiry, validation, planning, 40615 parsing."""
 
+import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -33,26 +35,17 @@ IP = "203.0.113.7"
 AZURE_SERVICES = Rule(AZURE_SERVICES_RULE, "0.0.0.0", "0.0.0.0")
 PORTAL_RULE = Rule("ClientIPAddress_2026-2-27_9-15-2", "192.0.2.10", "192.0.2.10")
 
-# Real texts: pyodbc's str() of the error with Microsoft's driver and with FreeTDS, and sqlcmd/tsql output.
-ODBC_DRIVER_18 = (
-    "('42000', \"[42000] [Microsoft][ODBC Driver 18 for SQL Server][SQL Server]Cannot open server 'myserver' "
-    "requested by the login. Client with IP address '203.0.113.7' is not allowed to access the server.  To enable "
-    "access, use the Azure Management Portal or run sp_set_firewall_rule on the master database to create a firewall "
-    "rule for this IP address or address range.  It may take up to five minutes for this change to take effect. "
-    '(40615) (SQLDriverConnect)")'
-)
+# Real texts: pyodbc's str() of the error with Microsoft's driver and with FreeTDS, as recorded through the test TDS
+# gateway (fixtures/odbc_40615.json), and sqlcmd/tsql output.
+RECORDED = json.loads((Path(__file__).parent / "fixtures" / "odbc_40615.json").read_text())
+ODBC_DRIVER_18 = RECORDED["odbc_driver_18"]
+FREETDS_PYODBC = RECORDED["freetds"]
 ODBC_DRIVER_18_LINE = (
     "[Microsoft][ODBC Driver 18 for SQL Server][SQL Server]Cannot open server 'myserver' requested by the login. "
     "Client with IP address '203.0.113.7' is not allowed to access the server.  To enable access, use the Azure "
     "Management Portal or run sp_set_firewall_rule on the master database to create a firewall rule for this IP "
     "address or address range.  It may take up to five minutes for this change to take effect. (40615) "
     "(SQLDriverConnect)"
-)
-FREETDS_PYODBC = (
-    "('42000', \"[42000] [FreeTDS][SQL Server]Cannot open server 'myserver' requested by the login. Client with IP "
-    "address '203.0.113.7' is not allowed to access the server.  To enable access, use the Azure Management Portal "
-    "or run sp_set_firewall_rule on the master database to create a firewall rule for this IP address or address "
-    'range.  It may take up to five minutes for this change to take effect. (40615) (SQLDriverConnect)")'
 )
 FREETDS_TSQL = (
     "Msg 40615 (severity 14, state 1) from myserver:\n"

@@ -65,8 +65,22 @@ def test_provider_mismatch_is_p3019(tmp_path):
     )
 
 
-def test_sqlserver_lockfile_says_mssql(tmp_path):
-    check_lockfile(read_migrations_directory(make_dir(tmp_path, lock="mssql", m1="a")), MssqlFlavour.lockfile_providers)
+@pytest.mark.parametrize("lock", ["mssql", "sqlserver"])
+def test_sqlserver_lockfile_may_say_mssql_or_sqlserver(tmp_path, lock):
+    check_lockfile(read_migrations_directory(make_dir(tmp_path, lock=lock, m1="a")), MssqlFlavour.lockfile_providers)
+
+
+@pytest.mark.parametrize("lock", ["SqlServer", "sql_server", "azuresql", "postgresql", "mysql"])
+def test_any_other_sqlserver_lockfile_is_p3019_naming_mssql_as_prisma_does(tmp_path, lock):
+    directory = read_migrations_directory(make_dir(tmp_path, lock=lock, m1="a"))
+    with pytest.raises(PrismaError) as error:
+        check_lockfile(directory, MssqlFlavour.lockfile_providers)
+    assert error.value.code == "P3019"
+    # Prisma's engine prints its connector type, `mssql` for SQL Server.
+    assert error.value.message.startswith(
+        "The datasource provider `mssql` specified in your schema does not match the one specified in the "
+        f"migration_lock.toml, `{lock}`."
+    )
 
 
 def test_no_lockfile_matches_anything(tmp_path):

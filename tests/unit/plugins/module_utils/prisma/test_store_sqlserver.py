@@ -13,10 +13,14 @@ from datetime import UTC, datetime
 import pytest
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connector import parse_database_url
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.errors import DatabaseError, LockTimeout
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.errors import (
+    ConnectionFailed,
+    DatabaseError,
+    LockTimeout,
+)
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.resolve_plan import plan_rolled_back
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.store import HistoryStore
-from ansible_collections.backoffice.dbops.tests.support.recording import RecordingPyodbc
+from ansible_collections.backoffice.dbops.tests.support.recording import RecordingPyodbc, ResultSets
 
 URL = "sqlserver://sql-backoffice.database.windows.net:1433;database=backoffice;user=app;password={p;w};schema=api"
 FAILED = "20201127134938_added_bio_index"
@@ -133,6 +137,12 @@ def test_entra_token_replaces_the_password(driver):
     assert kwargs["attrs_before"] == {1256: struct.pack("<I", 16) + "eyJ0eXAi".encode("utf-16-le")}
 
 
+def test_entra_token_is_refused_with_freetds_before_connecting(driver):
+    with pytest.raises(ConnectionFailed, match="FreeTDS cannot send an Entra ID access token"):
+        HistoryStore(parse_database_url(URL), lock_timeout=10, access_token="eyJ0eXAi", odbc_driver="FreeTDS").read()
+    assert not [call for call in driver.calls if call[0] == "connect"]
+
+
 def test_a_failing_rollback_never_hides_the_error_that_caused_it(driver):
     """Babelfish ends the transaction itself on some errors; FreeTDS's rollback then fails with 3903."""
     original_execute = driver.execute
@@ -150,4 +160,23 @@ def test_a_failing_rollback_never_hides_the_error_that_caused_it(driver):
     with pytest.raises(DatabaseError, match="33557097") as raised:
         store.resolve(lambda records: plan_rolled_back(records, FAILED), check_mode=False)
     assert "3903" not in raised.value.message
+    assert ("commit",) not in driver.calls
+
+
+def test_a_lock_result_behind_a_message_is_still_read(driver):
+    """Microsoft's Driver 18 hands a timed-out sp_getapplock's message over as a result without columns first."""
+    original = driver._answer
+    driver._answer = lambda sql: ResultSets([None, [(-1,)]]) if sql == LOCK else original(sql)
+    store = HistoryStore(parse_database_url(URL), lock_timeout=1)
+    with pytest.raises(LockTimeout, match="nothing was changed"):
+        store.resolve(lambda records: plan_rolled_back(records, FAILED), check_mode=False)
+    assert statements(driver) == [(LOCK, (1000,))]
+
+
+def test_a_lock_batch_without_any_result_is_an_error_not_a_grant(driver):
+    original = driver._answer
+    driver._answer = lambda sql: ResultSets([None]) if sql == LOCK else original(sql)
+    store = HistoryStore(parse_database_url(URL), lock_timeout=1)
+    with pytest.raises(DatabaseError, match="sp_getapplock returned no result"):
+        store.resolve(lambda records: plan_rolled_back(records, FAILED), check_mode=False)
     assert ("commit",) not in driver.calls

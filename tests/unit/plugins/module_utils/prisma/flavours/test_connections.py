@@ -9,8 +9,11 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.common.text impor
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connector import parse_database_url
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.errors import ConnectionFailed
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.flavours.mssql import (
+    bundled_driver_folder,
+    bundled_driver_pattern,
     choose_odbc_driver,
     decode_datetimeoffset,
+    is_freetds,
     odbc_connection_string,
     pack_access_token,
 )
@@ -41,6 +44,9 @@ def test_freetds_string():
     )
 
 
+BUNDLED = "/venv/site-packages/mssql_python_odbc/libs/linux/debian_ubuntu/x86_64/lib/libmsodbcsql-18.6.so.2.1"
+
+
 def test_driver_choice():
     assert choose_odbc_driver(["FreeTDS", "ODBC Driver 18 for SQL Server"], None) == "ODBC Driver 18 for SQL Server"
     assert choose_odbc_driver(["PostgreSQL Unicode", "FreeTDS"], None) == "FreeTDS"
@@ -49,6 +55,80 @@ def test_driver_choice():
         choose_odbc_driver(["PostgreSQL Unicode"], None)
     with pytest.raises(ConnectionFailed, match="is not installed"):
         choose_odbc_driver(["FreeTDS"], "ODBC Driver 18 for SQL Server")
+
+
+def test_a_registered_driver_wins_over_driver_18_from_pypi():
+    assert choose_odbc_driver(["FreeTDS"], None, lambda: BUNDLED) == "FreeTDS"
+    assert choose_odbc_driver(["ODBC Driver 17 for SQL Server"], None, lambda: BUNDLED).startswith("ODBC Driver 17")
+
+
+def test_driver_18_from_pypi_when_no_sql_server_driver_is_registered():
+    assert choose_odbc_driver(["PostgreSQL Unicode"], None, lambda: BUNDLED) == BUNDLED
+    assert choose_odbc_driver([], None, lambda: BUNDLED) == BUNDLED
+    with pytest.raises(ConnectionFailed, match="No SQL Server ODBC driver") as raised:
+        choose_odbc_driver([], None, lambda: None)
+    assert "pip install mssql-python-odbc" in raised.value.hint
+
+
+def test_an_absolute_driver_path_is_used_as_is():
+    assert choose_odbc_driver([], BUNDLED) == BUNDLED
+    assert choose_odbc_driver(["FreeTDS"], "/usr/lib/x86_64-linux-gnu/odbc/libtdsodbc.so").endswith("libtdsodbc.so")
+    with pytest.raises(ConnectionFailed, match="is not installed"):
+        choose_odbc_driver(["FreeTDS"], "lib/libmsodbcsql-18.6.so.2.1")
+
+
+@pytest.mark.parametrize(
+    ("os_release", "folder"),
+    [
+        ('PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\nVERSION_ID="12"\n', "debian_ubuntu"),
+        ("ID=ubuntu\nID_LIKE=debian\n", "debian_ubuntu"),
+        ('ID="rhel"\nID_LIKE="fedora"\n', "rhel"),
+        ('ID="rocky"\nID_LIKE="rhel centos fedora"\n', "rhel"),
+        ('ID="opensuse-leap"\nID_LIKE="suse opensuse"\n', "suse"),
+        ("ID=alpine\n", None),
+        ("", None),
+    ],
+)
+def test_driver_18_from_pypi_folder_per_distribution(os_release, folder):
+    assert bundled_driver_folder(os_release) == folder
+
+
+def test_driver_18_from_pypi_library_pattern():
+    assert bundled_driver_pattern("/p/libs", "rhel", "x86_64") == "/p/libs/linux/rhel/x86_64/lib/libmsodbcsql-18.*.so*"
+
+
+@pytest.mark.parametrize(
+    ("driver", "freetds"),
+    [
+        ("FreeTDS", True),
+        ("/usr/lib/x86_64-linux-gnu/odbc/libtdsodbc.so", True),
+        ("ODBC Driver 18 for SQL Server", False),
+        (BUNDLED, False),
+    ],
+)
+def test_freetds_is_recognised_by_name_or_library(driver, freetds):
+    assert is_freetds(driver) is freetds
+
+
+def test_a_driver_library_path_goes_into_the_string_as_the_driver():
+    target = parse_database_url("sqlserver://h:1;database=d;user=u;password=p;encrypt=false")
+    assert odbc_connection_string(target, BUNDLED).startswith(f"DRIVER={{{BUNDLED}}};SERVER={{tcp:h,1}};")
+
+
+def test_freetds_13_takes_a_braced_value_literally_up_to_the_first_closing_brace_and_semicolon():
+    target = parse_database_url("sqlserver://h:1;database=d;user=u;password=Bf{;}pa}ss-1;encrypt=false")
+    assert target.password == "Bf;pa}ss-1"
+    assert "PWD={Bf;pa}ss-1};" in odbc_connection_string(target, "FreeTDS")
+    assert "PWD={Bf;pa}}ss-1};" in odbc_connection_string(target, "FreeTDS", doubled_braces=True)
+    assert "PWD={Bf;pa}}ss-1};" in odbc_connection_string(target, "ODBC Driver 18 for SQL Server")
+
+
+def test_a_value_freetds_13_cannot_carry_is_refused_before_connecting():
+    target = parse_database_url("sqlserver://h:1;database=d;user=u;password=a}{;}b;encrypt=false")
+    assert target.password == "a};b"
+    with pytest.raises(ConnectionFailed, match="FreeTDS cannot be given"):
+        odbc_connection_string(target, "FreeTDS")
+    assert "PWD={a}};b};" in odbc_connection_string(target, "FreeTDS", doubled_braces=True)
 
 
 def test_access_token_packing_for_sql_copt_ss_access_token():

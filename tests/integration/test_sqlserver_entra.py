@@ -1,0 +1,126 @@
+"""The Entra ID token path, proven as far as it can be without Azure: the token comes from the collection's one Azure
+session (AWX's credential variables, the ARM emulator's tenant, the cloud's Azure SQL scope), is packed for
+SQL_COPT_SS_ACCESS_TOKEN, handed to Microsoft's real ODBC Driver 18, and arrives in LOGIN7's FEDAUTH feature at a
+TDS gateway (tests/support/tds_gateway.py) - with no user or password sent, and nothing logged.
+
+What only Azure SQL can show: that it accepts the token (signature, audience, the principal's database user).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.backoffice.dbops.plugins.module_utils.azure.session import (
+    open_session,
+    params_from_environment,
+)
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connector import (
+    flavour_for,
+    open_connection,
+    parse_database_url,
+)
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.flavours.mssql import find_bundled_driver
+from ansible_collections.backoffice.dbops.tests.support.ansible_run import run_module
+from ansible_collections.backoffice.dbops.tests.support.arm_emulator import SQL_SCOPE, ArmEmulator
+from ansible_collections.backoffice.dbops.tests.support.backends import unavailable
+from ansible_collections.backoffice.dbops.tests.support.recovery import AZURE_SECRET, CLIENT_ID, SUBSCRIPTION, TENANT
+from ansible_collections.backoffice.dbops.tests.support.tds_gateway import NO_DATABASE, EntraSqlGateway
+
+pytestmark = pytest.mark.mssql
+
+
+@pytest.fixture(scope="module")
+def emulator(tmp_path_factory):
+    emulator = ArmEmulator(
+        str(tmp_path_factory.mktemp("arm")),
+        tenant=TENANT,
+        client_id=CLIENT_ID,
+        client_secret=AZURE_SECRET,
+        subscription_id=SUBSCRIPTION,
+    ).start()
+    yield emulator
+    emulator.stop()
+
+
+@pytest.fixture(scope="module")
+def driver_18():
+    library = find_bundled_driver()
+    if library is None:
+        unavailable("Microsoft's ODBC Driver 18 is not installed: run `make setup` (pip mssql-python-odbc)")
+    return library
+
+
+@pytest.fixture
+def gateway(request):
+    gateway = EntraSqlGateway(accept=request.param).start()
+    yield gateway
+    gateway.stop()
+
+
+def sql_tokens(emulator) -> list[str]:
+    return [token for scope, token in emulator.issued if scope == SQL_SCOPE]
+
+
+@pytest.mark.parametrize("gateway", [True], indirect=True)
+def test_the_sessions_token_reaches_the_server_through_driver_18(emulator, driver_18, gateway, monkeypatch):
+    """In-process: AzureSession.sql_access_token, then the flavour's connect, then a query on the signed-in line."""
+    env = emulator.awx_credential_environment()
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", env["REQUESTS_CA_BUNDLE"])
+    session = open_session(params_from_environment(env), env, needs_subscription=False)
+    assert session.cloud.sql_scope == SQL_SCOPE
+    target = parse_database_url(f"sqlserver://127.0.0.1:{gateway.port};database=backoffice;encrypt=false")
+    token = session.sql_access_token()
+    assert token in sql_tokens(emulator)
+    connection = open_connection(
+        flavour_for(target), read_only=True, lock_timeout=1, access_token=token, odbc_driver=driver_18
+    )
+    try:
+        # The gateway answers with the token it read from LOGIN7: it went through the driver unchanged.
+        assert connection.cursor().execute("SELECT token").fetchone()[0] == token
+    finally:
+        connection.close()
+    (login,) = gateway.logins
+    assert login["token"] == token and login["user"] == "" and login["password"] == ""
+    assert login["database"] == "backoffice"
+
+
+@pytest.mark.parametrize("gateway", [True, False], indirect=True, ids=["signed_in", "no_database_user"])
+def test_entra_auth_through_ansible_needs_no_password_and_logs_no_token(emulator, driver_18, gateway):
+    """The module's own path (prisma/modules.entra_access_token), with only what AWX injects in the environment."""
+    issued_before = len(sql_tokens(emulator))
+    url = f"sqlserver://127.0.0.1:{gateway.port};database=backoffice;encrypt=false"
+    run = run_module(
+        "prisma_migration_info",
+        {"database_url": url, "entra_auth": "default", "odbc_driver": driver_18},
+        env=emulator.awx_credential_environment(),
+        verbosity=3,
+    )
+    (token,) = sql_tokens(emulator)[issued_before:]
+    (login,) = gateway.logins
+    assert login["token"] == token
+    assert login["user"] == "" and login["password"] == ""
+    assert run.rc != 0
+    if gateway.accept:
+        # Signed in; the first statement is the gateway's to refuse, since no database is behind it.
+        assert NO_DATABASE in run.result["msg"], run.output
+    else:
+        assert "Login failed for user '<token-identified principal>'. (18456)" in run.result["msg"], run.output
+    assert token not in run.output and AZURE_SECRET not in run.output
+
+
+def test_entra_auth_with_freetds_is_refused_before_any_login(emulator):
+    gateway = EntraSqlGateway(accept=True).start()
+    try:
+        run = run_module(
+            "prisma_migration_info",
+            {
+                "database_url": f"sqlserver://127.0.0.1:{gateway.port};database=backoffice;encrypt=false",
+                "entra_auth": "default",
+                "odbc_driver": "FreeTDS",
+            },
+            env=emulator.awx_credential_environment(),
+        )
+    finally:
+        gateway.stop()
+    assert run.rc != 0 and "FreeTDS cannot send an Entra ID access token" in run.result["msg"], run.output
+    assert gateway.logins == []
