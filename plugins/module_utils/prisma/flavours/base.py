@@ -194,6 +194,10 @@ class Flavour:
                 )
         return None
 
+    def limit_reads(self, cursor, *, statement_timeout: int, lock_wait: int) -> None:
+        """Bound the preflight's own reads (catalog, offending rows) so that they never wait long behind a lock."""
+        del cursor, statement_timeout, lock_wait
+
     def begin_rehearsal(self, connection, cursor, *, statement_timeout: int, lock_wait: int) -> bool:
         """Start the transaction the rehearsal runs in, under Prisma's lock and with the timeouts; False when
         Prisma's lock stayed taken."""

@@ -208,5 +208,5 @@ class MysqlFlavour(Flavour):
         del connection, statements
         return (
             "MySQL and MariaDB commit every DDL statement implicitly, so a rehearsal could not be rolled back; "
-            "the offending rows above say whether the data is fixed."
+            "count the offending rows instead to tell whether the data is fixed."
         )

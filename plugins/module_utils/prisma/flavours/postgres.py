@@ -228,6 +228,12 @@ class PostgresFlavour(Flavour):
                 )
         return super().rehearsal_blocker(connection, statements)
 
+    def limit_reads(self, cursor, *, statement_timeout: int, lock_wait: int) -> None:
+        cursor.execute(
+            "SELECT set_config('statement_timeout', %s, false), set_config('lock_timeout', %s, false)",
+            (f"{statement_timeout * 1000}ms", f"{lock_wait * 1000}ms"),
+        )
+
     def begin_rehearsal(self, connection, cursor, *, statement_timeout: int, lock_wait: int) -> bool:
         # Prisma's key, transaction-scoped: a running `migrate deploy` holds it; our rollback releases it.
         cursor.execute("SELECT set_config('lock_timeout', %s, true)", (f"{lock_wait * 1000}ms",))

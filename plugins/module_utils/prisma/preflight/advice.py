@@ -43,7 +43,10 @@ def advise(migration: str, state: str, judgement, cause, offending, rehearsal) -
         return "fix_data_then_retry", f"Will fail{where}: {describe(offending)}; fix them, then {RETRY}."
     if rehearsal.ran:
         if rehearsal.succeeded:
-            return "retry", f"Nothing of {migration} took effect and a rehearsal ran it without error: {RETRY}."
+            return (
+                "retry",
+                f"Will succeed: nothing of {migration} took effect and a rehearsal ran it without error; {RETRY}.",
+            )
         return (
             "investigate",
             f"A rehearsal fails at statement {rehearsal.failed_statement_index} ({rehearsal.error_kind}: "

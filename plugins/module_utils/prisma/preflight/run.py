@@ -101,6 +101,7 @@ class _Preflight:
 
     def run(self, migration, rehearse_migration, sample_size, statement_timeout, lock_wait) -> dict:
         flavour, statements = self.flavour, self.statements
+        flavour.limit_reads(self.cursor, statement_timeout=statement_timeout, lock_wait=lock_wait)
         state, failed = self._history_state(migration)
         log = parse_failure_log(failed.logs if failed else None)
         cause = cause_from_log(log, statements, flavour.classify_error)
