@@ -1,4 +1,5 @@
-"""prisma_migration_preflight through the real `ansible` command, against real PostgreSQL, MariaDB and SQLite, with
+"""prisma_migration_preflight (through the real `ansible` command where the module's wiring matters, its executor
+in process elsewhere), against real PostgreSQL, MariaDB and SQLite, with
 failures made by Prisma's own engine (the referee, PostgreSQL and SQLite) or as its native engine makes them on MySQL.
 
 Every preflight must leave the whole database as it found it: its dump (pg_dump, mariadb-dump, SQLite's .dump,
@@ -64,7 +65,7 @@ def test_seed_scenario_fails_on_duplicates_until_they_are_fixed(make_backend, tm
     migrations = seed(backend, tmp_path / "release")
     before = digest(backend)
 
-    result = ok(preflight(backend, migrations, BIO_INDEX))
+    result = ok(preflight(backend, migrations, BIO_INDEX, via_ansible=True, check=True))
     assert result["migration_state"] == "failed"
     assert result["cause"]["kind"] == "unique_violation"
     assert result["cause"]["statement_index"] == 1
