@@ -34,7 +34,7 @@ def write_migrations(folder: Path, provider: str, migrations: dict[str, str]) ->
     for name, script in migrations.items():
         (folder / name).mkdir(exist_ok=True)
         (folder / name / "migration.sql").write_text(script)
-    lock = {"sqlserver": "sqlserver"}.get(provider, provider)
+    lock = {"sqlserver": "mssql"}.get(provider, provider)
     (folder / "migration_lock.toml").write_text(f'provider = "{lock}"\n')
     return folder
 

@@ -22,7 +22,10 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.
     with_kind,
 )
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.effects import judge, table_key
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.failure_logs import parse_failure_log
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.failure_logs import (
+    mentioned_names,
+    parse_failure_log,
+)
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.offending import (
     plan_offending,
     read_offending,
@@ -153,6 +156,10 @@ class _Preflight:
                         rehearsal.database_code,
                         rehearsal.error or "",
                     )
+                    if offending is None and cause.statement_index:
+                        # One batch (SQL Server) has no savepoint to count from: count as the database is now.
+                        cause, offending = self._offending(cause, mentioned_names(cause.message), sample_size)
+                        self.connection.rollback()
         advice, advice_text = advise(migration, state, judgement, cause, offending, rehearsal)
         return {
             "migration": migration,
