@@ -19,7 +19,7 @@ description:
     query that finds the rows, their count and up to O(sample_size) sample key values, aggregated in the database.
   - B(What it left behind) (RV(verdict), RV(statements)), judged statement by statement from the live catalog
     (information_schema, pg_catalog, sys.*, sqlite_master), not assumed from the engine's transaction rules.
-  - B(Whether it will succeed now) (RV(rehearsal)) where DDL is transactional (PostgreSQL, SQLite, SQL Server): runs
+  - B(Whether it will succeed now) (RV(rehearsal)) where DDL is transactional (PostgreSQL, SQLite, SQL Server), runs
     the migration as Prisma would, inside a transaction that is always rolled back, under Prisma's migrate lock, with
     O(statement_timeout) and a lock timeout of at most 5 seconds so that production is never held up for long. Never
     on MySQL or MariaDB (DDL commits implicitly), nor when statements already took effect.
