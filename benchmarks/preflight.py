@@ -124,7 +124,7 @@ def measure(commands: dict, runs: int) -> dict:
     for command in commands.values():
         command()
     times = {label: [] for label in commands}
-    for _ in range(runs):
+    for _run in range(runs):
         for label, command in commands.items():
             started = time.perf_counter()
             command()

@@ -82,7 +82,7 @@ def locate_statement(kind: str, names, statements) -> int | None:
     wanted = {name.lower() for name in names}
     if wanted:
         scored = [(len(wanted & statement_names(statement)), statement) for statement in candidates or statements]
-        best = max((score for score, _ in scored), default=0)
+        best = max((score for score, _statement in scored), default=0)
         if best:
             matches = [statement for score, statement in scored if score == best]
             if len(matches) == 1 or kind in DATA_KINDS:

@@ -83,7 +83,7 @@ def _native(text: str) -> FailureLog:
     code = match.group("code") if match else None
     if code == "none":
         code = None
-    _, _, error = text.partition("Database error:\n")
+    error = text.partition("Database error:\n")[2]
     error_line = None
     position = error.find("\n\nPosition:\n")
     if position != -1:
