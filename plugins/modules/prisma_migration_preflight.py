@@ -51,7 +51,9 @@ options:
     description:
       - How many sample key values RV(offending) returns (the duplicated values, the missing parents, or the keys of
         rows with a NULL or failing a check). Sample values are user data.
-      - V(0) returns counts only, and keeps values out of RV(advice_text) too.
+      - V(0) returns counts only, and keeps values out of RV(advice_text), and out of RV(cause.message) and
+        RV(rehearsal.error), where the row values a database quotes (C(Duplicate entry '...'),
+        C(Key (bio)=(...))) are masked.
     type: int
     default: 5
   statement_timeout:
@@ -71,7 +73,7 @@ notes:
   - The rehearsal holds Prisma's migrate lock while it runs; a C(prisma migrate deploy) started meanwhile waits for
     it (Prisma waits 10 seconds).
   - RV(cause.message) is the database error as Prisma recorded it in C(_prisma_migrations), which can quote row values
-    (for example MySQL's C(Duplicate entry)).
+    (for example MySQL's C(Duplicate entry)) unless O(sample_size=0).
 """
 
 EXAMPLES = r"""

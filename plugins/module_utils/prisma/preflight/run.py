@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from contextlib import suppress
+from dataclasses import replace
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import DbopsError
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.text import one_line, redact
@@ -25,6 +26,7 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.failure_logs import (
     mentioned_names,
     parse_failure_log,
+    without_values,
 )
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.offending import (
     plan_offending,
@@ -161,6 +163,11 @@ class _Preflight:
                         cause, offending = self._offending(cause, mentioned_names(cause.message), sample_size)
                         self.connection.rollback()
         advice, advice_text = advise(migration, state, judgement, cause, offending, rehearsal)
+        if sample_size == 0:
+            # Counts only: the row values a database quotes in its messages stay out too.
+            cause = replace(cause, message=without_values(cause.message)) if cause else None
+            if rehearsal.error:
+                rehearsal = replace(rehearsal, error=without_values(rehearsal.error))
         return {
             "migration": migration,
             "migration_state": state,

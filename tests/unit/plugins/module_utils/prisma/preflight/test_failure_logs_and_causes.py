@@ -14,6 +14,7 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.failure_logs import (
     mentioned_names,
     parse_failure_log,
+    without_values,
 )
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.statements import split_statements
 
@@ -108,3 +109,18 @@ def test_adapter_error_of_an_unknown_variant_drops_the_javascript_noise():
 )
 def test_names_a_message_mentions(message, names):
     assert mentioned_names(message) == names
+
+
+@pytest.mark.parametrize(
+    ("message", "masked"),
+    [
+        ("DETAIL: Key (bio)=(same) is duplicated.", "DETAIL: Key (bio)=(...) is duplicated."),
+        ("Duplicate entry 'same' for key 'User_bio_key'", "Duplicate entry '...' for key 'User_bio_key'"),
+        ("Truncated incorrect INTEGER value: 'abc'", "Truncated incorrect INTEGER value: '...'"),
+        ('ERROR: invalid input syntax for type integer: "abc"', 'ERROR: invalid input syntax for type integer: "..."'),
+        ("The duplicate key value is (hello).", "The duplicate key value is (...)."),
+        ("Unique constraint failed: User_bio_key", "Unique constraint failed: User_bio_key"),
+    ],
+)
+def test_counts_only_masks_the_row_values_messages_quote(message, masked):
+    assert without_values(message) == masked
