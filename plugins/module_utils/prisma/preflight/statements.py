@@ -120,11 +120,19 @@ def split_statements(sql: str, dialect: str) -> list[Statement]:
     if current:
         pieces.append(current)
     statements = []
+    # Open BEGIN TRAN of the wrapper: a COMMIT beyond them would commit the caller's transaction, so it is kept.
+    depth = 0
     for piece in pieces:
         start, end = piece[0].start, piece[-1].end + 1
         text = sql[start:end]
-        if dialect == "tsql" and TSQL_WRAPPER.match(" ".join(text.split())):
-            continue
+        if dialect == "tsql":
+            words = " ".join(text.split()).upper()
+            if TSQL_WRAPPER.match(words):
+                if words.startswith("COMMIT") and depth == 0:
+                    pass
+                else:
+                    depth += words.endswith(("BEGIN TRAN", "BEGIN TRANSACTION")) - words.startswith("COMMIT")
+                    continue
         first = piece[0].text.upper()
         statement = Statement(
             index=len(statements) + 1,
