@@ -55,8 +55,14 @@ $(REFEREE)/node_modules/.installed: $(REFEREE)/package.json $(REFEREE)/package-l
 	npm ci --prefix $(REFEREE) --no-audit --no-fund --loglevel=error
 	touch $@
 
+# The preflight first refuses (the duplicated bios would fail the retry), then the data is fixed, then it recovers.
 demo: setup
 	$(BIN)/python scripts/demo_prisma.py build
+	@echo; echo "== recover_p3009.yml before the data is fixed: the preflight refuses"
+	! PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/ansible-playbook playbooks/recover_p3009.yml \
+	  -e env=local -e migration=20201127134938_added_bio_index
+	$(BIN)/python scripts/demo_prisma.py fix-data
+	@echo; echo "== recover_p3009.yml again: the rehearsal succeeds, so it resolves"
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/ansible-playbook playbooks/recover_p3009.yml \
 	  -e env=local -e migration=20201127134938_added_bio_index
 	$(BIN)/python scripts/demo_prisma.py redeploy

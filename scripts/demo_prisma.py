@@ -1,7 +1,8 @@
 """The `make demo` rehearsal around the playbook, driven by Prisma's own schema engine.
 
 demo_prisma.py build     fresh demo/prisma/dev.db that really is in the P3009 state
-demo_prisma.py redeploy  after the recovery: fix the data and let Prisma deploy (the runbook's step 5)
+demo_prisma.py fix-data  the runbook's "fix the data": clear the duplicated bios the preflight named
+demo_prisma.py redeploy  after the recovery: let Prisma deploy (the runbook's step 5)
 """
 
 from __future__ import annotations
@@ -67,15 +68,18 @@ def build() -> None:
     say("demo/prisma/dev.db is now in the P3009 state")
 
 
-def redeploy() -> None:
-    engine = prisma()
-    diagnosis = engine.diagnose(MIGRATIONS)
-    say("Prisma's view after the recovery", f"failed migrations: {diagnosis['failedMigrationNames'] or 'none'}")
+def fix_data() -> None:
     with sqlite3.connect(DATABASE) as connection:
         cleared = connection.execute(
             'UPDATE "User" SET bio = NULL WHERE id NOT IN (SELECT min(id) FROM "User" GROUP BY bio)'
         ).rowcount
     say("runbook: fix the data the migration tripped on", f"cleared {cleared} duplicate bio(s)")
+
+
+def redeploy() -> None:
+    engine = prisma()
+    diagnosis = engine.diagnose(MIGRATIONS)
+    say("Prisma's view after the recovery", f"failed migrations: {diagnosis['failedMigrationNames'] or 'none'}")
     applied = engine.apply_migrations(MIGRATIONS)["appliedMigrationNames"]
     say("prisma migrate deploy (re-run the pipeline)", f"applied: {', '.join(applied) or 'nothing'}")
     if not applied:
@@ -83,7 +87,7 @@ def redeploy() -> None:
 
 
 if __name__ == "__main__":
-    commands = {"build": build, "redeploy": redeploy}
+    commands = {"build": build, "fix-data": fix_data, "redeploy": redeploy}
     if len(sys.argv) != 2 or sys.argv[1] not in commands:
         sys.exit(__doc__)
     commands[sys.argv[1]]()

@@ -42,6 +42,7 @@ from ansible_collections.backoffice.dbops.tests.support.recovery import (
     with_password_and_port,
     write_inventory,
 )
+from ansible_collections.backoffice.dbops.tests.support.scenarios import FIX_DATA
 
 AZURE_SERVICES = {"AllowAllWindowsAzureIps": {"startIpAddress": "0.0.0.0", "endIpAddress": "0.0.0.0"}}
 
@@ -81,6 +82,10 @@ def sqlite_p3009(tmp_path):
     database.touch()
     url = f"file:{database}"
     migrations = p3009_database("sqlite", url, tmp_path)
+    # The runbook's "fix the data" is done: the preflight lets the recovery through (test_preflight_playbook.py
+    # covers its refusals).
+    with sqlite3.connect(database) as connection:
+        connection.execute(FIX_DATA)
     return url, migrations, database
 
 
@@ -176,6 +181,7 @@ def test_azure_environment_through_firewall_key_vault_and_propagation_delay(
 ):
     backend = make_backend("postgresql")
     migrations = p3009_database("postgresql", backend.url, tmp_path)
+    backend.execute(FIX_DATA)
     port = int(backend.target.port)
     # Long enough that the first attempt comes before the rule takes effect even on two busy cores (make test runs
     # the suite with -n 2): at 1 s it sometimes came after it.
@@ -208,6 +214,7 @@ def test_azure_dry_run_says_the_firewall_is_closed_then_opens_only_when_asked(
 ):
     backend = make_backend("postgresql")
     migrations = p3009_database("postgresql", backend.url, tmp_path)
+    backend.execute(FIX_DATA)
     proxy = FirewalledDatabaseProxy(sql_server, ECHO_IP, ("127.0.0.1", int(backend.target.port))).start()
     try:
         site = emulator.add_site(RG, APP)

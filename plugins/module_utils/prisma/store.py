@@ -182,6 +182,21 @@ class HistoryStore:
                 if not failed:
                     raise
 
+    def connect(self, *, read_only: bool, lock_timeout: int):
+        """A connection to this store's database with its credentials, for the executors beside the history
+        (prisma_migration_preflight); errors never quote a secret."""
+        return open_connection(
+            self.flavour,
+            read_only=read_only,
+            lock_timeout=lock_timeout,
+            secrets=self._secrets,
+            **self._connect_options,
+        )
+
+    @property
+    def secrets(self) -> list:
+        return [secret for secret in self._secrets if secret]
+
     def _lock_timeout(self) -> LockTimeout:
         return LockTimeout(
             f"Timed out after {self.lock_timeout}s waiting for Prisma's migrate lock on {self.target.describe()}; "

@@ -9,6 +9,8 @@ A flavour owns everything that depends on the kind of database: its URL form, co
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import ClassVar
 
@@ -142,6 +144,145 @@ class Flavour:
     def drop_table(self) -> str:
         """Undoes our own CREATE TABLE where DDL is not transactional."""
         return f"DROP TABLE {self.table}"
+
+    # Preflight (issue 9): SQL dialect, error kinds, catalog and rehearsal ------------------------------------------
+    # Keep this section last in the class: what prisma_migration_preflight asks of a database.
+
+    # sqlglot's name for the dialect migration.sql is written in.
+    sqlglot_dialect: ClassVar[str] = ""
+    # Database error code (as text) -> cause kind; codes not listed are classified by their message.
+    error_kinds: ClassVar[dict[str, str]] = {}
+    # A unique index lets any number of NULL rows through (SQL Server's counts NULL as one value).
+    unique_ignores_nulls: ClassVar[bool] = True
+
+    def quote_name(self, name: str) -> str:
+        return '"' + name.replace('"', '""') + '"'
+
+    def default_schema(self) -> str | None:
+        """The schema an unqualified name in migration.sql resolves to (None: the connection's database)."""
+        return None
+
+    def qualified(self, table) -> str:
+        """A TableName of migration.sql as this database must be told, schema included where Prisma's is implied."""
+        schema = table.schema or self.default_schema()
+        return f"{self.quote_name(schema)}.{self.quote_name(table.name)}" if schema else self.quote_name(table.name)
+
+    def fold(self, name: str) -> str:
+        """A catalog name as this database compares it."""
+        return name
+
+    def limited_select(self, columns: str, rest: str, limit: int) -> str:
+        return f"SELECT {columns} {rest} LIMIT {limit}"
+
+    def classify_error(self, code: str | None, message: str) -> str:
+        """The cause kind of a database error: by its code where this database has one for it, else by its words."""
+        if code is not None and str(code) in self.error_kinds:
+            return self.error_kinds[str(code)]
+        return classify_message(message)
+
+    def error_code(self, error: BaseException) -> str | None:
+        """The database's own code for a driver exception, as text."""
+        del error
+        return None
+
+    def error_text(self, error: BaseException) -> str:
+        """The database's message for a driver exception, on one line, without the driver's decoration."""
+        return " ".join(str(error).split())
+
+    def catalog_table(self, cursor, table) -> TableFacts | None:
+        """What the live catalog holds about a table of migration.sql, or None when it does not exist."""
+        raise NotImplementedError
+
+    def catalog_index_table(self, cursor, schema: str | None, index: str) -> str | None:
+        """The table an index named without its table belongs to (databases where index names are per schema)."""
+        del cursor, schema, index
+        return None
+
+    def rehearsal_blocker(self, connection, statements) -> str | None:
+        """Why this migration cannot be rehearsed in a transaction that is rolled back, or None."""
+        del connection
+        for statement in statements:
+            if statement.transaction_control and statement.transaction_control not in NOOP_TRANSACTION_CONTROL:
+                return (
+                    f"statement {statement.index} ({statement.transaction_control}) controls the transaction itself; "
+                    "a rehearsal could not roll it back."
+                )
+        return None
+
+    def limit_reads(self, cursor, *, statement_timeout: int, lock_wait: int) -> None:
+        """Bound the preflight's own reads (catalog, offending rows) so that they never wait long behind a lock."""
+        del cursor, statement_timeout, lock_wait
+
+    def begin_rehearsal(self, connection, cursor, *, statement_timeout: int, lock_wait: int) -> bool:
+        """Start the transaction the rehearsal runs in, under Prisma's lock and with the timeouts; False when
+        Prisma's lock stayed taken."""
+        raise NotImplementedError
+
+    def rehearsal_batches(self, script: str, statements) -> list[tuple[int | None, str]]:
+        """What the rehearsal sends, as (statement index or None for several, SQL): statement by statement, where
+        that is what running the script in one transaction amounts to."""
+        del script
+        return [(statement.index, statement.text) for statement in statements if not statement.transaction_control]
+
+    def end_rehearsal(self, connection) -> None:
+        """Undo connection settings the rehearsal made (after its rollback)."""
+        del connection
+
+
+@dataclass(frozen=True)
+class TableFacts:
+    """A table as the live catalog knows it; names folded as the database compares them."""
+
+    # folded column name -> whether it accepts NULL
+    columns: dict[str, bool] = field(default_factory=dict)
+    # folded names of its indexes and constraints (one namespace: a unique constraint is also an index)
+    objects: frozenset[str] = frozenset()
+    # the primary key's columns, as the catalog spells them, in key order
+    primary_key: tuple[str, ...] = ()
+
+
+# Transaction control Prisma's own migrations contain (PostgreSQL enum changes: BEGIN; ...; COMMIT;): inside the
+# rehearsal's transaction they are no-ops; anything else (ROLLBACK, SAVEPOINT) blocks a rehearsal.
+NOOP_TRANSACTION_CONTROL = ("BEGIN", "START", "COMMIT", "END")
+
+# English phrases of the databases' messages -> cause kind, first match wins; for messages without a code (Prisma's
+# driver adapters record none) and codes a flavour does not list.
+MESSAGE_KINDS = tuple(
+    (re.compile(pattern, re.IGNORECASE), kind)
+    for pattern, kind in (
+        (r"duplicate key name|duplicate column|already exists|there is already an object", "duplicate_object"),
+        (r"duplicate key|duplicate entry|unique constraint|unique index|UNIQUE constraint failed", "unique_violation"),
+        (
+            r"null values|not-null constraint|NOT NULL constraint|NOT NULL column|value NULL|use of NULL",
+            "not_null_violation",
+        ),
+        (r"foreign key", "foreign_key_violation"),
+        (r"check constraint|CONSTRAINT `[^`]+` failed", "check_violation"),
+        (
+            r"cannot be cast|invalid input syntax|conversion failed|datatype mismatch|truncated|out of range"
+            r"|incorrect \w+ value|error converting",
+            "type_conversion",
+        ),
+        (
+            r"does not exist|doesn't exist|no such|not found|unknown column|invalid (object|column) name",
+            "missing_object",
+        ),
+        (r"permission denied|command denied|access denied|must be owner|not authori[sz]ed", "permission_denied"),
+        (
+            r"lock timeout|lock wait timeout|could not obtain lock|deadlock|database is locked|lock request time"
+            r"|statement timeout|canceling statement|interrupted",
+            "lock_timeout",
+        ),
+        (r"syntax error|error in your SQL syntax|incorrect syntax", "syntax_error"),
+    )
+)
+
+
+def classify_message(message: str) -> str:
+    for pattern, kind in MESSAGE_KINDS:
+        if pattern.search(message or ""):
+            return kind
+    return "unknown"
 
 
 def create_table_statement(table: str, columns: tuple[tuple[str, str], ...], *, quote=str, suffix: str = "") -> str:

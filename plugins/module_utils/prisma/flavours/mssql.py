@@ -8,6 +8,7 @@ import glob
 import importlib
 import os
 import platform
+import re
 import struct
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -22,6 +23,7 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.flavours.b
     LOCK_NAME,
     TABLE,
     Flavour,
+    TableFacts,
     create_table_statement,
 )
 
@@ -225,6 +227,135 @@ class MssqlFlavour(Flavour):
             if not cursor.nextset():
                 raise RuntimeError("sp_getapplock returned no result")
         return cursor.fetchone()[0] >= 0
+
+    # Preflight (issue 9) -------------------------------------------------------------------------------------------
+    sqlglot_dialect = "tsql"
+    unique_ignores_nulls = False
+    error_kinds = {
+        "2627": "unique_violation",
+        "2601": "unique_violation",
+        "1505": "unique_violation",
+        "515": "not_null_violation",
+        # 547 is any constraint conflict: the message says which (FOREIGN KEY or CHECK).
+        "245": "type_conversion",
+        "8114": "type_conversion",
+        "8115": "type_conversion",
+        "241": "type_conversion",
+        "242": "type_conversion",
+        "295": "type_conversion",
+        "2628": "type_conversion",
+        "8152": "type_conversion",
+        "2714": "duplicate_object",
+        "1913": "duplicate_object",
+        "2705": "duplicate_object",
+        "1779": "duplicate_object",
+        "2715": "duplicate_object",
+        "208": "missing_object",
+        "207": "missing_object",
+        "3701": "missing_object",
+        "4902": "missing_object",
+        "15248": "missing_object",
+        "229": "permission_denied",
+        "262": "permission_denied",
+        "297": "permission_denied",
+        "1222": "lock_timeout",
+        "1205": "lock_timeout",
+        "102": "syntax_error",
+        "105": "syntax_error",
+        "156": "syntax_error",
+        "170": "syntax_error",
+        "319": "syntax_error",
+    }
+
+    def quote_name(self, name: str) -> str:
+        return quote(name)
+
+    def default_schema(self) -> str | None:
+        return self.target.schema
+
+    def fold(self, name: str) -> str:
+        # SQL Server's default collations compare names case-insensitively; Babelfish lowercases its catalog.
+        return name.lower()
+
+    def limited_select(self, columns: str, rest: str, limit: int) -> str:
+        return f"SELECT TOP ({limit}) {columns} {rest}"
+
+    def error_code(self, error: BaseException) -> str | None:
+        match = ODBC_ERROR_NUMBER.search(str(error))
+        return match.group(1) if match else None
+
+    def error_text(self, error: BaseException) -> str:
+        args = getattr(error, "args", ())
+        text = args[1] if len(args) > 1 and isinstance(args[1], str) else str(error)
+        text = ODBC_DECORATION.sub("", ODBC_ERROR_NUMBER.sub("", text))
+        # 1505 and 2627 quote the duplicated row values: user data, never in our output.
+        text = text.split(" The duplicate key value is")[0]
+        return " ".join(text.split())
+
+    def catalog_table(self, cursor, table) -> TableFacts | None:
+        cursor.execute(
+            "SELECT t.object_id FROM sys.tables t JOIN sys.schemas s ON s.schema_id = t.schema_id "
+            "WHERE s.name = ? AND t.name = ?",
+            (table.schema or self.target.schema, table.name),
+        )
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        object_id = row[0]
+        cursor.execute("SELECT name, is_nullable FROM sys.columns WHERE object_id = ?", (object_id,))
+        columns = {self.fold(name): bool(nullable) for name, nullable in cursor.fetchall()}
+        cursor.execute(
+            "SELECT name FROM sys.indexes WHERE object_id = ? AND name IS NOT NULL "
+            "UNION SELECT name FROM sys.objects WHERE parent_object_id = ? AND type IN ('F', 'C', 'UQ', 'PK', 'D')",
+            (object_id, object_id),
+        )
+        objects = frozenset(self.fold(name) for (name,) in cursor.fetchall())
+        cursor.execute(
+            "SELECT c.name FROM sys.indexes i "
+            "JOIN sys.index_columns ic ON ic.object_id = i.object_id AND ic.index_id = i.index_id "
+            "JOIN sys.columns c ON c.object_id = ic.object_id AND c.column_id = ic.column_id "
+            "WHERE i.object_id = ? AND i.is_primary_key = 1 ORDER BY ic.key_ordinal",
+            (object_id,),
+        )
+        return TableFacts(columns, objects, tuple(name for (name,) in cursor.fetchall()))
+
+    def classify_error(self, code: str | None, message: str) -> str:
+        if str(code) == "547":
+            return "check_violation" if "CHECK" in message.upper() else "foreign_key_violation"
+        return super().classify_error(code, message)
+
+    def rehearsal_blocker(self, connection, statements) -> str | None:
+        del connection
+        # The script runs as one batch with Prisma's wrapper (BEGIN TRAN ... COMMIT TRAN inside our transaction only
+        # lowers @@TRANCOUNT to ours); any other transaction control could commit ours.
+        for statement in statements:
+            if statement.transaction_control:
+                return (
+                    f"statement {statement.index} ({statement.transaction_control}) controls the transaction itself "
+                    "beyond Prisma's wrapper; a rehearsal could not roll it back."
+                )
+        return None
+
+    def begin_rehearsal(self, connection, cursor, *, statement_timeout: int, lock_wait: int) -> bool:
+        # pyodbc has begun our transaction (autocommit off). The batch's own BEGIN TRAN nests in it, its COMMIT TRAN
+        # only lowers @@TRANCOUNT back to ours, and its CATCH's ROLLBACK TRAN undoes everything: our rollback (or
+        # that one) leaves nothing behind.
+        connection.timeout = statement_timeout
+        cursor.execute(f"SET LOCK_TIMEOUT {int(lock_wait) * 1000}")
+        return self.begin_locked(cursor, lock_wait)
+
+    def rehearsal_batches(self, script: str, statements) -> list[tuple[int | None, str]]:
+        # Exactly what Prisma sends: the whole file as one batch, wrapper included.
+        del statements
+        return [(None, script)]
+
+    def end_rehearsal(self, connection) -> None:
+        connection.timeout = 0
+
+
+# pyodbc's text ends with "(number) (SQLExecDirectW)" and starts with "[state] [driver][SQL Server]".
+ODBC_ERROR_NUMBER = re.compile(r"\((\d+)\) \(SQL\w+\)")
+ODBC_DECORATION = re.compile(r"^(\[[^\]]*\]\s*)+")
 
 
 def _encrypt_mode(value: str) -> str:

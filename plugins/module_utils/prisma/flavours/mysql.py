@@ -15,6 +15,7 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.flavours.b
     LOCK_NAME,
     TABLE,
     Flavour,
+    TableFacts,
     create_table_statement,
 )
 
@@ -137,3 +138,91 @@ class MysqlFlavour(Flavour):
         if len(args) == 2 and args[0] == TABLE_ACCESS_DENIED and isinstance(args[1], str):
             return args[1].split(" ", 1)[0].upper()
         return None
+
+    # Preflight (issue 9) -------------------------------------------------------------------------------------------
+    sqlglot_dialect = "mysql"
+    error_kinds = {
+        "1062": "unique_violation",
+        "1586": "unique_violation",
+        "1048": "not_null_violation",
+        "1138": "not_null_violation",
+        "1452": "foreign_key_violation",
+        "1216": "foreign_key_violation",
+        "4025": "check_violation",
+        "3819": "check_violation",
+        "1265": "type_conversion",
+        "1292": "type_conversion",
+        "1366": "type_conversion",
+        "1264": "type_conversion",
+        "1406": "type_conversion",
+        "1050": "duplicate_object",
+        "1060": "duplicate_object",
+        "1061": "duplicate_object",
+        "1022": "duplicate_object",
+        "1826": "duplicate_object",
+        "1146": "missing_object",
+        "1054": "missing_object",
+        "1072": "missing_object",
+        "1091": "missing_object",
+        "1051": "missing_object",
+        "1142": "permission_denied",
+        "1143": "permission_denied",
+        "1044": "permission_denied",
+        "1227": "permission_denied",
+        "1205": "lock_timeout",
+        "1213": "lock_timeout",
+        "3024": "lock_timeout",
+        "1064": "syntax_error",
+    }
+
+    def quote_name(self, name: str) -> str:
+        return "`" + name.replace("`", "``") + "`"
+
+    def fold(self, name: str) -> str:
+        # Column and index names compare case-insensitively in MySQL.
+        return name.lower()
+
+    def error_code(self, error: BaseException) -> str | None:
+        args = getattr(error, "args", ())
+        return str(args[0]) if args and isinstance(args[0], int) else None
+
+    def error_text(self, error: BaseException) -> str:
+        args = getattr(error, "args", ())
+        text = args[1] if len(args) > 1 and isinstance(args[1], str) else str(error)
+        return " ".join(text.split())
+
+    def catalog_table(self, cursor, table) -> TableFacts | None:
+        schema = table.schema
+        cursor.execute(
+            "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = COALESCE(%s, DATABASE()) AND TABLE_NAME = %s",
+            (schema, table.name),
+        )
+        if cursor.fetchone() is None:
+            return None
+        cursor.execute(
+            "SELECT COLUMN_NAME, IS_NULLABLE = 'YES' FROM information_schema.COLUMNS "
+            "WHERE TABLE_SCHEMA = COALESCE(%s, DATABASE()) AND TABLE_NAME = %s",
+            (schema, table.name),
+        )
+        columns = {self.fold(name): bool(nullable) for name, nullable in cursor.fetchall()}
+        cursor.execute(
+            "SELECT INDEX_NAME FROM information_schema.STATISTICS "
+            "WHERE TABLE_SCHEMA = COALESCE(%s, DATABASE()) AND TABLE_NAME = %s "
+            "UNION SELECT CONSTRAINT_NAME FROM information_schema.TABLE_CONSTRAINTS "
+            "WHERE CONSTRAINT_SCHEMA = COALESCE(%s, DATABASE()) AND TABLE_NAME = %s",
+            (schema, table.name, schema, table.name),
+        )
+        objects = frozenset(self.fold(name) for (name,) in cursor.fetchall())
+        cursor.execute(
+            "SELECT COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = COALESCE(%s, DATABASE()) "
+            "AND TABLE_NAME = %s AND CONSTRAINT_NAME = 'PRIMARY' ORDER BY ORDINAL_POSITION",
+            (schema, table.name),
+        )
+        return TableFacts(columns, objects, tuple(name for (name,) in cursor.fetchall()))
+
+    def rehearsal_blocker(self, connection, statements) -> str | None:
+        del connection, statements
+        return (
+            "MySQL and MariaDB commit every DDL statement implicitly, so a rehearsal could not be rolled back; "
+            "count the offending rows instead to tell whether the data is fixed."
+        )

@@ -14,6 +14,7 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.errors imp
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.flavours.base import (
     TABLE,
     Flavour,
+    TableFacts,
     create_table_statement,
 )
 
@@ -138,6 +139,130 @@ class PostgresFlavour(Flavour):
 
     def is_lock_timeout(self, error: BaseException) -> bool:
         return getattr(error, "sqlstate", None) == LOCK_NOT_AVAILABLE
+
+    # Preflight (issue 9) -------------------------------------------------------------------------------------------
+    sqlglot_dialect = "postgres"
+    error_kinds = {
+        "23505": "unique_violation",
+        "23502": "not_null_violation",
+        "23503": "foreign_key_violation",
+        "23514": "check_violation",
+        "22P02": "type_conversion",
+        "42804": "type_conversion",
+        "42846": "type_conversion",
+        "22003": "type_conversion",
+        "22001": "type_conversion",
+        "22007": "type_conversion",
+        "22008": "type_conversion",
+        "42P07": "duplicate_object",
+        "42701": "duplicate_object",
+        "42710": "duplicate_object",
+        "42P06": "duplicate_object",
+        "42723": "duplicate_object",
+        "42712": "duplicate_object",
+        "42P01": "missing_object",
+        "42703": "missing_object",
+        "42704": "missing_object",
+        "42883": "missing_object",
+        "3F000": "missing_object",
+        "42501": "permission_denied",
+        LOCK_NOT_AVAILABLE: "lock_timeout",
+        # canceled by statement_timeout, and deadlocks: the statement waited too long for others.
+        "57014": "lock_timeout",
+        "40P01": "lock_timeout",
+        "42601": "syntax_error",
+    }
+
+    def quote_name(self, name: str) -> str:
+        return quote(name)
+
+    def default_schema(self) -> str | None:
+        return self.target.schema
+
+    def error_code(self, error: BaseException) -> str | None:
+        return getattr(error, "sqlstate", None)
+
+    def error_text(self, error: BaseException) -> str:
+        # The primary message only: DETAIL quotes row values ("Key (bio)=(x) is duplicated").
+        diag = getattr(error, "diag", None)
+        primary = getattr(diag, "message_primary", None) if diag is not None else None
+        text = primary or (str(error).splitlines() or [type(error).__name__])[0]
+        return " ".join(text.split())
+
+    def catalog_table(self, cursor, table) -> TableFacts | None:
+        cursor.execute(
+            "SELECT c.oid FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relname = %s AND c.relkind IN ('r', 'p')",
+            (table.schema or self.target.schema, table.name),
+        )
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        oid = row[0]
+        cursor.execute(
+            "SELECT attname, NOT attnotnull FROM pg_catalog.pg_attribute "
+            "WHERE attrelid = %s AND attnum > 0 AND NOT attisdropped",
+            (oid,),
+        )
+        columns = {name: bool(nullable) for name, nullable in cursor.fetchall()}
+        cursor.execute(
+            "SELECT conname FROM pg_catalog.pg_constraint WHERE conrelid = %s "
+            "UNION SELECT i.relname FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid "
+            "WHERE x.indrelid = %s",
+            (oid, oid),
+        )
+        objects = frozenset(name for (name,) in cursor.fetchall())
+        cursor.execute(
+            "SELECT a.attname FROM pg_catalog.pg_index x "
+            "JOIN pg_catalog.pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = ANY (x.indkey) "
+            "WHERE x.indrelid = %s AND x.indisprimary ORDER BY array_position(x.indkey::int2[], a.attnum)",
+            (oid,),
+        )
+        return TableFacts(columns, objects, tuple(name for (name,) in cursor.fetchall()))
+
+    def catalog_index_table(self, cursor, schema: str | None, index: str) -> str | None:
+        cursor.execute(
+            "SELECT t.relname FROM pg_catalog.pg_index x "
+            "JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid JOIN pg_catalog.pg_class t ON t.oid = x.indrelid "
+            "JOIN pg_catalog.pg_namespace n ON n.oid = i.relnamespace WHERE n.nspname = %s AND i.relname = %s",
+            (schema or self.target.schema, index),
+        )
+        row = cursor.fetchone()
+        return row[0] if row else None
+
+    def rehearsal_blocker(self, connection, statements) -> str | None:
+        for statement in statements:
+            if statement.concurrently:
+                return (
+                    f"statement {statement.index} builds an index CONCURRENTLY, which PostgreSQL cannot run inside "
+                    "a transaction."
+                )
+            words = statement.text.upper().split()
+            if words[:2] == ["ALTER", "TYPE"] and "ADD" in words and connection.info.server_version < 120000:
+                return (
+                    f"statement {statement.index} adds an enum value, which PostgreSQL before 12 cannot do inside "
+                    "a transaction."
+                )
+        return super().rehearsal_blocker(connection, statements)
+
+    def limit_reads(self, cursor, *, statement_timeout: int, lock_wait: int) -> None:
+        cursor.execute(
+            "SELECT set_config('statement_timeout', %s, false), set_config('lock_timeout', %s, false)",
+            (f"{statement_timeout * 1000}ms", f"{lock_wait * 1000}ms"),
+        )
+
+    def begin_rehearsal(self, connection, cursor, *, statement_timeout: int, lock_wait: int) -> bool:
+        # Prisma's key, transaction-scoped: a running `migrate deploy` holds it; our rollback releases it.
+        cursor.execute("SELECT set_config('lock_timeout', %s, true)", (f"{lock_wait * 1000}ms",))
+        cursor.execute(f"SELECT pg_advisory_xact_lock({ADVISORY_LOCK_KEY})")
+        # As Prisma's connector: unqualified names resolve to the URL's schema. Each statement gets
+        # statement_timeout; a table lock is waited for at most lock_wait, so production is never queued behind us
+        # for long.
+        cursor.execute(
+            "SELECT set_config('statement_timeout', %s, true), set_config('search_path', %s, true)",
+            (f"{statement_timeout * 1000}ms", quote(self.target.schema)),
+        )
+        return True
 
 
 def tls_parameters(options: dict) -> dict:

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import os
+import time
 from datetime import UTC
 from urllib.parse import quote, unquote
 
@@ -14,6 +15,7 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.flavours.b
     STARTED_AT,
     TABLE,
     Flavour,
+    TableFacts,
     create_table_statement,
 )
 
@@ -97,6 +99,64 @@ class SqliteFlavour(Flavour):
         return type(error).__module__.startswith("sqlite3") and any(
             word in str(error) for word in ("database is locked", "database is busy")
         )
+
+    # Preflight (issue 9) -------------------------------------------------------------------------------------------
+    sqlglot_dialect = "sqlite"
+    # Extended result codes, as Prisma's native engine records them.
+    error_kinds = {
+        "2067": "unique_violation",
+        "1555": "unique_violation",
+        "1299": "not_null_violation",
+        "787": "foreign_key_violation",
+        "275": "check_violation",
+        "20": "type_conversion",
+        "8": "permission_denied",
+        "23": "permission_denied",
+        "5": "lock_timeout",
+        "6": "lock_timeout",
+        "261": "lock_timeout",
+        "517": "lock_timeout",
+        # SQLITE_INTERRUPT: our statement_timeout stopped the statement.
+        "9": "lock_timeout",
+    }
+
+    def fold(self, name: str) -> str:
+        return name.lower()
+
+    def error_code(self, error: BaseException) -> str | None:
+        code = getattr(error, "sqlite_errorcode", None)
+        return None if code is None else str(code)
+
+    def catalog_table(self, cursor, table) -> TableFacts | None:
+        cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ? COLLATE NOCASE", (table.name,))
+        if cursor.fetchone() is None:
+            return None
+        cursor.execute('SELECT name, "notnull", pk FROM pragma_table_info(?) ORDER BY pk', (table.name,))
+        rows = cursor.fetchall()
+        columns = {self.fold(name): not notnull for name, notnull, _pk in rows}
+        primary_key = tuple(name for name, _notnull, pk in rows if pk)
+        cursor.execute("SELECT name FROM pragma_index_list(?)", (table.name,))
+        return TableFacts(columns, frozenset(self.fold(name) for (name,) in cursor.fetchall()), primary_key)
+
+    def catalog_index_table(self, cursor, schema: str | None, index: str) -> str | None:
+        del schema
+        cursor.execute("SELECT tbl_name FROM sqlite_master WHERE type = 'index' AND name = ? COLLATE NOCASE", (index,))
+        row = cursor.fetchone()
+        return row[0] if row else None
+
+    def begin_rehearsal(self, connection, cursor, *, statement_timeout: int, lock_wait: int) -> bool:
+        # Prisma's connection enforces foreign keys; set before BEGIN, it lasts for this connection only.
+        del lock_wait  # the busy timeout the connection was opened with
+        cursor.execute("PRAGMA foreign_keys = ON")
+        deadline = time.monotonic() + statement_timeout
+        # A non-zero answer interrupts the running statement (SQLITE_INTERRUPT): statement_timeout for the rehearsal.
+        connection.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
+        # The database's write lock is Prisma's lock here; taken at BEGIN, it makes a running deploy wait, or us.
+        cursor.execute("BEGIN IMMEDIATE")
+        return True
+
+    def end_rehearsal(self, connection) -> None:
+        connection.set_progress_handler(None, 0)
 
 
 def bind_text_timestamp(value) -> str:

@@ -1,0 +1,110 @@
+# Copyright: (c) 2026, backoffice platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What to do next, in one sentence an on-call engineer can act on (pure)."""
+
+from __future__ import annotations
+
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.causes import DATA_KINDS
+
+ADVICE = ("fix_data_then_retry", "retry", "complete_by_hand_then_applied", "mark_applied", "investigate")
+RETRY = "resolve it as rolled back and redeploy"
+
+
+def advise(migration: str, state: str, judgement, cause, offending, rehearsal) -> tuple[str, str]:
+    if state == "applied":
+        return "investigate", f"{migration} is already applied: there is nothing to recover."
+    verdict = judgement.verdict
+    applied = judgement.applied
+    if verdict == "complete":
+        return (
+            "mark_applied",
+            f"Every statement of {migration} has taken effect: mark it applied (state=applied); rolling it back "
+            "would make the next deploy run it again over what exists.",
+        )
+    if verdict == "partial":
+        missing = [index for index, present in judgement.present.items() if present is False]
+        data = f" (first: {describe(offending)})" if offending is not None and offending.count else ""
+        return (
+            "complete_by_hand_then_applied",
+            f"{_statements(applied)} of {migration} took effect and {_statements(missing, lower=True)} did not: "
+            f"run the rest by hand{data} and mark it applied, or undo {_statements(applied, lower=True)} by hand "
+            "and roll it back.",
+        )
+    if verdict == "unknown":
+        return (
+            "investigate",
+            f"The catalog matches no point of {migration} (changed by hand?): compare the database with its "
+            "migration.sql before resolving.",
+        )
+    if offending is not None and offending.count:
+        where = (
+            f" at statement {offending_statement(cause, rehearsal)}" if offending_statement(cause, rehearsal) else ""
+        )
+        return "fix_data_then_retry", f"Will fail{where}: {describe(offending)}; fix them, then {RETRY}."
+    if rehearsal.ran:
+        if rehearsal.succeeded:
+            return (
+                "retry",
+                f"Will succeed: nothing of {migration} took effect and a rehearsal ran it without error; {RETRY}.",
+            )
+        return (
+            "investigate",
+            f"A rehearsal fails at statement {rehearsal.failed_statement_index} ({rehearsal.error_kind}: "
+            f"{rehearsal.error}): fix the cause before resolving.",
+        )
+    not_rehearsed = f" (not rehearsed: {rehearsal.skipped_reason})" if rehearsal.skipped_reason else ""
+    if cause is None or cause.kind in (*DATA_KINDS, "lock_timeout"):
+        fixed = (
+            f"the rows that made it fail ({cause.kind}) are gone"
+            if cause is not None and cause.kind in DATA_KINDS and offending is not None
+            else "nothing of it took effect"
+        )
+        return "retry", f"{fixed[0].upper()}{fixed[1:]}{not_rehearsed}: {RETRY}."
+    at = f" at statement {cause.statement_index}" if cause.statement_index else ""
+    return (
+        "investigate",
+        f"{migration} failed{at} with {cause.kind} ({cause.message.splitlines()[0] if cause.message else 'no message'})"
+        f"{not_rehearsed}: fix the cause before resolving.",
+    )
+
+
+def offending_statement(cause, rehearsal):
+    if rehearsal.ran and rehearsal.failed_statement_index:
+        return rehearsal.failed_statement_index
+    return cause.statement_index if cause is not None else None
+
+
+def describe(offending) -> str:
+    """The rows in the way, with the first sample when samples were asked for (sample_size > 0)."""
+    plan = offending.plan
+    table = plan.table.name
+    columns = ", ".join(plan.columns)
+    first = offending.samples[0] if offending.samples else None
+    rows = _rows(offending.count)
+    if plan.kind == "unique_violation":
+        if first and offending.groups == 1:
+            return f"{rows} of {table} share {_values(first)}"
+        example = f", e.g. {_values(first)} in {first['rows']} rows" if first else ""
+        return f"{rows} of {table} share {offending.groups} duplicated {columns} value(s){example}"
+    if plan.kind == "foreign_key_violation":
+        example = f", e.g. {_values(first)}" if first else ""
+        return f"{rows} of {table} reference {columns} value(s) with no parent row{example}"
+    if plan.kind == "not_null_violation":
+        example = f", e.g. {_values(first)}" if first else ""
+        return f"{rows} of {table} have no {columns}{example}"
+    example = f", e.g. {_values(first)}" if first else ""
+    return f"{rows} of {table} fail the CHECK condition{example}"
+
+
+def _rows(count: int) -> str:
+    return f"{count} row" + ("" if count == 1 else "s")
+
+
+def _values(sample: dict) -> str:
+    return ", ".join(f"{column} {value!r}" for column, value in sample["values"].items())
+
+
+def _statements(indexes, lower=False) -> str:
+    word = "statement" if len(indexes) == 1 else "statements"
+    text = f"{word} {', '.join(map(str, indexes))}"
+    return text if lower else text[0].upper() + text[1:]

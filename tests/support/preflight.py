@@ -1,0 +1,145 @@
+"""Shared set-up of the preflight tests: migration folders, failures made as Prisma makes them, and whole-database
+dumps to prove that a preflight (and its rehearsal) changes nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.history import compute_checksum
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.run import run_preflight
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.store import HistoryStore
+from ansible_collections.backoffice.dbops.tests.support.ansible_run import Run, run_module
+from ansible_collections.backoffice.dbops.tests.support.prisma_referee import PrismaReferee, RefereeError
+from ansible_collections.backoffice.dbops.tests.support.servers import _pg_bin, _tool
+
+P3018_HEAD = (
+    "A migration failed to apply. New migrations cannot be applied before the error is recovered from. Read more "
+    "about how to resolve migration issues in a production database: https://pris.ly/d/migrate-resolve\n\n"
+)
+TRACE = (
+    '\n   0: sql_schema_connector::apply_migration::apply_script\n           with migration_name="{name}"\n'
+    "             at schema-engine/connectors/sql-schema-connector/src/apply_migration.rs:113\n"
+)
+
+
+def write_migrations(folder: Path, provider: str, migrations: dict[str, str]) -> Path:
+    """A Prisma migrations folder with these (name -> migration.sql) and migration_lock.toml."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, script in migrations.items():
+        (folder / name).mkdir(exist_ok=True)
+        (folder / name / "migration.sql").write_text(script)
+    lock = {"sqlserver": "mssql"}.get(provider, provider)
+    (folder / "migration_lock.toml").write_text(f'provider = "{lock}"\n')
+    return folder
+
+
+def referee_url(backend) -> str:
+    return f"file:{backend.target.path}" if backend.provider == "sqlite" else backend.url
+
+
+def deploy_with_prisma(backend, migrations: Path) -> str | None:
+    """Prisma's own engine deploys; the error message when a migration fails (the row is then failed)."""
+    try:
+        PrismaReferee(backend.provider, referee_url(backend)).apply_migrations(migrations)
+    except RefereeError as error:
+        return error.message
+    return None
+
+
+def mysql_native_logs(name: str, errno: int, message: str, query_number: int) -> str:
+    """What Prisma's native engine writes into logs when statement `query_number` fails on MySQL (its P3018)."""
+    return (
+        f"{P3018_HEAD}Migration name: {name}\n\nDatabase error code: {errno}\n\nDatabase error:\n{message}\n\n"
+        f"Please check the query number {query_number} from the migration file.\n" + TRACE.format(name=name)
+    )
+
+
+def deploy_like_prisma_on_mysql(backend, migrations: Path) -> int | None:
+    """Prisma's native MySQL deploy, for the engine the referee cannot run: a row per migration, its statements one
+    by one (each DDL commits), and on the first error the row keeps P3018 logs; the 1-based query number, or None."""
+    from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.statements import split_statements
+
+    flavour = backend.flavour
+    if not backend.execute(*flavour.table_exists_query()):
+        backend.execute(flavour.create_table)
+    applied = {row[0] for row in backend.execute(f"SELECT migration_name FROM {flavour.table}") or []}
+    started = datetime(2020, 11, 27, 13, 49, 37, tzinfo=UTC)
+    for offset, folder in enumerate(sorted(path for path in migrations.iterdir() if path.is_dir())):
+        if folder.name in applied:
+            continue
+        script = (folder / "migration.sql").read_text()
+        row_id = str(uuid.uuid4())
+        stamp = flavour.bind_timestamp(started + timedelta(seconds=offset))
+        backend.execute(
+            f"INSERT INTO {flavour.table} (id, checksum, started_at, migration_name) VALUES (%s, %s, %s, %s)",
+            (row_id, compute_checksum(script), stamp, folder.name),
+        )
+        for statement in split_statements(script, "mysql"):
+            try:
+                backend.execute(statement.text)
+            except Exception as error:
+                errno, message = error.args[0], error.args[1]
+                logs = mysql_native_logs(folder.name, errno, message, statement.index)
+                backend.execute(f"UPDATE {flavour.table} SET logs = %s WHERE id = %s", (logs, row_id))
+                return statement.index
+        backend.execute(
+            f"UPDATE {flavour.table} SET finished_at = %s, applied_steps_count = 1 WHERE id = %s", (stamp, row_id)
+        )
+    return None
+
+
+def dump(backend) -> str:
+    """The whole database, schema and data (`_prisma_migrations` included), as the database's own dump tool
+    writes it: pg_dump, mariadb-dump, or SQLite's .dump."""
+    if backend.provider == "sqlite":
+        import sqlite3
+
+        with sqlite3.connect(backend.target.path) as connection:
+            return "\n".join(connection.iterdump())
+    target = backend.target
+    if backend.provider == "postgresql":
+        parts = urlsplit(backend.url)
+        command = [_pg_bin("pg_dump"), "--no-owner", f"{parts.scheme}://{parts.netloc}{parts.path}"]
+        text = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+        # pg_dump 15.14+ wraps its output in \restrict <random key>: not part of the database.
+        return "\n".join(line for line in text.splitlines() if not line.startswith(("\\restrict", "\\unrestrict")))
+    command = [
+        _tool("mariadb-dump", "mysqldump"),
+        "--skip-dump-date",
+        "--skip-comments",
+        f"--host={target.host}",
+        f"--port={target.port}",
+        f"--user={target.user}",
+        target.database,
+    ]
+    env = {**os.environ, "MYSQL_PWD": target.password or ""}
+    return subprocess.run(command, capture_output=True, text=True, check=True, env=env).stdout
+
+
+def digest(backend) -> str:
+    return hashlib.sha256(dump(backend).encode()).hexdigest()
+
+
+def preflight(backend, migrations: Path, migration: str, *, via_ansible=False, check=False, verbosity=0, **options):
+    """prisma_migration_preflight's answer: through the real `ansible` command, or (faster, for the many cases that
+    check the logic rather than the module's wiring) its executor called in this process."""
+    args = {"migrations_dir": str(migrations), "migration": migration, **options}
+    if via_ansible:
+        args.update(database_url=backend.url, project_dir=backend.project_dir)
+        return run_module("prisma_migration_preflight", args, check=check, verbosity=verbosity)
+    store = HistoryStore(backend.target, lock_timeout=10)
+    result = run_preflight(
+        store,
+        migration=migration,
+        migrations_dir=str(migrations),
+        rehearse_migration=options.get("rehearse", True),
+        sample_size=options.get("sample_size", 5),
+        statement_timeout=options.get("statement_timeout", 30),
+    )
+    return Run(0, "", "", {"changed": False, **result})
