@@ -33,6 +33,16 @@ options:
       - The Prisma migrations folder (C(prisma/migrations)) with one C(<timestamp>_<name>/migration.sql) per migration
         and C(migration_lock.toml).
     type: path
+requirements:
+  - psycopg >= 3 (PostgreSQL)
+  - PyMySQL (MySQL, MariaDB)
+  - pyodbc and an ODBC driver for SQL Server (SQL Server)
+  - azure-identity (SQL Server with O(entra_auth))
+"""
+
+    # How to connect, shared by every module that connects to databases (one or many).
+    CONNECTION = r"""
+options:
   odbc_driver:
     description:
       - SQL Server only. The ODBC driver to use; by default the first installed of
@@ -47,9 +57,4 @@ options:
     type: str
     choices: [none, default, cli, managed_identity]
     default: none
-requirements:
-  - psycopg >= 3 (PostgreSQL)
-  - PyMySQL (MySQL, MariaDB)
-  - pyodbc and an ODBC driver for SQL Server (SQL Server)
-  - azure-identity (SQL Server with O(entra_auth))
 """

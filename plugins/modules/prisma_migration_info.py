@@ -20,6 +20,7 @@ author:
   - Backoffice platform team (@backoffice-platform)
 extends_documentation_fragment:
   - backoffice.dbops.database
+  - backoffice.dbops.database.connection
 options:
   history_limit:
     description:
