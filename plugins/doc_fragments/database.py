@@ -33,6 +33,17 @@ options:
       - The Prisma migrations folder (C(prisma/migrations)) with one C(<timestamp>_<name>/migration.sql) per migration
         and C(migration_lock.toml).
     type: path
+requirements:
+  - psycopg >= 3 (PostgreSQL)
+  - PyMySQL (MySQL, MariaDB)
+  - pyodbc and an ODBC driver for SQL Server (SQL Server), Microsoft's ODBC Driver 18 (C(msodbcsql18), or the PyPI
+    package C(mssql-python-odbc)) or FreeTDS
+  - azure-identity (SQL Server with O(entra_auth))
+"""
+
+    # How to connect, shared by every module that connects to databases (one or many).
+    CONNECTION = r"""
+options:
   odbc_driver:
     description:
       - SQL Server only. The ODBC driver to use, as registered with unixODBC (C(odbcinst -q -d)), or the absolute
@@ -57,10 +68,4 @@ options:
     type: str
     choices: [none, default, cli, managed_identity]
     default: none
-requirements:
-  - psycopg >= 3 (PostgreSQL)
-  - PyMySQL (MySQL, MariaDB)
-  - pyodbc and an ODBC driver for SQL Server (SQL Server), Microsoft's ODBC Driver 18 (C(msodbcsql18), or the PyPI
-    package C(mssql-python-odbc)) or FreeTDS
-  - azure-identity (SQL Server with O(entra_auth))
 """

@@ -28,6 +28,7 @@ author:
   - Backoffice platform team (@backoffice-platform)
 extends_documentation_fragment:
   - backoffice.dbops.database
+  - backoffice.dbops.database.connection
 options:
   migration:
     description:

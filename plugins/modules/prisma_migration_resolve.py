@@ -29,6 +29,7 @@ author:
   - Backoffice platform team (@backoffice-platform)
 extends_documentation_fragment:
   - backoffice.dbops.database
+  - backoffice.dbops.database.connection
 options:
   migration:
     description:
@@ -143,7 +144,19 @@ code:
   type: str
   sample: P3011
 hint:
-  description: What to do about a failure.
+  description: What to do about a failure, in one sentence.
+  returned: failure
+  type: str
+error_kind:
+  description:
+    - On a connection failure, why, in the vocabulary of M(backoffice.dbops.prisma_migration_status) -
+      V(firewall_closed), V(public_access_disabled), V(vnet_rule_missing), V(auth_failed), V(database_missing),
+      V(unreachable) or V(tls_error); null for other failures.
+  returned: failure
+  type: str
+  sample: firewall_closed
+client_ip:
+  description: With V(firewall_closed), the address Azure SQL saw.
   returned: failure
   type: str
 """

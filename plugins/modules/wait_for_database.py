@@ -12,6 +12,9 @@ description:
   - Opens a read-only connection, again and again with a growing pause (capped at O(max_delay)), until one succeeds
     or O(timeout) seconds have passed; no fixed sleep.
   - Meant for the minutes a new Azure SQL firewall rule takes to apply (see M(backoffice.dbops.azure_sql_firewall)).
+  - Only what can pass by itself is waited for - a firewall rule propagating (V(firewall_closed)), the network
+    (V(unreachable)) and an Azure SQL serverless database resuming; a wrong password, a missing database or a TLS
+    failure fails at once with RV(error_kind), whatever O(timeout).
   - Reads nothing and writes nothing.
   - Takes the connection options of the other Prisma modules (fragment C(backoffice.dbops.database)), so
     C(module_defaults) for C(group/backoffice.dbops.prisma) reach it too; O(migrations_dir) is accepted and unused.
@@ -19,6 +22,7 @@ author:
   - Backoffice platform team (@backoffice-platform)
 extends_documentation_fragment:
   - backoffice.dbops.database
+  - backoffice.dbops.database.connection
 options:
   timeout:
     description:
@@ -70,6 +74,22 @@ elapsed:
   returned: success
   type: float
   sample: 1.27
+hint:
+  description: What to do about a failure, in one sentence.
+  returned: failure
+  type: str
+error_kind:
+  description:
+    - On a connection failure, why, in the vocabulary of M(backoffice.dbops.prisma_migration_status) -
+      V(firewall_closed), V(public_access_disabled), V(vnet_rule_missing), V(auth_failed), V(database_missing),
+      V(unreachable) or V(tls_error); null for other failures.
+  returned: failure
+  type: str
+  sample: firewall_closed
+client_ip:
+  description: With V(firewall_closed), the address Azure SQL saw.
+  returned: failure
+  type: str
 """
 
 from ansible.module_utils.basic import AnsibleModule

@@ -304,7 +304,8 @@ def test_unreachable_server_is_a_clear_error():
     run = run_module("prisma_migration_info", {"database_url": url})
     assert run.rc != 0
     assert "Cannot connect to postgresql app@127.0.0.1:9/shop" in run.result["msg"]
-    assert "firewall" in run.result["hint"]
+    assert run.result["error_kind"] == "unreachable"
+    assert "network path" in run.result["hint"] and "Azure" not in run.result["hint"]
     assert SECRET not in run.output
 
 
@@ -333,3 +334,23 @@ def test_sqlite_rows_with_text_timestamps_are_read(make_backend):
         )
     run = run_module("prisma_migration_info", args(backend))
     assert run.result["failed_migrations"][0]["started_at"] == "2020-11-27T13:49:38Z"
+
+
+@pytest.mark.parametrize("case", ["wrong_password", "missing_sqlite_file", "missing_database"])
+def test_wait_for_database_gives_up_at_once_on_what_waiting_cannot_fix(make_backend, tmp_path, case):
+    """Only a firewall rule propagating, the network or a resuming database are worth waiting for."""
+    if case == "wrong_password":
+        backend = make_backend("mysql")
+        url, kind = backend.url.replace("mysql://root@", f"mysql://root:{SECRET}@"), "auth_failed"
+    elif case == "missing_sqlite_file":
+        url, kind = f"file:{tmp_path}/none.db", "database_missing"
+    else:
+        backend = make_backend("postgresql")
+        url, kind = backend.url.replace(backend.target.database, "no_such_database"), "database_missing"
+    started = time.monotonic()
+    run = run_module("wait_for_database", {"database_url": url, "timeout": 120}, verbosity=3)
+    assert time.monotonic() - started < 5 + 3  # the module's own answer in < 5 s, plus Ansible's start-up
+    assert run.rc != 0
+    assert run.result["error_kind"] == kind, run.result
+    assert "Azure" not in run.result["hint"] and "firewall" not in run.result["hint"]
+    assert SECRET not in run.output

@@ -501,16 +501,39 @@ class ArmEmulator:
         request.wfile.write(data)
 
 
-class FirewalledSqlGateway:
-    """Azure SQL's gateway as a refused client meets it: TDS pre-login, then error 40615 for any LOGIN7.
+# What Azure SQL answers a login it refuses, by error number (Microsoft's texts; {server}, {ip}, {database}, {user}).
+AZURE_SQL_REFUSALS = {
+    40615: "Cannot open server '{server}' requested by the login. Client with IP address '{ip}' is not allowed to "
+    "access the server.  To enable access, use the Azure Management Portal or run sp_set_firewall_rule on the master "
+    "database to create a firewall rule for this IP address or address range.  It may take up to five minutes for "
+    "this change to take effect.",
+    47073: "Reason: An instance-specific error occurred while establishing a connection to SQL Server. Connection "
+    "was denied since Deny Public Network Access is set to Yes "
+    "(https://docs.microsoft.com/azure/azure-sql/database/connectivity-settings#deny-public-network-access). To "
+    "connect to this server, use the Private Endpoint from inside your virtual network "
+    "(https://docs.microsoft.com/azure/sql-database/sql-database-private-endpoint-overview#how-to-set-up-private-link"
+    "-for-azure-sql-database).",
+    40914: "Cannot open server '{server}' requested by the login. Client is not allowed to access the server.",
+    18456: "Login failed for user '{user}'.",
+    4060: 'Cannot open database "{database}" requested by the login. The login failed.',
+    40613: "Database '{database}' on server '{server}' is not currently available.  Please retry the connection "
+    "later.  If the problem persists, contact customer support, and provide them the session tracing ID of "
+    "'{{8A1F4C02-0000-4000-8000-000000000001}}'.",
+}
 
-    Enough of TDS 7.4 for a real ODBC driver (FreeTDS, Microsoft's) to print Azure's message, so the module's
-    40615 detection is tested on what a driver really says. No encryption is offered: use encrypt=false.
+
+class FirewalledSqlGateway:
+    """Azure SQL's gateway as a refused client meets it: TDS pre-login, then an error (40615 by default) for any
+    LOGIN7.
+
+    Enough of TDS 7.4 for a real ODBC driver (FreeTDS, Microsoft's) to print Azure's message, so what the modules
+    read from a refusal is tested on what a driver really says. No encryption is offered: use encrypt=false.
     """
 
-    def __init__(self, client_ip: str, server_name: str = "myserver"):
+    def __init__(self, client_ip: str, server_name: str = "myserver", error_number: int = 40615):
         self.client_ip = client_ip
         self.server_name = server_name
+        self.error_number = error_number
         self.logins = 0
         self._socket = socket.create_server(("127.0.0.1", 0))
         self.port = self._socket.getsockname()[1]
@@ -548,18 +571,15 @@ class FirewalledSqlGateway:
                 self._send(connection, options + bytes([12, 0, 0, 0, 0, 0]) + bytes([0x02]))
             elif packet_type == 0x10:  # LOGIN7
                 self.logins += 1
-                self._send(connection, self._error_40615() + self._done_error())
+                self._send(connection, self._refusal() + self._done_error())
                 return
 
-    def _error_40615(self) -> bytes:
-        message = (
-            f"Cannot open server '{self.server_name}' requested by the login. Client with IP address "
-            f"'{self.client_ip}' is not allowed to access the server.  To enable access, use the Azure Management "
-            "Portal or run sp_set_firewall_rule on the master database to create a firewall rule for this IP address "
-            "or address range.  It may take up to five minutes for this change to take effect."
+    def _refusal(self) -> bytes:
+        message = AZURE_SQL_REFUSALS[self.error_number].format(
+            server=self.server_name, ip=self.client_ip, database="backoffice", user="app"
         )
         body = (
-            struct.pack("<iBB", 40615, 1, 14)
+            struct.pack("<iBB", self.error_number, 1, 14)
             + struct.pack("<H", len(message))
             + message.encode("utf-16-le")
             + struct.pack("<B", len(self.server_name))

@@ -42,6 +42,8 @@ def record(backend, name: str, script: str, *, state: str, started_at: datetime,
     return row_id
 
 
+# When the seed scenario's first migration started.
+START = datetime(2020, 11, 27, 13, 49, 37, 250000, tzinfo=UTC)
 SCRIPTS = {
     "20201127134937_init": "CREATE TABLE User (id INT PRIMARY KEY, bio VARCHAR(191));\n",
     "20201127134938_added_bio_index": "CREATE UNIQUE INDEX User_bio_key ON User(bio);\n",
@@ -51,7 +53,7 @@ SCRIPTS = {
 def p3009_history(backend) -> dict:
     """The seed scenario: init applied, then the bio index failed on duplicate data."""
     create_history_table(backend)
-    start = datetime(2020, 11, 27, 13, 49, 37, 250000, tzinfo=UTC)
+    start = START
     init = record(backend, "20201127134937_init", SCRIPTS["20201127134937_init"], state="applied", started_at=start)
     failed = record(
         backend,

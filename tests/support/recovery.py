@@ -42,16 +42,22 @@ def with_password_and_port(url: str, port: int) -> str:
 
 def write_inventory(folder: Path, group: str, group_vars: dict) -> Path:
     """An inventory with one environment group, as a user adds one: a group and its group_vars."""
+    return write_environments(folder, {group: group_vars})
+
+
+def write_environments(folder: Path, environments: dict) -> Path:
+    """An inventory with one group per environment (each with one runner host) and its group_vars."""
     inventory = folder / "inventory"
     (inventory / "group_vars").mkdir(parents=True, exist_ok=True)
     hosts = {
         "all": {
-            "children": {group: {"hosts": {f"{group}-runner": None}}},
+            "children": {group: {"hosts": {f"{group}-runner": None}} for group in environments},
             "vars": {"ansible_connection": "local", "ansible_python_interpreter": sys.executable},
         }
     }
     (inventory / "hosts.yml").write_text(json.dumps(hosts))
-    (inventory / "group_vars" / f"{group}.yml").write_text(json.dumps(group_vars))
+    for group, group_vars in environments.items():
+        (inventory / "group_vars" / f"{group}.yml").write_text(json.dumps(group_vars))
     return inventory
 
 

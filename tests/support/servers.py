@@ -80,13 +80,13 @@ def _service_dir(user: str, prefix: str):
 
 
 @contextlib.contextmanager
-def throwaway_postgres():
-    with _service_dir("postgres", "dbops-postgres-") as workdir, _postgres_in(workdir) as url:
+def throwaway_postgres(max_connections: int = 50):
+    with _service_dir("postgres", "dbops-postgres-") as workdir, _postgres_in(workdir, max_connections) as url:
         yield url
 
 
 @contextlib.contextmanager
-def _postgres_in(workdir: str):
+def _postgres_in(workdir: str, max_connections: int):
     data = os.path.join(workdir, "data")
     port = free_port()
     subprocess.run(
@@ -96,7 +96,7 @@ def _postgres_in(workdir: str):
         check=True,
         capture_output=True,
     )
-    options = f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50"
+    options = f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections={max_connections}"
     subprocess.run(
         _as_service_user(
             "postgres",

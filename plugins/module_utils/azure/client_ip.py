@@ -2,46 +2,24 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The runner's public IPv4 address as Azure SQL sees it: from the 40615 refusal of a login, or an IP echo service.
 
-Reading an address out of a message is pure; the login attempt and the echo call are the only I/O.
+Reading an address out of a message is pure (prisma/connection_problems); the login attempt and the echo call are
+the only I/O here.
 """
 
 from __future__ import annotations
 
-import ipaddress
-import re
 from collections.abc import Callable
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.azure.firewall_rules import FirewallError
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import DbopsError
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.imports import import_library
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.text import one_line
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connection_problems import (
+    client_ip_from_40615,
+    first_ipv4,
+)
 
 ECHO_TIMEOUT = 10
-_IPV4 = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d{1,3}){3})(?![\d.])")
-# 40615 as a number of its own: never part of a longer number such as a SQLSTATE or a port.
-_ERROR_40615 = re.compile(r"(?<!\d)40615(?!\d)")
-
-
-def first_ipv4(text: str) -> str | None:
-    """The first valid IPv4 address in a text (an IP echo service answer, plain or JSON)."""
-    for candidate in _IPV4.findall(text or ""):
-        try:
-            return str(ipaddress.IPv4Address(candidate))
-        except ValueError:
-            continue
-    return None
-
-
-def client_ip_from_40615(message: str) -> str | None:
-    """The client IP Azure SQL quotes in error 40615 ("Client with IP address '...' is not allowed").
-
-    Matches the error number and the IPv4 address rather than the English words or the SQLSTATE
-    (42000), which differ between drivers and languages; the quoted address is preferred.
-    """
-    if not message or not _ERROR_40615.search(message):
-        return None
-    quoted = re.findall(r"'([\d.]+)'", message)
-    return first_ipv4(" ".join(quoted)) or first_ipv4(_ERROR_40615.sub(" ", message))
 
 
 def ip_from_login_attempt(database_url: str, mask: Callable[[str], None]) -> tuple[str | None, str]:

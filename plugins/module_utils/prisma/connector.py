@@ -41,15 +41,23 @@ def flavour_for(target: DatabaseTarget) -> Flavour:
     return _BY_PROVIDER[target.provider](target)
 
 
+GENERIC_CONNECTION_HINT = "Check the host is reachable from this runner, the credentials, and the database name."
+
+
 def open_connection(flavour: Flavour, *, read_only: bool, lock_timeout: int, secrets=(), **options):
-    """A connection through the flavour; a failure names the target and never a credential."""
+    """A connection through the flavour; a failure names the target and never a credential, and says which kind of
+    failure it is (error_kind) and what to do about it (hint)."""
     try:
         return flavour.connect(read_only=read_only, lock_timeout=lock_timeout, **options)
     except DbopsError:
         raise
     except Exception as exc:  # the drivers share no exception base class
         detail = redact(one_line(exc), [flavour.target.password, *secrets])
+        problem = flavour.classify_connection_error(exc)
         raise ConnectionFailed(
             f"Cannot connect to {flavour.target.describe()}: {detail}",
-            hint="Check the host is reachable from this runner (firewall), the credentials, and the database name.",
+            hint=problem.hint if problem else GENERIC_CONNECTION_HINT,
+            error_kind=problem.kind if problem else None,
+            facts=problem.facts if problem else None,
+            transient=problem.transient if problem else None,
         ) from None

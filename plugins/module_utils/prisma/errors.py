@@ -16,7 +16,21 @@ class DatabaseUrlError(DbopsError):
 
 
 class ConnectionFailed(DbopsError):
-    """No connection could be opened; the message names the target, never a credential."""
+    """No connection could be opened; the message names the target, never a credential.
+
+    `error_kind` says why in the vocabulary of connection_problems (None when it is none of the known kinds), `facts`
+    holds what the refusal told us (such as the client IP Azure SQL saw), and `transient` whether waiting may help
+    (an unclassified failure may)."""
+
+    def __init__(
+        self, message: str, hint: str | None = None, error_kind: str | None = None, facts=None, transient=None
+    ):
+        super().__init__(message, hint=hint, error_kind=error_kind)
+        self.facts = dict(facts or {})
+        self.transient = error_kind is None if transient is None else transient
+
+    def as_result(self) -> dict:
+        return {**self.facts, **super().as_result()}
 
 
 class LockTimeout(DbopsError):

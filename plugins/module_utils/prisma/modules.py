@@ -26,17 +26,23 @@ DEFAULT_HISTORY_LIMIT = 500
 ENTRA_AUTH_SOURCES = {"default": "auto", "cli": "cli", "managed_identity": "msi"}
 
 
-def database_argument_spec(**extra) -> dict:
-    """The options of the `backoffice.dbops.database` doc fragment, plus a module's own."""
-    spec = {
-        "database_url": {"type": "str", "required": True, "no_log": True},
-        "project_dir": {"type": "path"},
-        "migrations_dir": {"type": "path"},
+def connection_argument_spec(**extra) -> dict:
+    """The options of the `backoffice.dbops.database.connection` doc fragment, plus a module's own."""
+    return {
         "odbc_driver": {"type": "str"},
         "entra_auth": {"type": "str", "default": "none", "choices": ["none", *ENTRA_AUTH_SOURCES]},
+        **extra,
     }
-    spec.update(extra)
-    return spec
+
+
+def database_argument_spec(**extra) -> dict:
+    """The options of the `backoffice.dbops.database` and `.connection` doc fragments, plus a module's own."""
+    return connection_argument_spec(
+        database_url={"type": "str", "required": True, "no_log": True},
+        project_dir={"type": "path"},
+        migrations_dir={"type": "path"},
+        **extra,
+    )
 
 
 def history_limit(params: dict) -> int:
@@ -78,17 +84,22 @@ def database_connection(module) -> tuple[DatabaseTarget, dict]:
     # Ansible masks no_log values it knows; the URL is one, the password inside it is another.
     mask_secret(module, target.password, "The database password")
     keep_identifiers(module, [params.get("migration")])
-    access_token = None
-    if params.get("entra_auth", "none") != "none":
-        if not flavour_for(target).azure_sql:
-            raise DbopsError("entra_auth applies only to sqlserver:// URLs.", hint="Set entra_auth to none.")
-        access_token = entra_access_token(module, ENTRA_AUTH_SOURCES[params["entra_auth"]])
+    access_token = access_token_for(module, [target])
     return target, {"odbc_driver": params.get("odbc_driver"), "access_token": access_token}
 
 
 def open_history_store(module, lock_timeout: int = DEFAULT_LOCK_TIMEOUT) -> HistoryStore:
     target, options = database_connection(module)
     return HistoryStore(target, lock_timeout=lock_timeout, **options)
+
+
+def access_token_for(module, targets) -> str | None:
+    """The Entra ID token entra_auth asks for (None for password sign-in); only SQL Server takes one."""
+    if module.params.get("entra_auth", "none") == "none":
+        return None
+    if not all(flavour_for(target).azure_sql for target in targets):
+        raise DbopsError("entra_auth applies only to sqlserver:// URLs.", hint="Set entra_auth to none.")
+    return entra_access_token(module, ENTRA_AUTH_SOURCES[module.params["entra_auth"]])
 
 
 def entra_access_token(module, auth_source: str) -> str:

@@ -54,7 +54,7 @@ def backoff_delays(initial: float, maximum: float, factor: float = 1.5) -> Itera
 
 
 def wait_until(
-    attempt: Callable[[], str | None],
+    attempt: Callable[[], ConnectionFailed | None],
     *,
     timeout: float,
     initial_delay: float,
@@ -62,33 +62,39 @@ def wait_until(
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Waited:
-    """Call `attempt` (None on success, else why it failed) until it succeeds or `timeout` seconds have passed."""
+    """Call `attempt` (None on success, else its failure) until it succeeds or `timeout` seconds have passed.
+
+    Only a failure that may pass by itself (a firewall rule propagating, the network, a resuming database) is retried;
+    a wrong password or a missing database fails at once, whatever the timeout.
+    """
     started = clock()
     delays = backoff_delays(initial_delay, max_delay)
     attempts = 0
     while True:
         attempts += 1
-        why = attempt()
+        failure = attempt()
         elapsed = clock() - started
-        if why is None:
+        if failure is None:
             return Waited(attempts, round(elapsed, 3))
+        if not failure.transient:
+            raise failure
         remaining = timeout - elapsed
         if remaining <= 0:
             raise DatabaseNotReady(
                 f"The database did not accept a connection within {timeout:g} s ({attempts} attempts). "
-                f"Last error: {why}",
-                hint="A new Azure SQL firewall rule can take up to five minutes to apply; check the rule, the "
-                "server name and the network path (VPN, private endpoint) from this runner.",
+                f"Last error: {failure.message}",
+                hint=failure.hint,
+                error_kind=failure.error_kind,
             )
         sleep(min(next(delays), remaining))
 
 
-def connect_once(target, secrets, **options) -> str | None:
-    """None when a read-only connection opens, else the driver's message (credentials redacted); `options` are
-    the connection options of the Prisma modules (ODBC driver, Entra token)."""
+def connect_once(target, secrets, **options) -> ConnectionFailed | None:
+    """None when a read-only connection opens, else why not (credentials redacted, classified); `options` are the
+    connection options of the Prisma modules (ODBC driver, Entra token)."""
     try:
         connection = open_connection(flavour_for(target), read_only=True, lock_timeout=0, secrets=secrets, **options)
     except ConnectionFailed as exc:
-        return exc.message
+        return exc
     connection.close()
     return None

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import ClassVar
 
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connection_problems import ConnectionProblem
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.database_url import DatabaseTarget
 
 TABLE = "_prisma_migrations"
@@ -61,8 +62,18 @@ class Flavour:
 
     # Connecting ---------------------------------------------------------------------------------------------------
 
-    def connect(self, *, read_only: bool, lock_timeout: int, access_token: str | None = None, odbc_driver=None):
-        """A DB-API connection in manual-commit mode; driver errors propagate as they are."""
+    def connect(
+        self,
+        *,
+        read_only: bool,
+        lock_timeout: int,
+        access_token: str | None = None,
+        odbc_driver=None,
+        statement_timeout: int | None = None,
+    ):
+        """A DB-API connection in manual-commit mode; driver errors propagate as they are.
+
+        `statement_timeout` (seconds) bounds every statement, where a caller must never wait on a slow server."""
         raise NotImplementedError
 
     # The history table --------------------------------------------------------------------------------------------
@@ -144,6 +155,31 @@ class Flavour:
     def drop_table(self) -> str:
         """Undoes our own CREATE TABLE where DDL is not transactional."""
         return f"DROP TABLE {self.table}"
+
+    # Diagnosing a database (prisma_migration_status) ----------------------------------------------------------------
+
+    def classify_connection_error(self, error: BaseException) -> ConnectionProblem | None:
+        """The kind of a failed connection, from the driver's error; None when it is none of the known kinds."""
+        del error
+        return None
+
+    def is_statement_timeout(self, error: BaseException) -> bool:
+        """Whether a statement was cut off by the statement_timeout given to connect()."""
+        del error
+        return False
+
+    def history_columns_query(self) -> tuple[str, tuple]:
+        """The column names of `_prisma_migrations` (no rows when there is no such table)."""
+        raise NotImplementedError
+
+    def prisma_next_tables_query(self) -> tuple[str, tuple] | None:
+        """The tables of Prisma 8's marker and ledger, which replace `_prisma_migrations`, where Prisma 8 has them."""
+        return None
+
+    def lock_holders(self, cursor) -> list[dict]:
+        """Who holds Prisma's migrate lock right now: session, user, application, client address, since when."""
+        del cursor
+        return []
 
     # Preflight (issue 9): SQL dialect, error kinds, catalog and rehearsal ------------------------------------------
     # Keep this section last in the class: what prisma_migration_preflight asks of a database.
@@ -289,6 +325,12 @@ def create_table_statement(table: str, columns: tuple[tuple[str, str], ...], *, 
     """Prisma's CREATE TABLE of `_prisma_migrations`, laid out as its schema engine writes it."""
     body = ",\n".join(f"    {quote(name):<24}{definition}" for name, definition in columns)
     return f"CREATE TABLE {table} (\n{body}\n){suffix}"
+
+
+def rows_as_dicts(cursor) -> list[dict]:
+    """The fetched rows keyed by column name (lowercase)."""
+    names = [column[0].lower() for column in cursor.description or ()]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def truncate(value: datetime, digits: int) -> datetime:

@@ -13,6 +13,18 @@ import struct
 from datetime import UTC, datetime, timedelta, timezone
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.imports import import_library
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connection_problems import (
+    AUTH_FAILED,
+    DATABASE_MISSING,
+    FIREWALL_CLOSED,
+    PUBLIC_ACCESS_DISABLED,
+    RESUMING_HINT,
+    TLS_ERROR,
+    UNREACHABLE,
+    VNET_RULE_MISSING,
+    ConnectionProblem,
+    client_ip_from_40615,
+)
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.database_url import (
     DEFAULT_CONNECT_TIMEOUT,
     DatabaseTarget,
@@ -25,6 +37,7 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.flavours.b
     Flavour,
     TableFacts,
     create_table_statement,
+    rows_as_dicts,
 )
 
 SHAPE = "sqlserver://HOST:PORT;database=DB;user=USER;password=PWD"
@@ -83,6 +96,14 @@ PROPERTY_MEANINGS = {
     "integrated security": "integrated_security",
 }
 BOOLEAN_WORDS = {"true": True, "yes": True, "false": False, "no": False}
+# SQL Server / Azure SQL error numbers of a refused login.
+SERVER_ERROR_KINDS = {
+    47073: PUBLIC_ACCESS_DISABLED,
+    40914: VNET_RULE_MISSING,
+    18456: AUTH_FAILED,
+    4060: DATABASE_MISSING,  # cannot open the database requested by the login
+    911: DATABASE_MISSING,  # database does not exist
+}
 COLUMN_TYPES = (
     ("id", "VARCHAR(36) PRIMARY KEY NOT NULL"),
     ("checksum", "VARCHAR(64) NOT NULL"),
@@ -153,7 +174,9 @@ class MssqlFlavour(Flavour):
             options=options,
         )
 
-    def connect(self, *, read_only: bool, lock_timeout: int, access_token=None, odbc_driver=None):
+    def connect(
+        self, *, read_only: bool, lock_timeout: int, access_token=None, odbc_driver=None, statement_timeout=None
+    ):
         del read_only, lock_timeout
         pyodbc = import_library("pyodbc", "pyodbc", "to connect to SQL Server")
         installed = list(pyodbc.drivers())
@@ -188,6 +211,8 @@ class MssqlFlavour(Flavour):
                 raise
             connection = connect(doubled_braces=True)
         connection.add_output_converter(SQL_SS_TIMESTAMPOFFSET, decode_datetimeoffset)
+        if statement_timeout:
+            connection.timeout = statement_timeout
         return connection
 
     @property
@@ -227,6 +252,58 @@ class MssqlFlavour(Flavour):
             if not cursor.nextset():
                 raise RuntimeError("sp_getapplock returned no result")
         return cursor.fetchone()[0] >= 0
+
+    # Diagnosing a database (prisma_migration_status) ----------------------------------------------------------------
+
+    def classify_connection_error(self, error: BaseException) -> ConnectionProblem | None:
+        # ODBC drivers put SQL Server's error number in the text, before the ODBC call: "(40615) (SQLDriverConnect)".
+        text = str(error)
+        numbers = [int(number) for number in re.findall(r"\((\d+)\) \(SQL\w+\)", text)]
+        for number in numbers:
+            if number == 40615:
+                return ConnectionProblem.of(FIREWALL_CLOSED, client_ip=client_ip_from_40615(text))
+            if number == 40613:
+                return ConnectionProblem.of(DATABASE_MISSING, RESUMING_HINT, transient=True)
+            if number in SERVER_ERROR_KINDS:
+                return ConnectionProblem.of(SERVER_ERROR_KINDS[number])
+        if re.search(r"SSL|certificate|Encryption not supported|TLS", text, re.IGNORECASE):
+            return ConnectionProblem.of(TLS_ERROR)
+        sqlstate = error.args[0] if error.args and isinstance(error.args[0], str) else ""
+        if sqlstate in ("08001", "08S01", "HYT00") or 20009 in numbers:
+            return ConnectionProblem.of(UNREACHABLE)
+        return None
+
+    def is_statement_timeout(self, error: BaseException) -> bool:
+        return bool(error.args) and error.args[0] == "HYT00"
+
+    def history_columns_query(self) -> tuple[str, tuple]:
+        return (
+            "SELECT COLUMN_NAME FROM INFORMATION_SCHEMA.COLUMNS "
+            "WHERE TABLE_SCHEMA = ? AND TABLE_NAME = '_prisma_migrations'",
+            (self.target.schema,),
+        )
+
+    def lock_holders(self, cursor) -> list[dict]:
+        # sys.dm_tran_locks names the session holding the application lock (its resource is `<principal>:[name]:...`);
+        # servers that do not expose it (VIEW SERVER STATE missing, Babelfish) still answer APPLOCK_TEST, which tests
+        # the lock without taking it: held, owner unknown.
+        try:
+            cursor.execute(
+                "SELECT l.request_session_id AS session, s.login_name AS [user], s.program_name AS application, "
+                "c.client_net_address AS client_address, s.last_request_end_time AS since, "
+                "s.login_time AS connected_since, s.status AS state FROM sys.dm_tran_locks AS l "
+                "JOIN sys.dm_exec_sessions AS s ON s.session_id = l.request_session_id "
+                "LEFT JOIN sys.dm_exec_connections AS c ON c.session_id = l.request_session_id "
+                "WHERE l.resource_type = 'APPLICATION' AND l.resource_database_id = DB_ID() "
+                f"AND l.request_status = 'GRANT' AND l.resource_description LIKE '%:\\[{LOCK_NAME}\\]:%' ESCAPE '\\'"
+            )
+            return rows_as_dicts(cursor)
+        except Exception:  # any refusal here means: ask the portable way
+            cursor.connection.rollback()
+        cursor.execute(f"SELECT APPLOCK_TEST('public', '{LOCK_NAME}', 'Exclusive', 'Session')")
+        if cursor.fetchone()[0] == 1:
+            return []
+        return [{"session": None, "detail": "held by a session this login cannot see (no VIEW SERVER STATE)"}]
 
     # Preflight (issue 9) -------------------------------------------------------------------------------------------
     sqlglot_dialect = "tsql"

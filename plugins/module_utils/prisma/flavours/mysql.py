@@ -4,7 +4,16 @@
 
 from __future__ import annotations
 
+import re
+
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.imports import import_library
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connection_problems import (
+    AUTH_FAILED,
+    DATABASE_MISSING,
+    TLS_ERROR,
+    UNREACHABLE,
+    ConnectionProblem,
+)
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.database_url import (
     DatabaseTarget,
     split_network_url,
@@ -17,6 +26,7 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.flavours.b
     Flavour,
     TableFacts,
     create_table_statement,
+    rows_as_dicts,
 )
 
 SHAPE = "mysql://USER:PASSWORD@HOST:PORT/DATABASE"
@@ -24,6 +34,17 @@ SHAPE = "mysql://USER:PASSWORD@HOST:PORT/DATABASE"
 TABLE_ACCESS_DENIED = 1142
 DEFAULT_PORT = 3306
 SSL_ACCEPT = ("strict", "accept_invalid_certs")
+# MySQL/MariaDB error numbers of a failed connection (PyMySQL puts the number first in the error's args).
+ERROR_KINDS = {
+    1044: AUTH_FAILED,  # access denied to the database
+    1045: AUTH_FAILED,  # access denied for the user (password)
+    1698: AUTH_FAILED,  # access denied (auth plugin)
+    1049: DATABASE_MISSING,
+    2003: UNREACHABLE,  # refused, DNS, timeout
+    2005: UNREACHABLE,  # unknown host
+    2006: UNREACHABLE,  # server has gone away
+    2013: UNREACHABLE,  # lost connection (read timeout)
+}
 COLUMN_TYPES = (
     ("id", "VARCHAR(36) PRIMARY KEY NOT NULL"),
     ("checksum", "VARCHAR(64) NOT NULL"),
@@ -73,7 +94,9 @@ class MysqlFlavour(Flavour):
             options=options,
         )
 
-    def connect(self, *, read_only: bool, lock_timeout: int, access_token=None, odbc_driver=None):
+    def connect(
+        self, *, read_only: bool, lock_timeout: int, access_token=None, odbc_driver=None, statement_timeout=None
+    ):
         del read_only, lock_timeout, access_token, odbc_driver
         pymysql = import_library("pymysql", "PyMySQL", "to connect to MySQL")
         target = self.target
@@ -93,6 +116,9 @@ class MysqlFlavour(Flavour):
         }
         if target.socket:
             params["unix_socket"] = target.socket
+        if statement_timeout:
+            # PyMySQL waits on a silent server forever unless the socket reads are bounded.
+            params["read_timeout"] = params["write_timeout"] = statement_timeout
         if "sslcert" in target.options or target.options.get("sslaccept"):
             ssl = {"check_hostname": target.options.get("sslaccept", "strict") == "strict"}
             if "sslcert" in target.options:
@@ -138,6 +164,45 @@ class MysqlFlavour(Flavour):
         if len(args) == 2 and args[0] == TABLE_ACCESS_DENIED and isinstance(args[1], str):
             return args[1].split(" ", 1)[0].upper()
         return None
+
+    # Diagnosing a database (prisma_migration_status) ----------------------------------------------------------------
+
+    def classify_connection_error(self, error: BaseException) -> ConnectionProblem | None:
+        if isinstance(error, FileNotFoundError):
+            # PyMySQL reads the CA file named by sslcert itself and lets the OSError through.
+            return ConnectionProblem.of(TLS_ERROR)
+        code = error.args[0] if error.args and isinstance(error.args[0], int) else None
+        text = str(error)
+        if code in (2026,) or (code == 2003 and re.search(r"SSL|certificate", text)):
+            return ConnectionProblem.of(TLS_ERROR)
+        kind = ERROR_KINDS.get(code)
+        return ConnectionProblem.of(kind) if kind else None
+
+    def is_statement_timeout(self, error: BaseException) -> bool:
+        # 2013: the socket read ran out (read_timeout); 1969: MariaDB's max_statement_time; 3024: MySQL's.
+        return bool(error.args) and error.args[0] in (2013, 1969, 3024)
+
+    def history_columns_query(self) -> tuple[str, tuple]:
+        return (
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = DATABASE() AND table_name = '_prisma_migrations'",
+            (),
+        )
+
+    def lock_holders(self, cursor) -> list[dict]:
+        # GET_LOCK names belong to the server, not one database: whoever holds `prisma_migrate` blocks a deploy.
+        cursor.execute(f"SELECT IS_USED_LOCK('{LOCK_NAME}')")
+        holder = cursor.fetchone()[0]
+        if holder is None:
+            return []
+        cursor.execute(
+            "SELECT p.ID AS session, p.USER AS user, SUBSTRING_INDEX(p.HOST, ':', 1) AS client_address, "
+            "DATE_SUB(UTC_TIMESTAMP(), INTERVAL p.TIME SECOND) AS since, p.DB AS database_name, p.COMMAND AS state "
+            "FROM information_schema.PROCESSLIST AS p WHERE p.ID = %s",
+            (holder,),
+        )
+        # Without the PROCESS privilege another user's connection is invisible: its id is all we know.
+        return rows_as_dicts(cursor) or [{"session": holder}]
 
     # Preflight (issue 9) -------------------------------------------------------------------------------------------
     sqlglot_dialect = "mysql"

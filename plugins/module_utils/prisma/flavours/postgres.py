@@ -4,7 +4,16 @@
 
 from __future__ import annotations
 
+import re
+
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.imports import import_library
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connection_problems import (
+    AUTH_FAILED,
+    DATABASE_MISSING,
+    TLS_ERROR,
+    UNREACHABLE,
+    ConnectionProblem,
+)
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.database_url import (
     DatabaseTarget,
     split_network_url,
@@ -16,6 +25,7 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.flavours.b
     Flavour,
     TableFacts,
     create_table_statement,
+    rows_as_dicts,
 )
 
 SHAPE = "postgresql://USER:PASSWORD@HOST:PORT/DATABASE?schema=SCHEMA"
@@ -37,6 +47,21 @@ URL_OPTIONS = (
     "options",
 )
 LOCK_NOT_AVAILABLE = "55P03"
+QUERY_CANCELED = "57014"
+# libpq's words for each kind of connection failure (the server's FATAL text, then the client's own).
+CONNECTION_FAILURES = (
+    (AUTH_FAILED, re.compile(r"password authentication failed|no pg_hba\.conf entry|role \"[^\"]*\" does not exist")),
+    (DATABASE_MISSING, re.compile(r"database \"[^\"]*\" does not exist")),
+    (TLS_ERROR, re.compile(r"SSL|certificate|TLS", re.IGNORECASE)),
+    (
+        UNREACHABLE,
+        re.compile(
+            r"Connection refused|could not translate host name|failed to resolve host|Name or service not known|"
+            r"No route to host|Network is unreachable|timeout expired|Connection timed out|server closed the connection"
+        ),
+    ),
+)
+SQLSTATES = {AUTH_FAILED: ("28P01", "28000"), DATABASE_MISSING: ("3D000",)}
 COLUMN_TYPES = (
     ("id", "VARCHAR(36) PRIMARY KEY NOT NULL"),
     ("checksum", "VARCHAR(64) NOT NULL"),
@@ -96,7 +121,9 @@ class PostgresFlavour(Flavour):
             options=options,
         )
 
-    def connect(self, *, read_only: bool, lock_timeout: int, access_token=None, odbc_driver=None):
+    def connect(
+        self, *, read_only: bool, lock_timeout: int, access_token=None, odbc_driver=None, statement_timeout=None
+    ):
         del read_only, lock_timeout, access_token, odbc_driver
         psycopg = import_library("psycopg", "psycopg", "to connect to PostgreSQL")
         target = self.target
@@ -110,6 +137,8 @@ class PostgresFlavour(Flavour):
             "password": target.password,
             **tls_parameters(target.options),
         }
+        if statement_timeout:
+            params["options"] = f"-c statement_timeout={int(statement_timeout * 1000)}"
         return psycopg.connect(**{key: value for key, value in params.items() if value is not None}, autocommit=False)
 
     @property
@@ -139,6 +168,49 @@ class PostgresFlavour(Flavour):
 
     def is_lock_timeout(self, error: BaseException) -> bool:
         return getattr(error, "sqlstate", None) == LOCK_NOT_AVAILABLE
+
+    # Diagnosing a database (prisma_migration_status) ----------------------------------------------------------------
+
+    def classify_connection_error(self, error: BaseException) -> ConnectionProblem | None:
+        # libpq reports connection failures as text (psycopg gives no SQLSTATE before the session exists).
+        text = str(error)
+        for kind, pattern in CONNECTION_FAILURES:
+            if pattern.search(text) or getattr(error, "sqlstate", None) in SQLSTATES.get(kind, ()):
+                return ConnectionProblem.of(kind)
+        if type(error).__name__ == "ConnectionTimeout":
+            return ConnectionProblem.of(UNREACHABLE)
+        return None
+
+    def is_statement_timeout(self, error: BaseException) -> bool:
+        return getattr(error, "sqlstate", None) == QUERY_CANCELED
+
+    def history_columns_query(self) -> tuple[str, tuple]:
+        return (
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = %s AND table_name = '_prisma_migrations'",
+            (self.target.schema,),
+        )
+
+    def prisma_next_tables_query(self) -> tuple[str, tuple]:
+        return (
+            "SELECT table_schema || '.' || table_name FROM information_schema.tables "
+            "WHERE table_schema = 'prisma_contract' AND table_name IN ('marker', 'ledger') ORDER BY table_name",
+            (),
+        )
+
+    def lock_holders(self, cursor) -> list[dict]:
+        # An advisory lock on a bigint key shows as classid = key >> 32, objid = key & 0xFFFFFFFF, objsubid = 1,
+        # in the database it was taken in. Reading pg_locks never takes the lock (pg_try_advisory_lock would).
+        cursor.execute(
+            "SELECT l.pid AS session, a.usename AS user, a.application_name AS application, "
+            "host(a.client_addr) AS client_address, a.state_change AS since, a.backend_start AS connected_since, "
+            "a.state AS state FROM pg_locks AS l JOIN pg_stat_activity AS a ON a.pid = l.pid "
+            "WHERE l.locktype = 'advisory' AND l.granted "
+            "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+            "AND ((l.classid::bigint << 32) | l.objid::bigint) = %s AND l.objsubid = 1 ORDER BY l.pid",
+            (ADVISORY_LOCK_KEY,),
+        )
+        return rows_as_dicts(cursor)
 
     # Preflight (issue 9) -------------------------------------------------------------------------------------------
     sqlglot_dialect = "postgres"

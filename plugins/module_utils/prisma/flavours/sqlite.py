@@ -9,6 +9,10 @@ import time
 from datetime import UTC
 from urllib.parse import quote, unquote
 
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connection_problems import (
+    DATABASE_MISSING,
+    ConnectionProblem,
+)
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.database_url import DatabaseTarget
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.errors import ConnectionFailed, DatabaseUrlError
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.flavours.base import (
@@ -51,14 +55,17 @@ class SqliteFlavour(Flavour):
             location = os.path.join(project_dir or os.getcwd(), location)
         return DatabaseTarget(provider=cls.provider, path=os.path.normpath(location))
 
-    def connect(self, *, read_only: bool, lock_timeout: int, access_token=None, odbc_driver=None):
-        del access_token, odbc_driver
+    def connect(
+        self, *, read_only: bool, lock_timeout: int, access_token=None, odbc_driver=None, statement_timeout=None
+    ):
+        del access_token, odbc_driver, statement_timeout
         import sqlite3
 
         path = self.target.path
         if not os.path.isfile(path):
             raise ConnectionFailed(
                 f"SQLite database file {path} does not exist.",
+                error_kind=DATABASE_MISSING,
                 hint="A relative file: URL resolves against project_dir (the folder of schema.prisma); "
                 "set project_dir.",
             )
@@ -98,6 +105,23 @@ class SqliteFlavour(Flavour):
     def is_lock_timeout(self, error: BaseException) -> bool:
         return type(error).__module__.startswith("sqlite3") and any(
             word in str(error) for word in ("database is locked", "database is busy")
+        )
+
+    # Diagnosing a database (prisma_migration_status) ----------------------------------------------------------------
+
+    def classify_connection_error(self, error: BaseException) -> ConnectionProblem | None:
+        if "unable to open database file" in str(error):
+            return ConnectionProblem.of(DATABASE_MISSING)
+        return None
+
+    def history_columns_query(self) -> tuple[str, tuple]:
+        return "SELECT name FROM pragma_table_info('_prisma_migrations')", ()
+
+    def prisma_next_tables_query(self) -> tuple[str, tuple]:
+        return (
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('_prisma_marker', '_prisma_ledger') "
+            "ORDER BY name",
+            (),
         )
 
     # Preflight (issue 9) -------------------------------------------------------------------------------------------

@@ -8,7 +8,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ansible_collections.backoffice.dbops.plugins.module_utils.azure.client_ip import client_ip_from_40615, first_ipv4
 from ansible_collections.backoffice.dbops.plugins.module_utils.azure.firewall_rules import (
     AZURE_SERVICES_RULE,
     MAX_RULES_PER_SERVER,
@@ -28,6 +27,10 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.azure.firewall_ru
     validate_base,
     validate_range,
     validate_rule_name,
+)
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connection_problems import (
+    client_ip_from_40615,
+    first_ipv4,
 )
 
 NOW = datetime(2026, 3, 1, 10, 0, 0, tzinfo=UTC)

@@ -10,6 +10,16 @@ import pytest
 from ansible_collections.backoffice.dbops.plugins.module_utils.azure.errors import AzureError
 from ansible_collections.backoffice.dbops.plugins.module_utils.azure.secret_sources import pick_setting
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.validation import OptionError
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connection_problems import (
+    AUTH_FAILED,
+    DATABASE_MISSING,
+    FIREWALL_CLOSED,
+    PUBLIC_ACCESS_DISABLED,
+    TLS_ERROR,
+    UNREACHABLE,
+    ConnectionProblem,
+)
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.errors import ConnectionFailed
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.wait import (
     MIN_DELAY,
     DatabaseNotReady,
@@ -17,6 +27,16 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.wait impor
     validate_schedule,
     wait_until,
 )
+
+
+def refused(message: str, kind: str | None = UNREACHABLE, *, transient: bool | None = None) -> ConnectionFailed:
+    problem = ConnectionProblem.of(kind, transient=transient) if kind else None
+    return ConnectionFailed(
+        message,
+        hint=problem.hint if problem else None,
+        error_kind=kind,
+        transient=problem.transient if problem else None,
+    )
 
 
 class FakeClock:
@@ -38,7 +58,7 @@ def test_backoff_grows_then_stays_at_the_cap():
 
 def test_wait_returns_at_the_first_success_without_sleeping_more():
     clock = FakeClock()
-    answers = iter(["refused", "refused", None])
+    answers = iter([refused("refused"), refused("refused"), None])
     waited = wait_until(lambda: next(answers), timeout=10, initial_delay=1, max_delay=1, clock=clock, sleep=clock.sleep)
     assert waited.attempts == 3 and clock.sleeps == [1, 1]
 
@@ -46,16 +66,37 @@ def test_wait_returns_at_the_first_success_without_sleeping_more():
 def test_wait_gives_up_at_the_timeout_with_the_last_error():
     clock = FakeClock()
     with pytest.raises(DatabaseNotReady) as raised:
-        wait_until(lambda: "40615", timeout=3, initial_delay=1, max_delay=2, clock=clock, sleep=clock.sleep)
+        wait_until(
+            lambda: refused("(40615)", FIREWALL_CLOSED), timeout=3, initial_delay=1, max_delay=2, clock=clock,
+            sleep=clock.sleep,
+        )  # fmt: skip
     assert "within 3 s" in raised.value.message and "40615" in raised.value.message
+    assert raised.value.error_kind == FIREWALL_CLOSED and "firewall" in raised.value.hint
     assert sum(clock.sleeps) == 3  # the last pause is cut to the time left
 
 
 def test_a_zero_timeout_tries_once():
     clock = FakeClock()
     with pytest.raises(DatabaseNotReady):
-        wait_until(lambda: "closed", timeout=0, initial_delay=1, max_delay=1, clock=clock, sleep=clock.sleep)
+        wait_until(lambda: refused("closed"), timeout=0, initial_delay=1, max_delay=1, clock=clock, sleep=clock.sleep)
     assert clock.sleeps == []
+
+
+@pytest.mark.parametrize("kind", [AUTH_FAILED, DATABASE_MISSING, TLS_ERROR, PUBLIC_ACCESS_DISABLED])
+def test_what_waiting_cannot_fix_fails_at_once(kind):
+    clock = FakeClock()
+    with pytest.raises(ConnectionFailed) as raised:
+        wait_until(
+            lambda: refused("no", kind), timeout=300, initial_delay=1, max_delay=1, clock=clock, sleep=clock.sleep
+        )
+    assert raised.value.error_kind == kind and clock.sleeps == []
+
+
+def test_a_resuming_serverless_database_is_waited_for():
+    clock = FakeClock()
+    answers = iter([refused("(40613)", DATABASE_MISSING, transient=True), None])
+    waited = wait_until(lambda: next(answers), timeout=60, initial_delay=1, max_delay=1, clock=clock, sleep=clock.sleep)
+    assert waited.attempts == 2
 
 
 def test_pick_an_app_setting_and_a_connection_string():
@@ -74,7 +115,7 @@ def test_a_missing_setting_lists_names_never_values():
 def test_polling_never_runs_faster_than_the_floor():
     clock = FakeClock()
     with pytest.raises(DatabaseNotReady) as raised:
-        wait_until(lambda: "refused", timeout=3, initial_delay=0, max_delay=0, clock=clock, sleep=clock.sleep)
+        wait_until(lambda: refused("refused"), timeout=3, initial_delay=0, max_delay=0, clock=clock, sleep=clock.sleep)
     assert min(clock.sleeps[:-1]) >= MIN_DELAY  # the last pause is cut to the time left
     assert f"({len(clock.sleeps) + 1} attempts)" in raised.value.message
     assert len(clock.sleeps) <= 3 / MIN_DELAY

@@ -1,0 +1,121 @@
+# Copyright: (c) 2026, backoffice platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Check many databases at once, each with its own connection and timeouts: prisma_migration_status's executor.
+
+One database's failure is that database's outcome, never the fleet's; what a database answers is judged by status.py.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import DbopsError
+from ansible_collections.backoffice.dbops.plugins.module_utils.common.text import one_line, redact
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connection_problems import UNREACHABLE
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connector import flavour_for, open_connection
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.database_url import DatabaseTarget
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.errors import ConnectionFailed
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.history import LocalMigration, iso_utc
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.status import (
+    PRISMA_TABLE,
+    UNSUPPORTED,
+    connection_status,
+    history_status,
+    shape_of,
+)
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.store import records_of
+
+
+@dataclass(frozen=True)
+class FleetMember:
+    """One database to check: its name in the report, where it is, and its local migrations (None: not given)."""
+
+    name: str
+    target: DatabaseTarget
+    migrations: list[LocalMigration] | None = None
+
+
+@dataclass(frozen=True)
+class CheckSettings:
+    connect_timeout: int
+    statement_timeout: int
+    odbc_driver: str | None = None
+    access_token: str | None = None
+
+
+def check_fleet(members: list[FleetMember], settings: CheckSettings, concurrency: int) -> list[dict]:
+    """Every member's status, in the members' order, checked `concurrency` at a time."""
+    if not members:
+        return []
+    with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(members)))) as pool:
+        return list(pool.map(lambda member: check_member(member, settings), members))
+
+
+def check_member(member: FleetMember, settings: CheckSettings) -> dict:
+    started = time.monotonic()
+    target = replace(member.target, connect_timeout=settings.connect_timeout)
+    try:
+        status = _status(flavour_for(target), member, settings)
+    except ConnectionFailed as exc:
+        status = connection_status(exc.error_kind, exc.message, exc.hint, exc.facts)
+    return {
+        "name": member.name,
+        "database": target.describe(),
+        **status,
+        "elapsed": round(time.monotonic() - started, 3),
+    }
+
+
+def _status(flavour, member: FleetMember, settings: CheckSettings) -> dict:
+    connection = open_connection(
+        flavour,
+        read_only=True,
+        lock_timeout=settings.statement_timeout,
+        secrets=[settings.access_token],
+        odbc_driver=settings.odbc_driver,
+        access_token=settings.access_token,
+        statement_timeout=settings.statement_timeout,
+    )
+    try:
+        return _read_status(flavour, connection.cursor(), member)
+    except DbopsError:
+        raise
+    except Exception as exc:  # a driver error once connected: this database's answer, not the fleet's failure
+        detail = redact(one_line(exc), [flavour.target.password, settings.access_token])
+        if flavour.is_statement_timeout(exc):
+            return connection_status(
+                UNREACHABLE, f"No answer within {settings.statement_timeout} s: {detail}", None, {}
+            )
+        return {"outcome": UNSUPPORTED, "detail": f"Cannot read the migration history: {detail}", "lock_holders": []}
+    finally:
+        try:
+            connection.rollback()
+        finally:
+            connection.close()
+
+
+def _read_status(flavour, cursor, member: FleetMember) -> dict:
+    cursor.execute(*flavour.history_columns_query())
+    columns = [row[0] for row in cursor.fetchall()]
+    prisma_next = []
+    query = flavour.prisma_next_tables_query()
+    if query:
+        cursor.execute(*query)
+        prisma_next = [row[0] for row in cursor.fetchall()]
+    shape = shape_of(columns, prisma_next)
+    rows = None
+    if shape.table == PRISMA_TABLE and not shape.prisma_next_tables:
+        cursor.execute(flavour.select_history)
+        rows = cursor.fetchall()
+    holders = [{key: _plain(value) for key, value in holder.items()} for holder in flavour.lock_holders(cursor)]
+    return history_status(records_of(rows), member.migrations, holders, shape)
+
+
+def _plain(value):
+    """A lock holder's value as JSON can carry it (timestamps as ISO 8601 UTC)."""
+    if isinstance(value, datetime):
+        return iso_utc(value if value.tzinfo else value.replace(tzinfo=UTC))
+    return value

@@ -1,0 +1,154 @@
+# Copyright: (c) 2026, backoffice platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""One database's migration state as a single outcome, the way an operator triages a fleet.
+
+Pure: the history, the local migrations, the lock holders and the shape of the history table in; the outcome and its
+details out. prisma_migration_status gathers the facts (fleet.py); this decides what they mean.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connection_problems import (
+    CONNECTION_KINDS,
+    UNREACHABLE,
+)
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.flavours.base import COLUMNS
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.history import (
+    LocalMigration,
+    MigrationRecord,
+    edited_migrations,
+    failed_migration_names,
+    failed_migrations,
+    missing_locally,
+    p3009_message,
+    pending_migrations,
+)
+
+OK = "ok"
+PENDING = "pending"
+BLOCKED = "blocked"
+EDITED = "edited"
+MISSING_LOCALLY = "missing_locally"
+LOCK_HELD = "lock_held"
+UNSUPPORTED = "unsupported"
+HISTORY_OUTCOMES = (OK, PENDING, BLOCKED, EDITED, MISSING_LOCALLY, LOCK_HELD, UNSUPPORTED)
+OUTCOMES = HISTORY_OUTCOMES + CONNECTION_KINDS
+# What stops `prisma migrate deploy` (or makes reading the history unsafe): the fleet check fails on these.
+FAILING_OUTCOMES = (BLOCKED, LOCK_HELD, UNSUPPORTED)
+
+# The shapes a database's history can have.
+PRISMA_TABLE = "prisma"
+NO_TABLE = "absent"
+FOREIGN_TABLE = "foreign"
+
+
+@dataclass(frozen=True)
+class HistoryShape:
+    """What holds the history: Prisma's `_prisma_migrations` (possibly absent), a table of that name Prisma did not
+    make, and Prisma 8's marker and ledger tables if any."""
+
+    table: str
+    columns: tuple[str, ...] = ()
+    prisma_next_tables: tuple[str, ...] = ()
+
+
+def shape_of(columns, prisma_next_tables) -> HistoryShape:
+    names = tuple(sorted(str(column).lower() for column in columns))
+    if not names:
+        return HistoryShape(NO_TABLE, prisma_next_tables=tuple(prisma_next_tables))
+    missing = [column for column in COLUMNS if column not in names]
+    return HistoryShape(FOREIGN_TABLE if missing else PRISMA_TABLE, names, tuple(prisma_next_tables))
+
+
+def unsupported_reason(shape: HistoryShape) -> str | None:
+    """Why this history must not be read as Prisma's, or None when it can be."""
+    if shape.prisma_next_tables:
+        tables = ", ".join(shape.prisma_next_tables)
+        return (
+            f"Prisma 8 (Prisma Next) keeps this database's history in {tables}, not in _prisma_migrations; "
+            "this collection reads Prisma 7 and earlier histories only."
+        )
+    if shape.table == FOREIGN_TABLE:
+        missing = ", ".join(column for column in COLUMNS if column not in shape.columns)
+        return f"_prisma_migrations exists but is not Prisma's table (missing columns: {missing})."
+    return None
+
+
+def history_status(
+    records: list[MigrationRecord] | None,
+    local: list[LocalMigration] | None,
+    lock_holders: list[dict],
+    shape: HistoryShape,
+) -> dict:
+    """The outcome of a database that answered, with what explains it.
+
+    Precedence follows what stops a deploy first for the operator: a history we must not read, failed migrations
+    (P3009), Prisma's lock held by someone (a deploy would wait and time out), then what deploy tolerates (edited or
+    missing local migrations), then pending work.
+    """
+    reason = unsupported_reason(shape)
+    if reason:
+        return {"outcome": UNSUPPORTED, "detail": reason, "lock_holders": lock_holders}
+    records = records or []
+    failed = failed_migrations(records)
+    status = {
+        "has_migrations_table": shape.table == PRISMA_TABLE,
+        "migrations_count": len(records),
+        "failed_migrations": failed_migration_names(records),
+        "p3009_message": p3009_message(failed),
+        "lock_holders": lock_holders,
+    }
+    if local is not None:
+        status.update(
+            pending=pending_migrations(records, local),
+            edited=edited_migrations(records, local),
+            missing_locally=missing_locally(records, local),
+        )
+    status["outcome"], status["detail"] = _outcome(status)
+    return status
+
+
+def _outcome(status: dict) -> tuple[str, str]:
+    if status["failed_migrations"]:
+        names = ", ".join(status["failed_migrations"])
+        return BLOCKED, f"deploy stops with P3009: failed {names}"
+    if status["lock_holders"]:
+        return LOCK_HELD, "Prisma's migrate lock is held by " + ", ".join(map(describe_holder, status["lock_holders"]))
+    if status.get("edited"):
+        return EDITED, "applied migrations changed since: " + ", ".join(status["edited"])
+    if status.get("missing_locally"):
+        return MISSING_LOCALLY, "applied migrations with no local folder: " + ", ".join(status["missing_locally"])
+    if status.get("pending"):
+        return PENDING, f"{len(status['pending'])} to apply: " + ", ".join(status["pending"])
+    if not status["has_migrations_table"]:
+        return OK, "no _prisma_migrations table: Prisma never migrated this database"
+    return OK, f"{status['migrations_count']} migrations, none failed" + (
+        ", nothing pending" if "pending" in status else ""
+    )
+
+
+def describe_holder(holder: dict) -> str:
+    if holder.get("session") is None:
+        return holder.get("detail") or "an unknown session"
+    parts = [f"session {holder['session']}"]
+    for key, label in (("application", "application"), ("client_address", "from"), ("user", "user")):
+        if holder.get(key):
+            parts.append(f"{label} {holder[key]}")
+    if holder.get("since"):
+        parts.append(f"since {holder['since']}")
+    return " ".join(parts)
+
+
+def connection_status(kind: str | None, message: str, hint: str | None, facts: dict) -> dict:
+    """The outcome of a database that could not be reached; an unclassified failure counts as unreachable."""
+    return {"outcome": kind or UNREACHABLE, "detail": message, "hint": hint, **facts}
+
+
+def counts(statuses: list[dict]) -> dict:
+    """How many databases have each outcome (every outcome present, zeros included)."""
+    tally = dict.fromkeys(OUTCOMES, 0)
+    for status in statuses:
+        tally[status["outcome"]] += 1
+    return tally

@@ -1,0 +1,230 @@
+"""prisma_migration_status on a fleet of real databases in every state that can be produced here, through the real
+`ansible` command: each database gets the right outcome, with the holder's session when Prisma's lock is held and
+the client IP when Azure SQL's firewall refuses; one bad database never fails the module; passwords never show."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.backoffice.dbops.tests.support import prisma_like
+from ansible_collections.backoffice.dbops.tests.support.ansible_run import run_module
+from ansible_collections.backoffice.dbops.tests.support.arm_emulator import FirewalledSqlGateway
+from ansible_collections.backoffice.dbops.tests.support.backends import unavailable
+from ansible_collections.backoffice.dbops.tests.support.fleet import (
+    INIT,
+    deployed_init,
+    foreign_history,
+    mysql_migrations,
+    only,
+    p3009_database,
+    prisma_next_history,
+    referee_url,
+    with_database,
+    with_user,
+)
+from ansible_collections.backoffice.dbops.tests.support.prisma_referee import referee_available
+from ansible_collections.backoffice.dbops.tests.support.scenarios import BIO_INDEX, LATER, write_migrations
+from ansible_collections.backoffice.dbops.tests.support.servers import free_port
+
+SECRET = "Fl33t-pw_never-shown"
+FAILED_NAME = "20201127134938_added_bio_index"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _referee_installed():
+    if not referee_available():
+        unavailable("Prisma's engine is not installed: run `make setup` (npm ci --prefix tests/referee)")
+
+
+def status(databases, **options):
+    run = run_module("prisma_migration_status", {"databases": databases, **options}, verbosity=3)
+    assert SECRET not in run.output and SECRET not in repr(run.result)
+    return run
+
+
+def by_name(run) -> dict:
+    return {entry["name"]: entry for entry in run.result["databases"]}
+
+
+@pytest.fixture
+def engine_fleet(make_backend, tmp_path):
+    """PostgreSQL and SQLite databases in every history state, made by Prisma's own engine."""
+    fleet, expected = [], {}
+
+    def add(name, backend, outcome, folder=None):
+        fleet.append(
+            {
+                "name": name,
+                "database_url": backend.url,
+                "project_dir": backend.project_dir,
+                **({"migrations_dir": str(folder)} if folder else {}),
+            }
+        )
+        expected[name] = outcome
+
+    for provider in ("postgresql", "sqlite"):
+        base = tmp_path / provider
+        backend = make_backend(provider)
+        full = deployed_init(backend, base / "ok")
+        add(f"{provider}-ok", backend, "ok", only(write_migrations(base / "ok-local", provider), [INIT]))
+        backend = make_backend(provider)
+        full = deployed_init(backend, base / "pending")
+        add(f"{provider}-pending", backend, "pending", full)
+        backend = make_backend(provider)
+        add(f"{provider}-blocked", backend, "blocked", p3009_database(provider, referee_url(backend), base / "b"))
+        backend = make_backend(provider)
+        deployed_init(backend, base / "edited")
+        add(f"{provider}-edited", backend, "edited", only(write_migrations(base / "e", provider, edited=INIT), [INIT]))
+        backend = make_backend(provider)
+        deployed_init(backend, base / "missing")
+        add(f"{provider}-missing-locally", backend, "missing_locally", only(write_migrations(base / "m", provider), []))
+        backend = make_backend(provider)
+        prisma_next_history(backend)
+        add(f"{provider}-prisma8", backend, "unsupported")
+        backend = make_backend(provider)
+        foreign_history(backend)
+        add(f"{provider}-foreign", backend, "unsupported")
+        backend = make_backend(provider)
+        add(f"{provider}-never-migrated", backend, "ok")
+    return fleet, expected
+
+
+def test_every_history_state_gets_its_outcome(engine_fleet, make_backend, tmp_path):
+    fleet, expected = engine_fleet
+    postgres = make_backend("postgresql")
+    fleet += [
+        {"name": "pg-no-such-role", "database_url": with_user(postgres.url, "nobody", SECRET)},
+        {"name": "pg-no-such-database", "database_url": with_database(postgres.url, "no_such_database")},
+        {"name": "pg-closed-port", "database_url": f"postgresql://app:{SECRET}@127.0.0.1:{free_port()}/db"},
+        {"name": "sqlite-no-file", "database_url": "file:./none.db", "project_dir": str(tmp_path)},
+    ]
+    expected.update(
+        {
+            "pg-no-such-role": "auth_failed",
+            "pg-no-such-database": "database_missing",
+            "pg-closed-port": "unreachable",
+            "sqlite-no-file": "database_missing",
+        }
+    )
+    run = status(fleet, concurrency=4)
+    assert run.rc == 0, run.output
+    outcomes = {name: entry["outcome"] for name, entry in by_name(run).items()}
+    assert outcomes == expected
+    entries = by_name(run)
+    for provider in ("postgresql", "sqlite"):
+        assert entries[f"{provider}-blocked"]["failed_migrations"] == [BIO_INDEX]
+        assert entries[f"{provider}-blocked"]["p3009_message"].startswith("migrate found failed migrations")
+        assert entries[f"{provider}-pending"]["pending"] == [BIO_INDEX, LATER]
+        assert entries[f"{provider}-edited"]["edited"] == [INIT]
+        assert entries[f"{provider}-missing-locally"]["missing_locally"] == [INIT]
+        assert "Prisma 8" in entries[f"{provider}-prisma8"]["detail"]
+        assert "not Prisma's table" in entries[f"{provider}-foreign"]["detail"]
+    assert "Azure" not in entries["pg-no-such-role"]["hint"]
+    failing = {name for name, outcome in expected.items() if outcome in ("blocked", "lock_held", "unsupported")}
+    assert set(run.result["failing"]) == failing
+    assert run.result["counts"]["unsupported"] == 4 and run.result["counts"]["blocked"] == 2
+
+
+def test_mariadb_states_and_its_failures(make_backend, tmp_path):
+    mysql = [make_backend("mysql") for _index in range(4)]
+    prisma_like.create_history_table(mysql[0])
+    prisma_like.record(mysql[0], INIT, prisma_like.SCRIPTS[INIT], state="applied", started_at=prisma_like.START)
+    prisma_like.p3009_history(mysql[1])
+    prisma_like.create_history_table(mysql[2])
+    prisma_like.record(mysql[2], INIT, prisma_like.SCRIPTS[INIT], state="applied", started_at=prisma_like.START)
+    foreign_history(mysql[3])
+    local = str(mysql_migrations(tmp_path / "mysql", [INIT, FAILED_NAME]))
+    run = status(
+        [
+            {
+                "name": "ok",
+                "database_url": mysql[0].url,
+                "migrations_dir": str(mysql_migrations(tmp_path / "o", [INIT])),
+            },
+            {"name": "blocked", "database_url": mysql[1].url, "migrations_dir": local},
+            {"name": "pending", "database_url": mysql[2].url, "migrations_dir": local},
+            {"name": "foreign", "database_url": mysql[3].url},
+            {"name": "wrong-password", "database_url": with_user(mysql[0].url, "root", SECRET)},
+            {"name": "no-such-database", "database_url": with_database(mysql[0].url, "no_such_database")},
+        ]
+    )
+    assert run.rc == 0, run.output
+    outcomes = {name: entry["outcome"] for name, entry in by_name(run).items()}
+    assert outcomes == {
+        "ok": "ok",
+        "blocked": "blocked",
+        "pending": "pending",
+        "foreign": "unsupported",
+        "wrong-password": "auth_failed",
+        "no-such-database": "database_missing",
+    }
+    assert by_name(run)["pending"]["pending"] == [FAILED_NAME]
+
+
+@pytest.mark.parametrize("provider", ["postgresql", "mysql"])
+def test_a_held_lock_names_its_holder(make_backend, tmp_path, provider):
+    backend = make_backend(provider)
+    if provider == "postgresql":
+        deployed_init(backend, tmp_path)
+    else:
+        prisma_like.create_history_table(backend)
+        prisma_like.record(backend, INIT, prisma_like.SCRIPTS[INIT], state="applied", started_at=prisma_like.START)
+    holder = backend.connect()
+    cursor = holder.cursor()
+    if provider == "postgresql":
+        cursor.execute("SELECT pg_advisory_lock(72707369), pg_backend_pid()")
+    else:
+        cursor.execute("SELECT GET_LOCK('prisma_migrate', 10), CONNECTION_ID()")
+    session = cursor.fetchone()[1]
+    try:
+        run = status([{"name": "locked", "database_url": backend.url}])
+    finally:
+        holder.close()
+    assert run.rc == 0, run.output
+    entry = by_name(run)["locked"]
+    assert entry["outcome"] == "lock_held", entry
+    (lock_holder,) = entry["lock_holders"]
+    assert lock_holder["session"] == session
+    # MariaDB names the loopback address by its host name unless skip-name-resolve is set.
+    assert lock_holder["client_address"] in ("127.0.0.1", "localhost") and lock_holder["since"]
+    assert f"session {session}" in entry["detail"]
+    assert run.result["failing"] == ["locked"]
+
+
+@pytest.mark.parametrize(
+    ("number", "outcome"),
+    [
+        (40615, "firewall_closed"),
+        (47073, "public_access_disabled"),
+        (40914, "vnet_rule_missing"),
+        (18456, "auth_failed"),
+        (4060, "database_missing"),
+    ],
+)
+def test_azure_sql_refusals_through_a_real_odbc_driver(number, outcome):
+    gateway = FirewalledSqlGateway("203.0.113.7", error_number=number).start()
+    try:
+        url = f"sqlserver://127.0.0.1:{gateway.port};database=backoffice;user=app;password={SECRET};encrypt=false"
+        run = status([{"name": "azure", "database_url": url}], odbc_driver="FreeTDS")
+    finally:
+        gateway.stop()
+    assert run.rc == 0, run.output
+    entry = by_name(run)["azure"]
+    assert entry["outcome"] == outcome, entry
+    assert f"({number})" in entry["detail"]
+    if number == 40615:
+        assert entry["client_ip"] == "203.0.113.7"
+        assert "azure_sql_firewall" in entry["hint"]
+
+
+def test_a_malformed_list_fails_before_any_database_is_contacted(tmp_path):
+    gateway = FirewalledSqlGateway("203.0.113.7").start()
+    url = f"sqlserver://127.0.0.1:{gateway.port};database=d;user=app;password={SECRET};encrypt=false"
+    try:
+        duplicate = status([{"name": "a", "database_url": url}, {"name": "a", "database_url": url}])
+        malformed = status([{"name": "a", "database_url": url}, {"name": "b", "database_url": "mongodb://x/y"}])
+    finally:
+        gateway.stop()
+    assert duplicate.rc != 0 and "repeated: a" in duplicate.result["msg"]
+    assert malformed.rc != 0 and "databases[b]" in malformed.result["msg"]
+    assert gateway.logins == 0

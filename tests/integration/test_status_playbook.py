@@ -1,0 +1,155 @@
+"""playbooks/p3009_status.yml end to end: environments gathered as the recovery gathers them, one table, a JSON
+report valid against its published schema, JUnit XML with one case per database, set_stats, the firewall opened
+only when asked (and closed again), and a one-line failure when a deploy is blocked."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import xml.etree.ElementTree as ElementTree
+
+import pytest
+
+from ansible_collections.backoffice.dbops.tests.support.arm_emulator import ArmEmulator, FirewalledDatabaseProxy
+from ansible_collections.backoffice.dbops.tests.support.backends import unavailable
+from ansible_collections.backoffice.dbops.tests.support.fleet import deployed_init, referee_url
+from ansible_collections.backoffice.dbops.tests.support.prisma_referee import referee_available
+from ansible_collections.backoffice.dbops.tests.support.recovery import (
+    AZURE_SECRET,
+    BIN,
+    CLIENT_ID,
+    DB_PASSWORD,
+    ECHO_IP,
+    ROOT,
+    SECRET_NAME,
+    SUBSCRIPTION,
+    TENANT,
+    azure_vars,
+    p3009_database,
+    playbook_env,
+    with_password_and_port,
+    write_environments,
+)
+from ansible_collections.backoffice.dbops.tests.support.servers import free_port
+
+PLAYBOOK = "playbooks/p3009_status.yml"
+SCHEMA = ROOT / "docs" / "p3009_status_report.schema.json"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _referee_installed():
+    if not referee_available():
+        unavailable("Prisma's engine is not installed: run `make setup` (npm ci --prefix tests/referee)")
+
+
+def run(inventory, *flags, environment=None, **extra) -> subprocess.CompletedProcess:
+    command = [f"{BIN}/ansible-playbook", PLAYBOOK, "-i", str(inventory), "-vvv", *flags, "-e", json.dumps(extra)]
+    completed = subprocess.run(
+        command, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=300, check=False
+    )
+    completed.output = completed.stdout + completed.stderr
+    for secret in (DB_PASSWORD, AZURE_SECRET):
+        assert secret not in completed.output
+    return completed
+
+
+def env_with_reports(tmp_path, emulator=None) -> dict:
+    return {**playbook_env(emulator), "DBOPS_STATUS_DIR": str(tmp_path / "reports")}
+
+
+def test_all_environments_in_one_table_report_and_junit(tmp_path, make_backend):
+    blocked = make_backend("sqlite")
+    migrations = p3009_database("sqlite", referee_url(blocked), tmp_path / "blocked")
+    healthy = make_backend("postgresql")
+    deployed_init(healthy, tmp_path / "healthy")
+    tenant = make_backend("postgresql")
+    inventory = write_environments(
+        tmp_path,
+        {
+            "test": {
+                "p3009_recovery_database_url": with_password_and_port(healthy.url, healthy.target.port),
+                "p3009_status_databases": [
+                    {"name": "test/tenant-a", "database_url": tenant.url},
+                    {
+                        "name": "test/tenant-gone",
+                        "database_url": f"postgresql://u:{DB_PASSWORD}@127.0.0.1:{free_port()}/x",
+                    },
+                ],
+            },
+            "prod": {
+                "p3009_recovery_database_url": referee_url(blocked),
+                "p3009_recovery_migrations_dir": str(migrations),
+            },
+        },
+    )
+    result = run(inventory, environment=env_with_reports(tmp_path), env="all")
+    assert result.returncode != 0
+    assert "1 database(s) stop a deploy: prod blocked." in result.output
+    assert "test/tenant-gone  unreachable" in result.output.replace("'", "")
+    report = json.loads((tmp_path / "reports" / "p3009-status.json").read_text())
+    jsonschema = pytest.importorskip("jsonschema")
+    jsonschema.validate(report, json.loads(SCHEMA.read_text()))
+    outcomes = {entry["name"]: (entry["environment"], entry["outcome"]) for entry in report["databases"]}
+    assert outcomes == {
+        "test": ("test", "ok"),
+        "test/tenant-a": ("test", "ok"),
+        "test/tenant-gone": ("test", "unreachable"),
+        "prod": ("prod", "blocked"),
+    }
+    assert report["failing"] == ["prod"] and report["environments"] == ["prod", "test"]
+    junit = ElementTree.parse(tmp_path / "reports" / "p3009-status.junit.xml").getroot()
+    assert len(junit.findall(".//testcase")) == 4 and junit.get("failures") == "1" and junit.get("errors") == "1"
+
+
+def test_a_chosen_environment_in_check_mode_writes_nothing(tmp_path, make_backend):
+    healthy = make_backend("postgresql")
+    deployed_init(healthy, tmp_path / "healthy")
+    inventory = write_environments(
+        tmp_path,
+        {
+            "test": {"p3009_recovery_database_url": healthy.url},
+            "prod": {"p3009_recovery_database_url": "file:./missing.db"},
+        },
+    )
+    result = run(inventory, "--check", environment=env_with_reports(tmp_path), env="test")
+    assert result.returncode == 0, result.output
+    assert "No database is blocked: 1 checked." in result.output
+    assert not (tmp_path / "reports").exists()
+    unknown = run(inventory, environment=env_with_reports(tmp_path), env="test,staging")
+    assert unknown.returncode != 0 and "Unknown environment(s) staging; known: prod, test" in unknown.output
+
+
+@pytest.fixture
+def emulator(tmp_path):
+    (tmp_path / "arm").mkdir()
+    emulator = ArmEmulator(
+        str(tmp_path / "arm"),
+        tenant=TENANT,
+        client_id=CLIENT_ID,
+        client_secret=AZURE_SECRET,
+        subscription_id=SUBSCRIPTION,
+    ).start()
+    yield emulator
+    emulator.stop()
+
+
+def test_the_firewall_is_opened_only_when_asked_and_closed_again(tmp_path, make_backend, emulator):
+    backend = make_backend("postgresql")
+    deployed_init(backend, tmp_path / "db")
+    server = emulator.add_server("rg-backoffice-test", "sql-backoffice-test")
+    proxy = FirewalledDatabaseProxy(server, ECHO_IP, ("127.0.0.1", int(backend.target.port))).start()
+    try:
+        emulator.vault_secrets[SECRET_NAME] = with_password_and_port(backend.url, proxy.port)
+        inventory = write_environments(tmp_path, {"test": azure_vars(emulator)})
+        closed = run(inventory, environment=env_with_reports(tmp_path, emulator), env="test")
+        assert closed.returncode == 0, closed.output
+        assert emulator.write_calls == 0
+        report = json.loads((tmp_path / "reports" / "p3009-status.json").read_text())
+        assert report["databases"][0]["outcome"] == "unreachable"
+        opened = run(inventory, environment=env_with_reports(tmp_path, emulator), env="test", open_firewall=True)
+    finally:
+        proxy.stop()
+    assert opened.returncode == 0, opened.output
+    assert emulator.write_calls == 2 and server.rules == {}
+    report = json.loads((tmp_path / "reports" / "p3009-status.json").read_text())
+    assert report["databases"][0]["outcome"] == "ok"

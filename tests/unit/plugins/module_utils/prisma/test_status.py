@@ -1,0 +1,183 @@
+"""What a database's facts mean for a deploy, one outcome each; and the fleet report in JSON, table and JUnit."""
+
+import json
+import xml.etree.ElementTree as ElementTree
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import DbopsError
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.fleet_input import fleet_members
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.history import (
+    LocalMigration,
+    MigrationRecord,
+    compute_checksum,
+)
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.status import (
+    COLUMNS,
+    OUTCOMES,
+    connection_status,
+    counts,
+    history_status,
+    shape_of,
+)
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.status_report import (
+    build_report,
+    report_junit,
+    report_table,
+)
+
+T = datetime(2020, 11, 27, 13, 49, 37, tzinfo=UTC)
+PRISMA = shape_of(COLUMNS, [])
+HOLDER = {"session": 4711, "application": "prisma-migrate", "client_address": "10.0.0.5", "since": "2026-11-26T10:00Z"}
+
+
+def applied(name, script="SELECT 1;", offset=0):
+    stamp = T + timedelta(seconds=offset)
+    return MigrationRecord(str(offset), name, compute_checksum(script), stamp, stamp, None, 1)
+
+
+def failed(name, offset=0):
+    return MigrationRecord(f"f{offset}", name, "c" * 64, T + timedelta(seconds=offset), logs="boom")
+
+
+def local(*names, script="SELECT 1;"):
+    return [LocalMigration(name, script) for name in names]
+
+
+@pytest.mark.parametrize(
+    ("records", "migrations", "holders", "outcome"),
+    [
+        ([applied("a")], local("a"), [], "ok"),
+        ([applied("a")], None, [], "ok"),
+        (None, None, [], "ok"),
+        ([applied("a")], local("a", "b"), [], "pending"),
+        (None, local("a"), [], "pending"),
+        ([applied("a", "SELECT 1;")], local("a", script="SELECT 2;"), [], "edited"),
+        ([applied("a"), applied("x", offset=1)], local("a"), [], "missing_locally"),
+        ([applied("a")], local("a", "b"), [HOLDER], "lock_held"),
+        ([applied("a", "SELECT 1;")], local("a", script="SELECT 2;"), [HOLDER], "lock_held"),
+        ([applied("a"), failed("b", 1)], local("a", "b"), [HOLDER], "blocked"),
+        ([applied("a"), failed("b", 1)], local("a", script="SELECT 2;"), [], "blocked"),
+    ],
+)
+def test_precedence_follows_what_stops_a_deploy_first(records, migrations, holders, outcome):
+    shape = PRISMA if records is not None else shape_of([], [])
+    assert history_status(records, migrations, holders, shape)["outcome"] == outcome
+
+
+def test_a_blocked_database_carries_prismas_p3009_text():
+    status = history_status([applied("a"), failed("b", 1), failed("b", 2)], local("a", "b"), [], PRISMA)
+    assert status["failed_migrations"] == ["b"]
+    assert status["p3009_message"].count("The `b` migration started at") == 2
+    assert status["detail"] == "deploy stops with P3009: failed b"
+
+
+def test_the_holder_is_named():
+    status = history_status([applied("a")], None, [HOLDER], PRISMA)
+    assert status["detail"] == (
+        "Prisma's migrate lock is held by session 4711 application prisma-migrate from 10.0.0.5 since 2026-11-26T10:00Z"
+    )
+
+
+@pytest.mark.parametrize(
+    ("columns", "prisma_next", "reason"),
+    [
+        ([], ["prisma_contract.ledger", "prisma_contract.marker"], "Prisma 8 (Prisma Next)"),
+        (COLUMNS, ["_prisma_ledger"], "Prisma 8 (Prisma Next)"),
+        (["id", "name", "run_on"], [], "missing columns: checksum, finished_at"),
+    ],
+)
+def test_a_history_that_is_not_prismas_is_named_never_read(columns, prisma_next, reason):
+    status = history_status([applied("a")], None, [], shape_of(columns, prisma_next))
+    assert status["outcome"] == "unsupported" and reason in status["detail"]
+
+
+def test_column_names_are_compared_without_case():
+    assert shape_of([column.upper() for column in COLUMNS], []).table == "prisma"
+
+
+def test_connection_outcomes_and_counts():
+    refused = connection_status("firewall_closed", "refused", "open it", {"client_ip": "203.0.113.7"})
+    unknown = connection_status(None, "too many clients", None, {})
+    assert refused["client_ip"] == "203.0.113.7" and unknown["outcome"] == "unreachable"
+    tally = counts([refused, unknown, {"outcome": "ok"}])
+    assert set(tally) == set(OUTCOMES) and tally["firewall_closed"] == tally["unreachable"] == tally["ok"] == 1
+
+
+def statuses():
+    return [
+        {"name": "test", "database": "pg", "outcome": "ok", "detail": "3 migrations, none failed", "elapsed": 0.1},
+        {
+            "name": "prod",
+            "database": "mssql",
+            "outcome": "blocked",
+            "detail": "deploy stops with P3009: failed b",
+            "p3009_message": "migrate found failed migrations <&>",
+            "failed_migrations": ["b"],
+            "elapsed": 0.2,
+        },
+        {
+            "name": "prod/tenant-a",
+            "outcome": "firewall_closed",
+            "detail": "40615",
+            "hint": "open",
+            "client_ip": "1.2.3.4",
+        },
+    ]
+
+
+def test_report_is_versioned_and_names_each_environment():
+    report = build_report(statuses(), {"test": "test", "prod": "prod", "prod/tenant-a": "prod"}, "2026-11-26T10:00:00Z")
+    assert report["schema_version"] == 1
+    assert report["environments"] == ["prod", "test"]
+    assert report["failing"] == ["prod"]
+    assert report["databases"][2]["client_ip"] == "1.2.3.4" and "p3009_message" not in report["databases"][0]
+    table = report_table(report)
+    assert table.splitlines()[0].split() == ["ENVIRONMENT", "DATABASE", "OUTCOME", "DETAIL"]
+    assert table.splitlines()[-1] == "3 databases: 1 ok, 1 blocked, 1 firewall_closed"
+
+
+def test_junit_has_one_case_per_database_and_fails_the_blocked():
+    report = build_report(statuses(), {"test": "test", "prod": "prod", "prod/tenant-a": "prod"}, "2026-11-26T10:00:00Z")
+    root = ElementTree.fromstring(report_junit(report))
+    cases = root.findall("./testsuite/testcase")
+    assert [case.get("name") for case in cases] == ["test", "prod", "prod/tenant-a"]
+    assert root.get("tests") == "3" and root.get("failures") == "1" and root.get("errors") == "1"
+    assert cases[1].find("failure").get("type") == "blocked"
+    assert "<&>" in cases[1].find("failure").text
+    assert cases[2].find("error").get("type") == "firewall_closed"
+    assert cases[0].find("failure") is None and cases[0].find("error") is None
+
+
+def params(databases, **extra):
+    return {
+        "databases": databases,
+        "migrations_dir": None,
+        "project_dir": None,
+        "concurrency": 16,
+        "connect_timeout": 10,
+        "statement_timeout": 10,
+        **extra,
+    }
+
+
+def test_the_list_is_checked_as_a_whole_before_any_database():
+    url = "postgresql://app:pw@db/shop"
+    with pytest.raises(DbopsError, match="repeated: a"):
+        fleet_members(params([{"name": "a", "database_url": url}, {"name": "a", "database_url": url}]), set())
+    with pytest.raises(DbopsError, match=r"databases\[b\]: Invalid database_url"):
+        fleet_members(params([{"name": "b", "database_url": "mongodb://x"}]), set())
+    with pytest.raises(DbopsError, match="concurrency must be at least 1"):
+        fleet_members(params([], concurrency=0), set())
+    secrets = set()
+    (member,) = fleet_members(params([{"name": "a", "database_url": url}]), secrets)
+    assert secrets == {"pw"} and member.target.host == "db" and member.migrations is None
+
+
+def test_the_report_matches_its_published_schema():
+    jsonschema = pytest.importorskip("jsonschema")
+    schema_path = Path(__file__).resolve().parents[5] / "docs" / "p3009_status_report.schema.json"
+    report = build_report(statuses(), {"test": "test", "prod": "prod", "prod/tenant-a": "prod"}, "2026-11-26T10:00:00Z")
+    jsonschema.validate(report, json.loads(schema_path.read_text()))
