@@ -4,6 +4,8 @@ the client IP when Azure SQL's firewall refuses; one bad database never fails th
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from ansible_collections.backoffice.dbops.tests.support import prisma_like
@@ -23,7 +25,17 @@ from ansible_collections.backoffice.dbops.tests.support.fleet import (
     with_user,
 )
 from ansible_collections.backoffice.dbops.tests.support.prisma_referee import referee_available
-from ansible_collections.backoffice.dbops.tests.support.scenarios import BIO_INDEX, LATER, write_migrations
+from ansible_collections.backoffice.dbops.tests.support.recovery import (
+    GATEWAY_CLIENT_IP,
+    arm_emulator,
+    azure_sql_gateway,
+)
+from ansible_collections.backoffice.dbops.tests.support.scenarios import (
+    BIO_INDEX,
+    LATER,
+    sqlserver_p3009_database,
+    write_migrations,
+)
 from ansible_collections.backoffice.dbops.tests.support.servers import free_port
 
 SECRET = "Fl33t-pw_never-shown"
@@ -228,3 +240,51 @@ def test_a_malformed_list_fails_before_any_database_is_contacted(tmp_path):
     assert duplicate.rc != 0 and "repeated: a" in duplicate.result["msg"]
     assert malformed.rc != 0 and "databases[b]" in malformed.result["msg"]
     assert gateway.logins == 0
+
+
+@pytest.mark.mssql
+def test_sql_server_history_and_lock_on_the_sql_server_engine(make_backend, tmp_path):
+    """On Babelfish the lock owner is not exposed (no sys.dm_tran_locks): held, with its owner unknown. On SQL
+    Server, sys.dm_tran_locks names the session."""
+    blocked = make_backend("sqlserver")
+    migrations = sqlserver_p3009_database(blocked, tmp_path / "blocked")
+    locked = make_backend("sqlserver")
+    prisma_like.create_history_table(locked)
+    prisma_like.record(locked, INIT, prisma_like.SCRIPTS[INIT], state="applied", started_at=prisma_like.START)
+    holder = locked.connect()
+    holder.cursor().execute(f"EXEC {prisma_like.PRISMA_LOCK}")
+    try:
+        run = status(
+            [
+                {"name": "blocked", "database_url": blocked.url, "migrations_dir": str(migrations)},
+                {"name": "locked", "database_url": locked.url},
+            ],
+            odbc_driver="FreeTDS",
+        )
+    finally:
+        holder.close()
+    assert run.rc == 0, run.output
+    entries = by_name(run)
+    assert entries["blocked"]["outcome"] == "blocked", entries["blocked"]
+    assert entries["blocked"]["failed_migrations"] == [BIO_INDEX]
+    assert entries["locked"]["outcome"] == "lock_held", entries["locked"]
+    assert entries["locked"]["lock_holders"]
+
+
+@pytest.mark.mssql
+def test_wait_for_database_gets_through_once_the_40615_clears(make_backend, tmp_path):
+    """Azure SQL's gateway refuses with 40615 until the firewall rule has propagated (3 s here): the wait succeeds
+    within 2 s of that, and a refusal that waiting cannot fix would have failed at once."""
+    backend = make_backend("sqlserver")
+    with arm_emulator(str(tmp_path / "arm")) as emulator:
+        sql_server = emulator.add_server("rg", "sql-backoffice")
+        with azure_sql_gateway(sql_server, backend.url, propagation_delay=3.0) as (url, proxy):
+            sql_server.rules["dbops-test"] = {"startIpAddress": GATEWAY_CLIENT_IP, "endIpAddress": GATEWAY_CLIENT_IP}
+            sql_server.rule_written_at["dbops-test"] = time.monotonic()
+            started = time.monotonic()
+            run = run_module("wait_for_database", {"database_url": url, "timeout": 60, "odbc_driver": "FreeTDS"})
+            waited = time.monotonic() - started
+    assert run.rc == 0, run.output
+    assert proxy.refused >= 1 and run.result["attempts"] >= 2
+    assert run.result["elapsed"] <= 3.0 + 2.0, run.result
+    assert waited < 3.0 + 2.0 + 5  # plus Ansible's own start-up

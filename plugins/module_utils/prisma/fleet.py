@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -91,9 +92,10 @@ def _status(flavour, member: FleetMember, settings: CheckSettings) -> dict:
             )
         return {"outcome": UNSUPPORTED, "detail": f"Cannot read the migration history: {detail}", "lock_holders": []}
     finally:
-        try:
+        # Nothing was written; a rollback the server refuses (its transaction already ended) is no news either.
+        with suppress(Exception):
             connection.rollback()
-        finally:
+        with suppress(Exception):
             connection.close()
 
 

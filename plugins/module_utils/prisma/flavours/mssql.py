@@ -10,6 +10,7 @@ import os
 import platform
 import re
 import struct
+from contextlib import suppress
 from datetime import UTC, datetime, timedelta, timezone
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.imports import import_library
@@ -299,7 +300,9 @@ class MssqlFlavour(Flavour):
             )
             return rows_as_dicts(cursor)
         except Exception:  # any refusal here means: ask the portable way
-            cursor.connection.rollback()
+            # Babelfish has already ended the transaction on this error (its rollback then fails with 3903).
+            with suppress(Exception):
+                cursor.connection.rollback()
         cursor.execute(f"SELECT APPLOCK_TEST('public', '{LOCK_NAME}', 'Exclusive', 'Session')")
         if cursor.fetchone()[0] == 1:
             return []
