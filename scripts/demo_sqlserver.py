@@ -64,8 +64,11 @@ def main() -> int:
         (logs,) = backend.execute(f"SELECT logs FROM {backend.table} WHERE finished_at IS NULL")[0]
         print(logs.split("\n   0: ")[0], flush=True)
 
+        say("2. Fix the data the migration tripped on (the recovery's preflight checks it is fixed)")
+        backend.execute(sqlserver_fix_data(schema))
+
         say(
-            "2. recover_p3009.yml -e env=test -e migration=" + BIO_INDEX,
+            "3. recover_p3009.yml -e env=test -e migration=" + BIO_INDEX,
             "DATABASE_URL is in the (emulated) Key Vault and points at Azure SQL's (emulated) gateway, which refuses "
             "logins with error 40615 until the (emulated) Azure has a firewall rule for the address it quotes.",
         )
@@ -79,8 +82,7 @@ def main() -> int:
         (record,) = run.audit
         print(f"Audit record: outcome {record['outcome']}, firewall rule removed: {record['firewall_rule_removed']}")
 
-        say("3. Fix the data, deploy again")
-        backend.execute(sqlserver_fix_data(schema))
+        say("4. Deploy again")
         print("Prisma applied:", ", ".join(prisma_like.sqlserver_deploy(backend, migrations)))
     return 0
 

@@ -19,7 +19,7 @@ import pytest
 from ansible_collections.backoffice.dbops.tests.support.backends import unavailable
 from ansible_collections.backoffice.dbops.tests.support.prisma_referee import PrismaReferee, referee_available
 from ansible_collections.backoffice.dbops.tests.support.recovery import BIN, BIO_INDEX, ROOT
-from ansible_collections.backoffice.dbops.tests.support.scenarios import p3009_database
+from ansible_collections.backoffice.dbops.tests.support.scenarios import FIX_DATA, p3009_database
 from ansible_collections.backoffice.dbops.tests.support.unprivileged import NOBODY, as_nobody
 
 # What ships, said independently of galaxy.yml's manifest directives: runtime, docs, and the tests collections ship.
@@ -78,7 +78,7 @@ def build(tree: Path, output: Path) -> Path:
         capture_output=True, text=True, check=False, timeout=120,
     )  # fmt: skip
     assert completed.returncode == 0, completed.stdout + completed.stderr
-    return output / "backoffice-dbops-0.1.0.tar.gz"
+    return output / "backoffice-dbops-0.2.0.tar.gz"
 
 
 def members(tarball: Path) -> tuple[set[str], set[str]]:
@@ -224,6 +224,9 @@ def sqlite_p3009(folder: Path) -> tuple[str, Path]:
     (folder / "dev.db").touch()
     url = f"file:{folder / 'dev.db'}"
     migrations = p3009_database("sqlite", url, folder)
+    # The runbook's "fix the data": the preflight lets the resolve through only then.
+    with sqlite3.connect(folder / "dev.db") as connection:
+        connection.execute(FIX_DATA)
     owned_by_runner(folder)
     return url, migrations
 
@@ -238,6 +241,7 @@ def test_installed_read_only_and_run_unprivileged_it_recovers_and_stays_verified
     sqlite_url, sqlite_migrations = sqlite_p3009(workspace / "sqlite")
     postgres = make_backend("postgresql")
     postgres_migrations = p3009_database("postgresql", postgres.url, workspace / "postgres")
+    postgres.execute(FIX_DATA)
     inventory = write_inventory(
         workspace / "inventory",
         {
@@ -273,7 +277,7 @@ def test_installed_read_only_and_run_unprivileged_it_recovers_and_stays_verified
         env=environment, capture_output=True, text=True, check=False, timeout=120,
     )  # fmt: skip
     assert verified.returncode == 0, verified.stdout + verified.stderr
-    assert "checksums for 'backoffice.dbops:0.1.0' are internally consistent with its manifest" in verified.stdout
+    assert "checksums for 'backoffice.dbops:0.2.0' are internally consistent with its manifest" in verified.stdout
 
 
 def test_installed_with_an_unwritable_audit_folder_it_stops_before_any_database_write(dirty_tarball, workspace):

@@ -40,6 +40,7 @@ from ansible_collections.backoffice.dbops.tests.support.recovery import (
     recovery_command,
     write_inventory,
 )
+from ansible_collections.backoffice.dbops.tests.support.scenarios import FIX_DATA
 
 DB_PASSWORD = "Sw;}@:/%ü-eep_Pass-42"
 AZURE_SECRET = "Az~+/=;%-Sweep.Secret_99"
@@ -183,6 +184,7 @@ def emulator(tmp_path):
 def test_no_secret_anywhere_in_any_encoding(tmp_path, emulator, make_backend):
     backend = make_backend("postgresql")
     migrations = p3009_database("postgresql", backend.url, tmp_path)
+    backend.execute(FIX_DATA)  # the preflight lets the resolve through only once the data is fixed
     server = emulator.add_server(RG, SERVER)
     proxy = FirewalledDatabaseProxy(server, ECHO_IP, ("127.0.0.1", int(backend.target.port))).start()
     parts = urlsplit(backend.url)
@@ -219,6 +221,7 @@ def test_no_secret_anywhere_in_any_encoding(tmp_path, emulator, make_backend):
 def test_a_five_character_password_inside_a_migration_name_is_neither_shown_nor_masked_in_names(tmp_path, make_backend):
     backend = make_backend("postgresql")
     migrations = p3009_database("postgresql", backend.url, tmp_path)
+    backend.execute(FIX_DATA)  # the preflight lets the resolve through only once the data is fixed
     url = backend.url.replace("postgresql://postgres@", f"postgresql://postgres:{SHORT_PASSWORD}@")
     command, received = redeploy(tmp_path)
     inventory = write_inventory(

@@ -10,7 +10,6 @@ import json
 import pytest
 
 from ansible_collections.backoffice.dbops.tests.support import prisma_like
-from ansible_collections.backoffice.dbops.tests.support.prisma_like import PrismaDeployError
 from ansible_collections.backoffice.dbops.tests.support.recovery import (
     AZURE_SECRET,
     AZURE_SERVICES_RULE,
@@ -48,13 +47,13 @@ def audit_records(folder) -> list[dict]:
     return [json.loads(path.read_text()) for path in sorted(folder.glob("*.json"))]
 
 
-def assert_deploy_reattempts_then_succeeds(backend, migrations) -> None:
-    """Prisma's next deploy re-attempts the migration (no P3009) and, once the data is fixed, applies it."""
-    with pytest.raises(PrismaDeployError) as again:
-        prisma_like.sqlserver_deploy(backend, migrations)
-    assert again.value.code == "P3018"
-    prisma_like.sqlserver_mark_rolled_back(backend, BIO_INDEX)
+def fix_the_data(backend) -> None:
+    """The runbook's "fix the data": the recovery's preflight refuses to resolve while the duplicates remain."""
     backend.execute(sqlserver_fix_data(backend.target.schema))
+
+
+def assert_deploy_applies_it(backend, migrations) -> None:
+    """Prisma's next deploy re-attempts the migration (no P3009) and, the data being fixed, applies it."""
     assert prisma_like.sqlserver_deploy(backend, migrations)[0] == BIO_INDEX
 
 
@@ -62,6 +61,7 @@ def assert_deploy_reattempts_then_succeeds(backend, migrations) -> None:
 def test_recover_p3009_on_an_inventory_pointing_at_babelfish(tmp_path, make_backend, driver):
     backend = make_backend("sqlserver", driver=driver)
     migrations = sqlserver_p3009_database(backend, tmp_path)
+    fix_the_data(backend)
     audit = tmp_path / "audit"
     inventory = write_inventory(
         tmp_path,
@@ -93,7 +93,7 @@ def test_recover_p3009_on_an_inventory_pointing_at_babelfish(tmp_path, make_back
     for run in (*runs, result):
         assert password not in run.output
     assert password not in json.dumps(record)
-    assert_deploy_reattempts_then_succeeds(backend, migrations)
+    assert_deploy_applies_it(backend, migrations)
 
 
 def test_azure_sql_runbook_through_the_40615_gateway(tmp_path, make_backend):
@@ -103,6 +103,7 @@ def test_azure_sql_runbook_through_the_40615_gateway(tmp_path, make_backend):
     other suites."""
     backend = make_backend("sqlserver", driver="freetds")  # the plain-text URL; the playbook runs Driver 18
     migrations = sqlserver_p3009_database(backend, tmp_path)
+    fix_the_data(backend)
     run = recover_behind_azure_sql_gateway(
         backend, migrations, tmp_path, environment=without_registered_drivers(tmp_path / "odbc")
     )
@@ -118,4 +119,4 @@ def test_azure_sql_runbook_through_the_40615_gateway(tmp_path, make_backend):
     assert record["outcome"] == "resolved" and record["firewall_rule_removed"] is True
     for secret in (backend.target.password, AZURE_SECRET):
         assert secret not in output and secret not in json.dumps(record)
-    assert_deploy_reattempts_then_succeeds(backend, migrations)
+    assert_deploy_applies_it(backend, migrations)

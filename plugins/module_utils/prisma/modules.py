@@ -37,12 +37,13 @@ def connection_argument_spec(**extra) -> dict:
 
 def database_argument_spec(**extra) -> dict:
     """The options of the `backoffice.dbops.database` and `.connection` doc fragments, plus a module's own."""
-    return connection_argument_spec(
-        database_url={"type": "str", "required": True, "no_log": True},
-        project_dir={"type": "path"},
-        migrations_dir={"type": "path"},
-        **extra,
-    )
+    # A module may tighten a shared option (the preflight requires migrations_dir).
+    shared = {
+        "database_url": {"type": "str", "required": True, "no_log": True},
+        "project_dir": {"type": "path"},
+        "migrations_dir": {"type": "path"},
+    }
+    return connection_argument_spec(**{**shared, **extra})
 
 
 def history_limit(params: dict) -> int:

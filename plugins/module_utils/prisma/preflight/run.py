@@ -66,12 +66,19 @@ def run_preflight(
             hint="Pass the whole folder name of the migration (as prisma_migration_info lists it) and the migrations "
             "folder of the release that ran it.",
         )
-    statements = split_statements(local.script, flavour.sqlglot_dialect)
+    if local.problem:
+        raise DbopsError(
+            f"Migration {migration}'s migration.sql cannot be read as SQL: {local.problem}.",
+            hint="Check the file is the migration Prisma generated (UTF-8 text).",
+        )
+    # The directory keeps the file's bytes (Prisma's checksum is over them); statements are its UTF-8 text.
+    script = local.script.decode("utf-8")
+    statements = split_statements(script, flavour.sqlglot_dialect)
     secrets = store.secrets
     lock_wait = min(LOCK_WAIT, statement_timeout)
     connection = store.connect(read_only=not rehearse_migration, lock_timeout=lock_wait)
     try:
-        return _Preflight(flavour, connection, statements, local.script, secrets).run(
+        return _Preflight(flavour, connection, statements, script, secrets).run(
             migration, rehearse_migration, sample_size, statement_timeout, lock_wait
         )
     except DbopsError:
