@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: run_with_database_url
 short_description: Run a deploy command with C(DATABASE_URL) in its environment, never on a command line
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Runs O(argv) (for example C(npx prisma migrate deploy)) with O(database_url) in the environment variable
     O(variable) of that command only, and returns the end of its output with the URL and its password removed in
