@@ -33,7 +33,8 @@ options:
   migration:
     description:
       - The whole migration name, that is the folder name, for example C(20201127134938_added_bio_index).
-    type: str
+      - One name, as a string; a list or any other value is refused.
+    type: raw
     required: true
   migrations_dir:
     description:
@@ -260,6 +261,7 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors imp
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.modules import (
     database_argument_spec,
     open_history_store,
+    requested_migration,
 )
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.run import run_preflight
 
@@ -267,7 +269,7 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.
 def main():
     module = AnsibleModule(
         argument_spec=database_argument_spec(
-            migration={"type": "str", "required": True},
+            migration={"type": "raw", "required": True},
             migrations_dir={"type": "path", "required": True},
             rehearse={"type": "bool", "default": True},
             sample_size={"type": "int", "default": 5},
@@ -277,11 +279,12 @@ def main():
     )
     params = module.params
     with report_failures(module):
+        migration = requested_migration(module)
         # The store carries the parsed URL, the masked password and the Entra ID token the other modules use.
         store = open_history_store(module)
         result = run_preflight(
             store,
-            migration=params["migration"],
+            migration=migration,
             migrations_dir=params["migrations_dir"],
             rehearse_migration=params["rehearse"],
             sample_size=params["sample_size"],

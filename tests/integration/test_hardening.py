@@ -11,6 +11,7 @@ import subprocess
 import threading
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from urllib.parse import quote, quote_plus
 
 import pytest
@@ -102,13 +103,22 @@ def args(backend, **extra):
     return {"database_url": backend.url, "project_dir": backend.project_dir, **extra}
 
 
+def migrations_folder(tmp_path) -> str:
+    """The seed scenario's migrations folder, as the release that ran it shipped it."""
+    folder = tmp_path / "migrations"
+    for name, script in prisma_like.SCRIPTS.items():
+        (folder / name).mkdir(parents=True)
+        (folder / name / "migration.sql").write_text(script)
+    return str(folder)
+
+
 def with_password(backend, password: str) -> str:
     """The backend's URL with a password (the throwaway PostgreSQL trusts any)."""
     return backend.url.replace("postgresql://postgres@", f"postgresql://postgres:{quote(password, safe='')}@")
 
 
 @pytest.mark.parametrize("password", ["added", "added_bio"], ids=["short", "inside_a_name"])
-def test_a_password_inside_a_migration_name_never_masks_the_name(make_backend, password):
+def test_a_password_inside_a_migration_name_never_masks_the_name(make_backend, tmp_path, password):
     backend = make_backend("postgresql")
     prisma_like.p3009_history(backend)
     url = with_password(backend, password)
@@ -123,6 +133,12 @@ def test_a_password_inside_a_migration_name_never_masks_the_name(make_backend, p
     assert resolved.result["migration_state"] == "rolled_back" and resolved.result["still_blocking"] == []
     assert [row["migration_name"] for row in resolved.result["migration_rows"]] == [FAILED_NAME]
     assert "********" not in resolved.output
+    folder = migrations_folder(tmp_path)
+    preflight_args = {"database_url": url, "migration": FAILED_NAME, "migrations_dir": folder, "rehearse": False}
+    preflight = run_module("prisma_migration_preflight", preflight_args, verbosity=3)
+    assert preflight.rc == 0, preflight.output
+    assert preflight.result["migration"] == FAILED_NAME and preflight.result["migration_state"] == "pending"
+    assert "********" not in preflight.output
     unknown = run_module("prisma_migration_resolve", {"database_url": url, "migration": "20201127134938_added"})
     assert unknown.result["code"] == "P3011" and "`20201127134938_added`" in unknown.result["msg"]
     if len(password) < 8:
@@ -157,12 +173,15 @@ def test_resolve_lists_at_most_history_limit_rows(make_backend):
         ("prisma_migration_resolve", {"migration": [FAILED_NAME, INIT_NAME]}, "got a list"),
         ("prisma_migration_info", {"migration": {"name": FAILED_NAME}}, "got a dict"),
         ("prisma_migration_resolve", {"migration": "x" * 4000}, "4000 characters long"),
+        ("prisma_migration_preflight", {"migration": [FAILED_NAME, INIT_NAME]}, "got a list"),
     ],
 )
-def test_bad_options_are_refused_and_nothing_changes(make_backend, module, extra, said):
+def test_bad_options_are_refused_and_nothing_changes(make_backend, tmp_path, module, extra, said):
     backend = make_backend("sqlite")
     prisma_like.p3009_history(backend)
     before = backend.digest()
+    if module == "prisma_migration_preflight":
+        extra["migrations_dir"] = migrations_folder(tmp_path)
     run = run_module(module, args(backend, **extra))
     assert run.rc != 0
     assert said in run.result["msg"], run.result
@@ -196,10 +215,7 @@ def test_wait_for_database_polls_no_faster_than_its_floor():
 def test_a_fifo_in_the_migrations_folder_is_reported_not_read(make_backend, tmp_path):
     backend = make_backend("sqlite")
     prisma_like.p3009_history(backend)
-    folder = tmp_path / "migrations"
-    for name, script in prisma_like.SCRIPTS.items():
-        (folder / name).mkdir(parents=True)
-        (folder / name / "migration.sql").write_text(script)
+    folder = Path(migrations_folder(tmp_path))
     (folder / FAILED_NAME / "migration.sql").unlink()
     os.mkfifo(folder / FAILED_NAME / "migration.sql")
     run = run_module("prisma_migration_info", args(backend, migrations_dir=str(folder)), timeout=60)
