@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from ansible_collections.backoffice.dbops.tests.support.ansible_run import ansible_env
-from ansible_collections.backoffice.dbops.tests.support.arm_emulator import ArmEmulator
 from ansible_collections.backoffice.dbops.tests.support.awx_rules import (
     AWX_AWX_VERSION,
     MODULE_OPTIONS,
@@ -30,13 +29,11 @@ from ansible_collections.backoffice.dbops.tests.support.recovery import (
     AZURE_SECRET,
     BIN,
     BIO_INDEX,
-    CLIENT_ID,
     RG,
     ROOT,
     SECRET_NAME,
     SERVER,
-    SUBSCRIPTION,
-    TENANT,
+    arm_emulator,
     azure_vars,
     p3009_database,
     write_inventory,
@@ -45,11 +42,8 @@ from ansible_collections.backoffice.dbops.tests.support.recovery import (
 
 @pytest.fixture
 def emulator(tmp_path):
-    emulator = ArmEmulator(
-        str(tmp_path), tenant=TENANT, client_id=CLIENT_ID, client_secret=AZURE_SECRET, subscription_id=SUBSCRIPTION
-    ).start()
-    yield emulator
-    emulator.stop()
+    with arm_emulator(str(tmp_path)) as emulator:
+        yield emulator
 
 
 def awx_job(tmp_path, emulator, extravars: dict, inventory, *, check: bool) -> str:

@@ -11,20 +11,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from ansible_collections.backoffice.dbops.tests.support import prisma_like
-from ansible_collections.backoffice.dbops.tests.support.arm_emulator import ArmEmulator
 from ansible_collections.backoffice.dbops.tests.support.recovery import (
-    AZURE_SECRET,
     BIN,
     BIO_INDEX,
-    CLIENT_ID,
     INIT,
     PLAYBOOK,
     RG,
     ROOT,
     SECRET_NAME,
     SERVER,
-    SUBSCRIPTION,
-    TENANT,
+    arm_emulator,
     azure_vars,
     playbook_env,
     write_inventory,
@@ -114,13 +110,8 @@ def test_under_awx_the_artifact_is_the_record_and_no_file_is_written(tmp_path, m
 
 @pytest.fixture
 def emulator(tmp_path):
-    (tmp_path / "arm").mkdir()
-    emulator = ArmEmulator(
-        str(tmp_path / "arm"), tenant=TENANT, client_id=CLIENT_ID, client_secret=AZURE_SECRET,
-        subscription_id=SUBSCRIPTION,
-    ).start()  # fmt: skip
-    yield emulator
-    emulator.stop()
+    with arm_emulator(str(tmp_path / "arm")) as emulator:
+        yield emulator
 
 
 def test_an_unwritable_audit_folder_stops_the_run_before_anything_is_touched(tmp_path, make_backend, emulator):

@@ -13,17 +13,13 @@ import time
 import pytest
 
 from ansible_collections.backoffice.dbops.tests.support.ansible_run import run_module
-from ansible_collections.backoffice.dbops.tests.support.arm_emulator import ArmEmulator
 from ansible_collections.backoffice.dbops.tests.support.backends import unavailable
 from ansible_collections.backoffice.dbops.tests.support.prisma_referee import referee_available
 from ansible_collections.backoffice.dbops.tests.support.recovery import (
-    AZURE_SECRET,
     BIO_INDEX,
-    CLIENT_ID,
     ROOT,
     SECRET_NAME,
-    SUBSCRIPTION,
-    TENANT,
+    arm_emulator,
     audit_files,
     azure_vars,
     p3009_database,
@@ -127,15 +123,8 @@ def test_the_next_run_reports_a_resolve_that_left_no_audit_record(tmp_path, two_
 
 @pytest.fixture(scope="module")
 def emulator(tmp_path_factory):
-    emulator = ArmEmulator(
-        str(tmp_path_factory.mktemp("arm")),
-        tenant=TENANT,
-        client_id=CLIENT_ID,
-        client_secret=AZURE_SECRET,
-        subscription_id=SUBSCRIPTION,
-    ).start()
-    yield emulator
-    emulator.stop()
+    with arm_emulator(str(tmp_path_factory.mktemp("arm"))) as emulator:
+        yield emulator
 
 
 def test_a_killed_run_leaves_its_firewall_rule_and_the_next_run_reports_and_removes_it(tmp_path, emulator):

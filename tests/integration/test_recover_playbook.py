@@ -17,7 +17,7 @@ import threading
 
 import pytest
 
-from ansible_collections.backoffice.dbops.tests.support.arm_emulator import ArmEmulator, FirewalledDatabaseProxy
+from ansible_collections.backoffice.dbops.tests.support.arm_emulator import FirewalledDatabaseProxy
 from ansible_collections.backoffice.dbops.tests.support.backends import unavailable
 from ansible_collections.backoffice.dbops.tests.support.prisma_referee import PrismaReferee, referee_available
 from ansible_collections.backoffice.dbops.tests.support.recovery import (
@@ -25,7 +25,6 @@ from ansible_collections.backoffice.dbops.tests.support.recovery import (
     AZURE_SECRET,
     BIN,
     BIO_INDEX,
-    CLIENT_ID,
     DB_PASSWORD,
     ECHO_IP,
     INIT,
@@ -34,8 +33,7 @@ from ansible_collections.backoffice.dbops.tests.support.recovery import (
     ROOT,
     SECRET_NAME,
     SERVER,
-    SUBSCRIPTION,
-    TENANT,
+    arm_emulator,
     azure_vars,
     p3009_database,
     playbook_env,
@@ -55,15 +53,8 @@ def _referee_installed():
 
 @pytest.fixture(scope="module")
 def emulator(tmp_path_factory):
-    emulator = ArmEmulator(
-        str(tmp_path_factory.mktemp("arm")),
-        tenant=TENANT,
-        client_id=CLIENT_ID,
-        client_secret=AZURE_SECRET,
-        subscription_id=SUBSCRIPTION,
-    ).start()
-    yield emulator
-    emulator.stop()
+    with arm_emulator(str(tmp_path_factory.mktemp("arm"))) as emulator:
+        yield emulator
 
 
 @pytest.fixture

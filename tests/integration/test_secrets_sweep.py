@@ -18,21 +18,19 @@ from urllib.parse import quote, quote_plus, urlsplit
 
 import pytest
 
-from ansible_collections.backoffice.dbops.tests.support.arm_emulator import ArmEmulator, FirewalledDatabaseProxy
+from ansible_collections.backoffice.dbops.tests.support.arm_emulator import FirewalledDatabaseProxy
 from ansible_collections.backoffice.dbops.tests.support.backends import unavailable
 from ansible_collections.backoffice.dbops.tests.support.prisma_referee import referee_available
 from ansible_collections.backoffice.dbops.tests.support.recovery import (
     BIN,
     BIO_INDEX,
-    CLIENT_ID,
     ECHO_IP,
     INIT,
     RG,
     ROOT,
     SECRET_NAME,
     SERVER,
-    SUBSCRIPTION,
-    TENANT,
+    arm_emulator,
     audit_files,
     azure_vars,
     p3009_database,
@@ -168,16 +166,8 @@ def redeploy(tmp_path: Path) -> tuple[dict, Path]:
 
 @pytest.fixture
 def emulator(tmp_path):
-    (tmp_path / "arm").mkdir()
-    emulator = ArmEmulator(
-        str(tmp_path / "arm"),
-        tenant=TENANT,
-        client_id=CLIENT_ID,
-        client_secret=AZURE_SECRET,
-        subscription_id=SUBSCRIPTION,
-    ).start()
-    yield emulator
-    emulator.stop()
+    with arm_emulator(str(tmp_path / "arm"), client_secret=AZURE_SECRET) as emulator:
+        yield emulator
 
 
 @pytest.mark.postgresql

@@ -21,9 +21,9 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connector 
 )
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.flavours.mssql import find_bundled_driver
 from ansible_collections.backoffice.dbops.tests.support.ansible_run import run_module
-from ansible_collections.backoffice.dbops.tests.support.arm_emulator import SQL_SCOPE, ArmEmulator
+from ansible_collections.backoffice.dbops.tests.support.arm_emulator import SQL_SCOPE
 from ansible_collections.backoffice.dbops.tests.support.backends import unavailable
-from ansible_collections.backoffice.dbops.tests.support.recovery import AZURE_SECRET, CLIENT_ID, SUBSCRIPTION, TENANT
+from ansible_collections.backoffice.dbops.tests.support.recovery import AZURE_SECRET, arm_emulator
 from ansible_collections.backoffice.dbops.tests.support.tds_gateway import NO_DATABASE, EntraSqlGateway
 
 pytestmark = pytest.mark.mssql
@@ -31,15 +31,8 @@ pytestmark = pytest.mark.mssql
 
 @pytest.fixture(scope="module")
 def emulator(tmp_path_factory):
-    emulator = ArmEmulator(
-        str(tmp_path_factory.mktemp("arm")),
-        tenant=TENANT,
-        client_id=CLIENT_ID,
-        client_secret=AZURE_SECRET,
-        subscription_id=SUBSCRIPTION,
-    ).start()
-    yield emulator
-    emulator.stop()
+    with arm_emulator(str(tmp_path_factory.mktemp("arm"))) as emulator:
+        yield emulator
 
 
 @pytest.fixture(scope="module")

@@ -10,20 +10,18 @@ import xml.etree.ElementTree as ElementTree
 
 import pytest
 
-from ansible_collections.backoffice.dbops.tests.support.arm_emulator import ArmEmulator, FirewalledDatabaseProxy
+from ansible_collections.backoffice.dbops.tests.support.arm_emulator import FirewalledDatabaseProxy
 from ansible_collections.backoffice.dbops.tests.support.backends import unavailable
 from ansible_collections.backoffice.dbops.tests.support.fleet import deployed_init, referee_url
 from ansible_collections.backoffice.dbops.tests.support.prisma_referee import referee_available
 from ansible_collections.backoffice.dbops.tests.support.recovery import (
     AZURE_SECRET,
     BIN,
-    CLIENT_ID,
     DB_PASSWORD,
     ECHO_IP,
     ROOT,
     SECRET_NAME,
-    SUBSCRIPTION,
-    TENANT,
+    arm_emulator,
     azure_vars,
     p3009_database,
     playbook_env,
@@ -121,16 +119,8 @@ def test_a_chosen_environment_in_check_mode_writes_nothing(tmp_path, make_backen
 
 @pytest.fixture
 def emulator(tmp_path):
-    (tmp_path / "arm").mkdir()
-    emulator = ArmEmulator(
-        str(tmp_path / "arm"),
-        tenant=TENANT,
-        client_id=CLIENT_ID,
-        client_secret=AZURE_SECRET,
-        subscription_id=SUBSCRIPTION,
-    ).start()
-    yield emulator
-    emulator.stop()
+    with arm_emulator(str(tmp_path / "arm")) as emulator:
+        yield emulator
 
 
 def test_the_firewall_is_opened_only_when_asked_and_closed_again(tmp_path, make_backend, emulator):

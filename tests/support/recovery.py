@@ -95,10 +95,11 @@ GATEWAY_CLIENT_IP = "203.0.113.50"
 
 
 @contextlib.contextmanager
-def arm_emulator(directory: str):
+def arm_emulator(directory: str, *, client_secret: str = AZURE_SECRET):
+    """The ARM emulator, signed in to as the recovery's service principal, for the length of the block."""
     os.makedirs(directory, exist_ok=True)
     emulator = ArmEmulator(
-        directory, tenant=TENANT, client_id=CLIENT_ID, client_secret=AZURE_SECRET, subscription_id=SUBSCRIPTION
+        directory, tenant=TENANT, client_id=CLIENT_ID, client_secret=client_secret, subscription_id=SUBSCRIPTION
     ).start()
     try:
         yield emulator
