@@ -51,13 +51,14 @@ options:
       - By default the first registered of C(ODBC Driver 18 for SQL Server), C(ODBC Driver 17 for SQL Server) and
         C(FreeTDS); when none is registered, Microsoft's ODBC Driver 18 from the PyPI package C(mssql-python-odbc) if
         it is installed beside pyodbc.
-      - FreeTDS encrypts when O(database_url) says C(encrypt=true) but does not verify the server's certificate, even
-        with C(trustServerCertificate=false); Microsoft's driver verifies it. Prefer Microsoft's driver for Azure SQL.
+      - FreeTDS encrypts when the C(DATABASE_URL) says C(encrypt=true) but does not verify the server's certificate,
+        even with C(trustServerCertificate=false); Microsoft's driver verifies it. Prefer Microsoft's driver for Azure
+        SQL.
     type: str
   entra_auth:
     description:
       - SQL Server only. Authenticate with a Microsoft Entra ID (Azure AD) access token from C(azure-identity) instead
-        of the user and password of O(database_url).
+        of the user and password in the C(DATABASE_URL).
       - V(none) uses the password; V(default) uses C(DefaultAzureCredential) (environment, workload identity, managed
         identity, Azure CLI); V(cli) the Azure CLI login; V(managed_identity) the managed identity of the runner.
       - The identity and the cloud come from the environment, as AWX's Microsoft Azure Resource Manager credential

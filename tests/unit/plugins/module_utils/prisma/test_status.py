@@ -1,9 +1,9 @@
 """What a database's facts mean for a deploy, one outcome each; and the fleet report in JSON, table and JUnit."""
 
 import json
-import xml.etree.ElementTree as ElementTree
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
