@@ -33,10 +33,10 @@ $(IMPORTER)/.installed: requirements-importer.txt
 
 # The lower end of every range in requirements.txt (`>=X` becomes `==X`), with the test tools pinned as in
 # requirements-dev.txt: `make test-lowest` runs the unit tests and the module integration tests against it.
-$(LOWEST)/.installed: requirements.txt requirements-dev.txt
+$(LOWEST)/.installed: requirements.txt requirements-dev.txt Makefile
 	test -x $(LOWEST)/bin/python || $(PYTHON_FOR_VENV) -m venv $(LOWEST)
 	{ sed -nE 's/^([A-Za-z][^>=<]*)>=([^,]+).*/\1==\2/p' requirements.txt; \
-	  grep -E '^(ansible-core|pytest|pytest-xdist|hypothesis)==' requirements-dev.txt; } > $(LOWEST)/requirements.txt
+	  grep -E '^(ansible-core|pytest|pytest-xdist|hypothesis|jsonschema|mssql-python-odbc)==' requirements-dev.txt; } > $(LOWEST)/requirements.txt
 	$(LOWEST)/bin/python -m pip install -q --disable-pip-version-check -r $(LOWEST)/requirements.txt
 	$(LOWEST)/bin/python -c 'import sys, sysconfig; open(sysconfig.get_paths()["purelib"] + "/backoffice-dbops.pth", "w").write(sys.argv[1] + "\n")' "$(CURDIR)/.collections"
 	touch $@
@@ -98,8 +98,9 @@ sanity: setup collection-copy ansible-test-pip
 	cd $(ANSIBLE_TEST_ROOT) && PATH="$(CURDIR)/$(BIN):$$PATH" \
 	  ansible-test sanity --python $(ANSIBLE_TEST_PYTHON) --venv --requirements
 
-# The lower ends of requirements.txt: the unit tests, and the module tests (all six modules; the ARM emulator
-# answers the api-versions those SDK releases send).
+# The lower ends of requirements.txt: the unit tests (sqlglot's lowest release parses the preflight's cases), the
+# module tests on every database and driver, and the Azure path (the ARM emulator answers the api-versions those
+# SDK releases send).
 test-lowest: setup $(LOWEST)/.installed
 	$(LOWEST)/bin/python -m pytest tests/unit -q -n 2
 	PATH="$(CURDIR)/$(LOWEST)/bin:$$PATH" $(LOWEST)/bin/python -m pytest -q -n 2 \
