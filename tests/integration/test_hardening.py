@@ -11,7 +11,6 @@ import subprocess
 import threading
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from urllib.parse import quote, quote_plus
 
 import pytest
@@ -19,6 +18,7 @@ import pytest
 from ansible_collections.backoffice.dbops.tests.support import prisma_like
 from ansible_collections.backoffice.dbops.tests.support.ansible_run import BIN, run_module, run_module_in
 from ansible_collections.backoffice.dbops.tests.support.arm_emulator import ArmEmulator
+from ansible_collections.backoffice.dbops.tests.support.scenarios import write_migrations
 
 
 def encoded_forms(secret: str) -> list[str]:
@@ -103,15 +103,6 @@ def args(backend, **extra):
     return {"database_url": backend.url, "project_dir": backend.project_dir, **extra}
 
 
-def migrations_folder(tmp_path) -> str:
-    """The seed scenario's migrations folder, as the release that ran it shipped it."""
-    folder = tmp_path / "migrations"
-    for name, script in prisma_like.SCRIPTS.items():
-        (folder / name).mkdir(parents=True)
-        (folder / name / "migration.sql").write_text(script)
-    return str(folder)
-
-
 def with_password(backend, password: str) -> str:
     """The backend's URL with a password (the throwaway PostgreSQL trusts any)."""
     return backend.url.replace("postgresql://postgres@", f"postgresql://postgres:{quote(password, safe='')}@")
@@ -133,7 +124,7 @@ def test_a_password_inside_a_migration_name_never_masks_the_name(make_backend, t
     assert resolved.result["migration_state"] == "rolled_back" and resolved.result["still_blocking"] == []
     assert [row["migration_name"] for row in resolved.result["migration_rows"]] == [FAILED_NAME]
     assert "********" not in resolved.output
-    folder = migrations_folder(tmp_path)
+    folder = str(write_migrations(tmp_path / "migrations", "postgresql", scripts=prisma_like.SCRIPTS))
     preflight_args = {"database_url": url, "migration": FAILED_NAME, "migrations_dir": folder, "rehearse": False}
     preflight = run_module("prisma_migration_preflight", preflight_args, verbosity=3)
     assert preflight.rc == 0, preflight.output
@@ -181,7 +172,8 @@ def test_bad_options_are_refused_and_nothing_changes(make_backend, tmp_path, mod
     prisma_like.p3009_history(backend)
     before = backend.digest()
     if module == "prisma_migration_preflight":
-        extra["migrations_dir"] = migrations_folder(tmp_path)
+        folder = write_migrations(tmp_path / "migrations", "sqlite", scripts=prisma_like.SCRIPTS)
+        extra = {**extra, "migrations_dir": str(folder)}
     run = run_module(module, args(backend, **extra))
     assert run.rc != 0
     assert said in run.result["msg"], run.result
@@ -215,7 +207,7 @@ def test_wait_for_database_polls_no_faster_than_its_floor():
 def test_a_fifo_in_the_migrations_folder_is_reported_not_read(make_backend, tmp_path):
     backend = make_backend("sqlite")
     prisma_like.p3009_history(backend)
-    folder = Path(migrations_folder(tmp_path))
+    folder = write_migrations(tmp_path / "migrations", "sqlite", scripts=prisma_like.SCRIPTS)
     (folder / FAILED_NAME / "migration.sql").unlink()
     os.mkfifo(folder / FAILED_NAME / "migration.sql")
     run = run_module("prisma_migration_info", args(backend, migrations_dir=str(folder)), timeout=60)
@@ -229,6 +221,7 @@ def test_a_fifo_in_the_migrations_folder_is_reported_not_read(make_backend, tmp_
         timeout=60,
     )
     assert refused.rc != 0 and "is not a regular file" in refused.result["msg"]
+    (folder / "migration_lock.toml").unlink()
     os.mkfifo(folder / "migration_lock.toml")
     locked = run_module("prisma_migration_info", args(backend, migrations_dir=str(folder)), timeout=60)
     assert locked.rc != 0 and "migration_lock.toml is not a regular file" in locked.result["msg"]

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.history import compute_checksum
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.run import run_preflight
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.store import HistoryStore
+from ansible_collections.backoffice.dbops.tests.support import scenarios
 from ansible_collections.backoffice.dbops.tests.support.ansible_run import Run, run_module
 from ansible_collections.backoffice.dbops.tests.support.prisma_referee import PrismaReferee, RefereeError
 from ansible_collections.backoffice.dbops.tests.support.servers import _pg_bin, _tool
@@ -29,14 +30,10 @@ TRACE = (
 
 
 def write_migrations(folder: Path, provider: str, migrations: dict[str, str]) -> Path:
-    """A Prisma migrations folder with these (name -> migration.sql) and migration_lock.toml."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, script in migrations.items():
-        (folder / name).mkdir(exist_ok=True)
-        (folder / name / "migration.sql").write_text(script)
-    lock = {"sqlserver": "mssql"}.get(provider, provider)
-    (folder / "migration_lock.toml").write_text(f'provider = "{lock}"\n')
-    return folder
+    """A Prisma migrations folder with these (name -> migration.sql), its lock file naming SQL Server as Prisma does."""
+    return scenarios.write_migrations(
+        folder, provider, scripts=migrations, lockfile_provider={"sqlserver": "mssql"}.get(provider)
+    )
 
 
 def referee_url(backend) -> str:
