@@ -17,8 +17,16 @@ description:
     dialect.
   - B(What is in the way) (RV(offending)) for causes the data explains (unique, not null, foreign key, check) the
     query that finds the rows, their count and up to O(sample_size) sample key values, aggregated in the database.
-  - B(What it left behind) (RV(verdict), RV(statements)), judged statement by statement from the live catalog
-    (information_schema, pg_catalog, sys.*, sqlite_master), not assumed from the engine's transaction rules.
+  - B(What it left behind) (RV(verdict), RV(statements)), proven from the live catalog (information_schema,
+    pg_catalog, sys.*, sqlite_master) or said to be V(unknown), never assumed from the engine's transaction rules.
+    Each hypothesis of how far the migration got (the statement that failed, as Prisma recorded it, and how many
+    statements before it stayed, each one where statements commit on their own, none where the script is one
+    transaction, or more where a person went on by hand) predicts what the catalog shows, that is tables, columns
+    with their type, nullability and default, indexes and constraints with their columns and validity (PostgreSQL's
+    C(indisvalid), C(convalidated), SQL Server's C(is_disabled)), enums and their labels, functions, views,
+    sequences, triggers, extensions. A statement is judged when every hypothesis the catalog leaves standing agrees
+    on it; a statement that changes data (INSERT, UPDATE, DELETE, DO, a procedure) is judged only through the
+    statements around it.
   - B(Whether it will succeed now) (RV(rehearsal)) where DDL is transactional (PostgreSQL, SQLite, SQL Server), runs
     the migration as Prisma would, inside a transaction that is always rolled back, under Prisma's migrate lock, with
     O(statement_timeout) and a lock timeout of at most 5 seconds so that production is never held up for long. Never
@@ -182,9 +190,36 @@ offending:
 verdict:
   description:
     - What the migration left behind, from the live catalog. V(none) (no statement took effect), V(partial),
-      V(complete) or V(unknown) (the catalog matches no point of the migration, or no statement can be judged).
+      V(complete), or V(unknown) when a statement with a lasting effect cannot be judged (RV(unjudged) names it) or
+      the catalog matches no state the migration can leave.
+    - The recovery role refuses to resolve over V(unknown) until a person has checked and passes
+      C(accept_unknown=<migration>).
   returned: always
   type: str
+unjudged:
+  description: The statements with a lasting effect whose effect the catalog cannot tell, and what to check.
+  returned: always
+  type: list
+  elements: dict
+  version_added: 0.3.0
+  contains:
+    index:
+      description: 1-based.
+      type: int
+    label:
+      description: Its first word and table (C(UPDATE User)), never its values.
+      type: str
+    reason:
+      description: Why it cannot be judged and what a person must check.
+      type: str
+conflicts:
+  description:
+    - When nothing took effect, what a retry would fail on now (a statement that creates what exists already, or
+      needs what is not there); empty otherwise.
+  returned: always
+  type: list
+  elements: str
+  version_added: 0.3.0
 statements:
   description: One entry per statement of C(migration.sql).
   returned: always
@@ -200,13 +235,27 @@ statements:
     kind:
       description:
         - V(create_table), V(add_column), V(create_index), V(add_constraint), V(alter_column), V(drop_*) (table,
-          index, column, constraint, ...), V(rename_*) (table, column, index), V(dml) or V(other).
+          index, column, constraint, type, view, ...), V(rename_*) (table, column, index, constraint, type),
+          V(create_type), V(add_enum_value), V(create_function), V(create_view), V(create_trigger), ..., V(dml),
+          V(session) (SET, PRAGMA), V(transaction) (BEGIN, COMMIT) or V(other).
       type: str
+    category:
+      description:
+        - V(schema) (judged from the catalog), V(data) (changes rows; the catalog cannot show it), V(session) or
+          V(transaction) (nothing lasts), V(unmodelled) (the catalog check does not cover it).
+      type: str
+      version_added: 0.3.0
+    reason:
+      description: Why RV(statements.effect_present) is null; null when it is judged.
+      type: str
+      version_added: 0.3.0
     table:
       description: The table the statement changes, as written.
       type: str
     effect_present:
-      description: Whether its effect is in the database; null when it cannot be judged (DML, PRAGMA, ...).
+      description:
+        - Whether its effect is in the database; null when the catalog cannot tell (RV(statements.reason) says why).
+        - For SET, PRAGMA, BEGIN and COMMIT, whether the migration got past it.
       type: bool
     statement:
       description: The statement, cut at 500 characters.
@@ -243,7 +292,8 @@ rehearsal:
 advice:
   description:
     - V(fix_data_then_retry), V(retry) (resolve rolled back and redeploy), V(complete_by_hand_then_applied),
-      V(mark_applied) or V(investigate).
+      V(mark_applied), V(check_by_hand) (the verdict is unknown, and a person must check the statements RV(unjudged)
+      names) or V(investigate).
   returned: always
   type: str
 advice_text:

@@ -225,9 +225,57 @@ class Flavour:
         """The database's message for a driver exception, on one line, without the driver's decoration."""
         return " ".join(str(error).split())
 
-    def catalog_table(self, cursor, table) -> TableFacts | None:
+    # The verdict's catalog: tables, types and other objects, and how to compare what migration.sql writes with
+    # what the catalog shows.
+    # A PRIMARY KEY makes its columns NOT NULL (SQLite keeps what the column declares).
+    primary_key_implies_not_null: ClassVar[bool] = True
+    # sqlglot type names the catalog shows as another type (PostgreSQL's SERIAL is an integer column).
+    type_synonyms: ClassVar[dict[str, str]] = {}
+    # sqlglot type names the catalog may show as another type (MariaDB's JSON is a LONGTEXT): never "different".
+    uncomparable_types: ClassVar[frozenset[str]] = frozenset()
+    # Integer display widths (MySQL's INT(11)) carry no meaning.
+    display_widths: ClassVar[bool] = False
+
+    def catalog_table(self, cursor, table) -> TableInfo | None:
         """What the live catalog holds about a table of migration.sql, or None when it does not exist."""
         raise NotImplementedError
+
+    def catalog_type(self, cursor, schema: str | None, name: str):
+        """A type's enum labels in order, () for a type that is not an enum, None when there is no such type, or
+        UNREADABLE where the database has no types of its own."""
+        del cursor, schema, name
+        return UNREADABLE
+
+    def catalog_thing(self, cursor, kind: str, schema: str | None, name: str):
+        """Whether a function, procedure, view, materialized_view, sequence, extension or schema of that name exists;
+        UNREADABLE for kinds this database's catalog read does not cover."""
+        del cursor, kind, schema, name
+        return UNREADABLE
+
+    def compare_types(self, expected: str, live: str) -> bool | None:
+        from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.sql_types import compare_types
+
+        return compare_types(
+            expected,
+            live,
+            self.sqlglot_dialect,
+            self.type_synonyms,
+            self.uncomparable_types,
+            self.display_widths,
+        )
+
+    def same_default(self, expected: str, live: str) -> bool:
+        from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.sql_types import same_default
+
+        return same_default(expected, live, self.sqlglot_dialect)
+
+    def live_default(self, text: str | None) -> str | None:
+        """A default the catalog shows, None for none; DEFAULT NULL is none."""
+        from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.sql_types import (
+            is_null_default,
+        )
+
+        return None if text is None or is_null_default(text, self.sqlglot_dialect) else text
 
     def catalog_index_table(self, cursor, schema: str | None, index: str) -> str | None:
         """The table an index named without its table belongs to (databases where index names are per schema)."""
@@ -265,16 +313,59 @@ class Flavour:
         del connection
 
 
-@dataclass(frozen=True)
-class TableFacts:
-    """A table as the live catalog knows it; names folded as the database compares them."""
+class _Unreadable:
+    def __repr__(self) -> str:
+        return "UNREADABLE"
 
-    # folded column name -> whether it accepts NULL
-    columns: dict[str, bool] = field(default_factory=dict)
-    # folded names of its indexes and constraints (one namespace: a unique constraint is also an index)
-    objects: frozenset[str] = frozenset()
-    # the primary key's columns, as the catalog spells them, in key order
+
+# What a flavour answers for a kind of object it does not read from its catalog.
+UNREADABLE = _Unreadable()
+
+
+@dataclass(frozen=True)
+class ColumnInfo:
+    # The type as the catalog shows it (format_type, COLUMN_TYPE, the declared type, sys.types).
+    type: str | None
+    nullable: bool
+    # The default expression as the catalog shows it; None: no default (DEFAULT NULL included).
+    default: str | None = None
+    # IDENTITY / AUTO_INCREMENT / generated columns: values the database makes.
+    generated: bool = False
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    """An index or a constraint as the catalog shows it. kind: index, unique, primary_key, foreign_key, check,
+    default, other. columns None: on expressions."""
+
+    kind: str
+    columns: tuple[str, ...] | None = None
+    unique: bool = False
+    # PostgreSQL's indisvalid and indisready, SQL Server's is_disabled: an index that does not work is not valid.
+    valid: bool = True
+    # PostgreSQL's convalidated, SQL Server's is_not_trusted: a NOT VALID constraint.
+    validated: bool = True
+    partial: bool = False
+    ref_table: tuple | None = None
+    ref_columns: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    """A table as the live catalog knows it; every name folded as the database compares names."""
+
+    columns: dict[str, ColumnInfo] = field(default_factory=dict)
+    # Indexes and the constraints an index backs (unique, primary key), by name.
+    indexes: dict[str, ObjectInfo] = field(default_factory=dict)
+    # Foreign keys, checks, named defaults, by name.
+    constraints: dict[str, ObjectInfo] = field(default_factory=dict)
+    # The primary key's columns in key order.
     primary_key: tuple[str, ...] = ()
+    # Names of its triggers; None: not read.
+    triggers: frozenset[str] | None = None
+    # Names an index and a constraint of another kind share (PostgreSQL allows it): which one a statement means
+    # cannot be told.
+    ambiguous: frozenset[str] = frozenset()
 
 
 # Transaction control Prisma's own migrations contain (PostgreSQL enum changes: BEGIN; ...; COMMIT;): inside the

@@ -35,8 +35,11 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.errors imp
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.flavours.base import (
     LOCK_NAME,
     TABLE,
+    UNREADABLE,
+    ColumnInfo,
     Flavour,
-    TableFacts,
+    ObjectInfo,
+    TableInfo,
     create_table_statement,
     rows_as_dicts,
 )
@@ -372,7 +375,7 @@ class MssqlFlavour(Flavour):
         text = text.split(" The duplicate key value is")[0]
         return " ".join(text.split())
 
-    def catalog_table(self, cursor, table) -> TableFacts | None:
+    def catalog_table(self, cursor, table) -> TableInfo | None:
         cursor.execute(
             "SELECT t.object_id FROM sys.tables t JOIN sys.schemas s ON s.schema_id = t.schema_id "
             "WHERE s.name = ? AND t.name = ?",
@@ -382,22 +385,99 @@ class MssqlFlavour(Flavour):
         if row is None:
             return None
         object_id = row[0]
-        cursor.execute("SELECT name, is_nullable FROM sys.columns WHERE object_id = ?", (object_id,))
-        columns = {self.fold(name): bool(nullable) for name, nullable in cursor.fetchall()}
         cursor.execute(
-            "SELECT name FROM sys.indexes WHERE object_id = ? AND name IS NOT NULL "
-            "UNION SELECT name FROM sys.objects WHERE parent_object_id = ? AND type IN ('F', 'C', 'UQ', 'PK', 'D')",
-            (object_id, object_id),
-        )
-        objects = frozenset(self.fold(name) for (name,) in cursor.fetchall())
-        cursor.execute(
-            "SELECT c.name FROM sys.indexes i "
-            "JOIN sys.index_columns ic ON ic.object_id = i.object_id AND ic.index_id = i.index_id "
-            "JOIN sys.columns c ON c.object_id = ic.object_id AND c.column_id = ic.column_id "
-            "WHERE i.object_id = ? AND i.is_primary_key = 1 ORDER BY ic.key_ordinal",
+            "SELECT c.name, ty.name, c.max_length, c.precision, c.scale, c.is_nullable, "
+            "c.is_identity | c.is_computed, d.definition FROM sys.columns c "
+            "JOIN sys.types ty ON ty.user_type_id = c.user_type_id "
+            "LEFT JOIN sys.default_constraints d ON d.parent_object_id = c.object_id "
+            "AND d.parent_column_id = c.column_id WHERE c.object_id = ?",
             (object_id,),
         )
-        return TableFacts(columns, objects, tuple(name for (name,) in cursor.fetchall()))
+        columns = {
+            self.fold(name): ColumnInfo(
+                sql_server_type(type_name, length, precision, scale),
+                bool(nullable),
+                self.live_default(default),
+                bool(generated),
+            )
+            for name, type_name, length, precision, scale, nullable, generated, default in cursor.fetchall()
+        }
+        cursor.execute(
+            "SELECT i.name, i.is_unique, i.is_primary_key, i.is_unique_constraint, i.is_disabled, i.has_filter, "
+            "c.name FROM sys.indexes i "
+            "JOIN sys.index_columns ic ON ic.object_id = i.object_id AND ic.index_id = i.index_id "
+            "JOIN sys.columns c ON c.object_id = ic.object_id AND c.column_id = ic.column_id "
+            "WHERE i.object_id = ? AND i.name IS NOT NULL AND ic.key_ordinal > 0 ORDER BY i.name, ic.key_ordinal",
+            (object_id,),
+        )
+        found = {}
+        for name, unique, primary, constraint, disabled, filtered, column in cursor.fetchall():
+            kind = "primary_key" if primary else "unique" if constraint else "index"
+            entry = found.setdefault(self.fold(name), [kind, bool(unique), not disabled, bool(filtered), []])
+            entry[4].append(self.fold(column))
+        indexes = {
+            name: ObjectInfo(kind, None if filtered else tuple(keys), unique, valid, partial=filtered)
+            for name, (kind, unique, valid, filtered, keys) in found.items()
+        }
+        primary_key = next((info.columns or () for info in indexes.values() if info.kind == "primary_key"), ())
+        constraints = self._constraints(cursor, object_id)
+        cursor.execute("SELECT name FROM sys.triggers WHERE parent_id = ?", (object_id,))
+        triggers = frozenset(self.fold(name) for (name,) in cursor.fetchall())
+        return TableInfo(columns, indexes, constraints, primary_key, triggers)
+
+    def _constraints(self, cursor, object_id) -> dict:
+        cursor.execute(
+            "SELECT f.name, f.is_disabled, f.is_not_trusted, rs.name, rt.name, pc.name, rc.name "
+            "FROM sys.foreign_keys f JOIN sys.foreign_key_columns fc ON fc.constraint_object_id = f.object_id "
+            "JOIN sys.columns pc ON pc.object_id = fc.parent_object_id AND pc.column_id = fc.parent_column_id "
+            "JOIN sys.columns rc ON rc.object_id = fc.referenced_object_id AND rc.column_id = fc.referenced_column_id "
+            "JOIN sys.tables rt ON rt.object_id = f.referenced_object_id "
+            "JOIN sys.schemas rs ON rs.schema_id = rt.schema_id "
+            "WHERE f.parent_object_id = ? ORDER BY f.name, fc.constraint_column_id",
+            (object_id,),
+        )
+        keys = {}
+        for name, disabled, untrusted, ref_schema, ref_table, column, ref_column in cursor.fetchall():
+            entry = keys.setdefault(
+                self.fold(name), [not (disabled or untrusted), (self.fold(ref_schema), self.fold(ref_table)), [], []]
+            )
+            entry[2].append(self.fold(column))
+            entry[3].append(self.fold(ref_column))
+        constraints = {
+            name: ObjectInfo(
+                "foreign_key", tuple(columns), validated=validated, ref_table=reference, ref_columns=tuple(refs)
+            )
+            for name, (validated, reference, columns, refs) in keys.items()
+        }
+        cursor.execute(
+            "SELECT name, is_disabled, is_not_trusted FROM sys.check_constraints WHERE parent_object_id = ?",
+            (object_id,),
+        )
+        for name, disabled, untrusted in cursor.fetchall():
+            constraints[self.fold(name)] = ObjectInfo("check", validated=not (disabled or untrusted))
+        cursor.execute(
+            "SELECT d.name, c.name FROM sys.default_constraints d JOIN sys.columns c "
+            "ON c.object_id = d.parent_object_id AND c.column_id = d.parent_column_id WHERE d.parent_object_id = ?",
+            (object_id,),
+        )
+        for name, column in cursor.fetchall():
+            constraints[self.fold(name)] = ObjectInfo("default", (self.fold(column),))
+        return constraints
+
+    def catalog_thing(self, cursor, kind: str, schema: str | None, name: str):
+        types = {"view": ("V",), "procedure": ("P",), "function": ("FN", "IF", "TF"), "sequence": ("SO",)}
+        if kind in types:
+            marks = ", ".join("?" for _type in types[kind])
+            cursor.execute(
+                "SELECT 1 FROM sys.objects o JOIN sys.schemas s ON s.schema_id = o.schema_id "
+                f"WHERE s.name = ? AND o.name = ? AND o.type IN ({marks})",
+                (schema or self.target.schema, name, *types[kind]),
+            )
+        elif kind == "schema":
+            cursor.execute("SELECT 1 FROM sys.schemas WHERE name = ?", (name,))
+        else:
+            return UNREADABLE
+        return cursor.fetchone() is not None
 
     def classify_error(self, code: str | None, message: str) -> str:
         if str(code) == "547":
@@ -431,6 +511,19 @@ class MssqlFlavour(Flavour):
 
     def end_rehearsal(self, connection) -> None:
         connection.timeout = 0
+
+
+def sql_server_type(name: str, length: int, precision: int, scale: int) -> str:
+    """A column's type as migration.sql would write it, from sys.columns (lengths are in bytes, -1 is MAX)."""
+    name = name.lower()
+    if name in ("nvarchar", "nchar", "varchar", "char", "varbinary", "binary"):
+        size = "max" if length == -1 else length // 2 if name.startswith("n") else length
+        return f"{name}({size})"
+    if name in ("decimal", "numeric"):
+        return f"{name}({precision},{scale})"
+    if name in ("datetime2", "datetimeoffset", "time"):
+        return f"{name}({scale})"
+    return name
 
 
 # pyodbc's text ends with "(number) (SQLExecDirectW)" and starts with "[state] [driver][SQL Server]".

@@ -23,8 +23,11 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.errors imp
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.flavours.base import (
     LOCK_NAME,
     TABLE,
+    UNREADABLE,
+    ColumnInfo,
     Flavour,
-    TableFacts,
+    ObjectInfo,
+    TableInfo,
     create_table_statement,
     rows_as_dicts,
 )
@@ -256,34 +259,101 @@ class MysqlFlavour(Flavour):
         text = args[1] if len(args) > 1 and isinstance(args[1], str) else str(error)
         return " ".join(text.split())
 
-    def catalog_table(self, cursor, table) -> TableFacts | None:
-        schema = table.schema
+    display_widths = True
+    type_synonyms = {"BOOLEAN": "TINYINT"}
+    # MariaDB keeps JSON as LONGTEXT with a check; MySQL's TIMESTAMP and sqlglot's reading of it differ by version.
+    uncomparable_types = frozenset({"JSON", "LONGTEXT"})
+
+    def catalog_table(self, cursor, table) -> TableInfo | None:
+        schema, name = table.schema, table.name
         cursor.execute(
-            "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = COALESCE(%s, DATABASE()) AND TABLE_NAME = %s",
-            (schema, table.name),
+            "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = COALESCE(%s, DATABASE()) AND TABLE_NAME = %s "
+            "AND TABLE_TYPE = 'BASE TABLE'",
+            (schema, name),
         )
         if cursor.fetchone() is None:
             return None
+        where = "TABLE_SCHEMA = COALESCE(%s, DATABASE()) AND TABLE_NAME = %s"
         cursor.execute(
-            "SELECT COLUMN_NAME, IS_NULLABLE = 'YES' FROM information_schema.COLUMNS "
-            "WHERE TABLE_SCHEMA = COALESCE(%s, DATABASE()) AND TABLE_NAME = %s",
-            (schema, table.name),
+            "SELECT COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE = 'YES', COLUMN_DEFAULT, "
+            "EXTRA LIKE '%%auto_increment%%' OR EXTRA LIKE '%%GENERATED%%' "
+            f"FROM information_schema.COLUMNS WHERE {where}",
+            (schema, name),
         )
-        columns = {self.fold(name): bool(nullable) for name, nullable in cursor.fetchall()}
+        columns = {
+            self.fold(column): ColumnInfo(column_type, bool(nullable), self.live_default(default), bool(generated))
+            for column, column_type, nullable, default, generated in cursor.fetchall()
+        }
+        # SUB_PART: an index on a prefix of the column; COLUMN_NAME NULL: a functional key part (MySQL 8).
         cursor.execute(
-            "SELECT INDEX_NAME FROM information_schema.STATISTICS "
-            "WHERE TABLE_SCHEMA = COALESCE(%s, DATABASE()) AND TABLE_NAME = %s "
-            "UNION SELECT CONSTRAINT_NAME FROM information_schema.TABLE_CONSTRAINTS "
-            "WHERE CONSTRAINT_SCHEMA = COALESCE(%s, DATABASE()) AND TABLE_NAME = %s",
-            (schema, table.name, schema, table.name),
+            "SELECT INDEX_NAME, NON_UNIQUE = 0, COLUMN_NAME, SUB_PART IS NOT NULL FROM information_schema.STATISTICS "
+            f"WHERE {where} ORDER BY INDEX_NAME, SEQ_IN_INDEX",
+            (schema, name),
         )
-        objects = frozenset(self.fold(name) for (name,) in cursor.fetchall())
+        keys = {}
+        for index, unique, column, prefix in cursor.fetchall():
+            entry = keys.setdefault(self.fold(index), [bool(unique), [], False])
+            entry[1].append(self.fold(column) if column is not None else None)
+            entry[2] = entry[2] or bool(prefix) or column is None
+        indexes, primary_key = {}, ()
+        for index, (unique, key_columns, partial) in keys.items():
+            kind = "primary_key" if index == "primary" else "index"
+            indexes[index] = ObjectInfo(kind, None if partial else tuple(key_columns), unique, partial=partial)
+            if kind == "primary_key":
+                primary_key = tuple(key_columns)
         cursor.execute(
-            "SELECT COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = COALESCE(%s, DATABASE()) "
-            "AND TABLE_NAME = %s AND CONSTRAINT_NAME = 'PRIMARY' ORDER BY ORDINAL_POSITION",
-            (schema, table.name),
+            # The connection's database is the schema migration.sql leaves unsaid.
+            "SELECT c.CONSTRAINT_NAME, c.CONSTRAINT_TYPE, k.COLUMN_NAME, "
+            "IF(k.REFERENCED_TABLE_SCHEMA = DATABASE(), '', k.REFERENCED_TABLE_SCHEMA), "
+            "k.REFERENCED_TABLE_NAME, k.REFERENCED_COLUMN_NAME FROM information_schema.TABLE_CONSTRAINTS c "
+            "LEFT JOIN information_schema.KEY_COLUMN_USAGE k ON k.CONSTRAINT_SCHEMA = c.CONSTRAINT_SCHEMA "
+            "AND k.TABLE_NAME = c.TABLE_NAME AND k.CONSTRAINT_NAME = c.CONSTRAINT_NAME "
+            "WHERE c.CONSTRAINT_SCHEMA = COALESCE(%s, DATABASE()) AND c.TABLE_NAME = %s "
+            "AND c.CONSTRAINT_TYPE IN ('FOREIGN KEY', 'CHECK') ORDER BY c.CONSTRAINT_NAME, k.ORDINAL_POSITION",
+            (schema, name),
         )
-        return TableFacts(columns, objects, tuple(name for (name,) in cursor.fetchall()))
+        found = {}
+        for constraint, kind, column, ref_schema, ref_table, ref_column in cursor.fetchall():
+            entry = found.setdefault(self.fold(constraint), [kind, [], None, []])
+            if column is not None:
+                entry[1].append(self.fold(column))
+            if ref_table is not None:
+                entry[2] = (self.fold(ref_schema or ""), self.fold(ref_table))
+                entry[3].append(self.fold(ref_column))
+        constraints = {
+            constraint: ObjectInfo(
+                "foreign_key", tuple(key_columns), ref_table=reference, ref_columns=tuple(ref_columns)
+            )
+            if kind == "FOREIGN KEY"
+            else ObjectInfo("check")
+            for constraint, (kind, key_columns, reference, ref_columns) in found.items()
+        }
+        cursor.execute(
+            "SELECT TRIGGER_NAME FROM information_schema.TRIGGERS "
+            "WHERE EVENT_OBJECT_SCHEMA = COALESCE(%s, DATABASE()) AND EVENT_OBJECT_TABLE = %s",
+            (schema, name),
+        )
+        triggers = frozenset(self.fold(trigger) for (trigger,) in cursor.fetchall())
+        return TableInfo(columns, indexes, constraints, primary_key, triggers)
+
+    def catalog_thing(self, cursor, kind: str, schema: str | None, name: str):
+        if kind in ("function", "procedure"):
+            cursor.execute(
+                "SELECT 1 FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = COALESCE(%s, DATABASE()) "
+                "AND ROUTINE_NAME = %s AND ROUTINE_TYPE = %s",
+                (schema, name, kind.upper()),
+            )
+        elif kind in ("view", "sequence"):
+            cursor.execute(
+                "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = COALESCE(%s, DATABASE()) "
+                "AND TABLE_NAME = %s AND TABLE_TYPE = %s",
+                (schema, name, "VIEW" if kind == "view" else "SEQUENCE"),
+            )
+        elif kind == "schema":
+            cursor.execute("SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = %s", (name,))
+        else:
+            return UNREADABLE
+        return cursor.fetchone() is not None
 
     def rehearsal_blocker(self, connection, statements) -> str | None:
         del connection, statements

@@ -18,8 +18,11 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.errors imp
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.flavours.base import (
     STARTED_AT,
     TABLE,
+    UNREADABLE,
+    ColumnInfo,
     Flavour,
-    TableFacts,
+    ObjectInfo,
+    TableInfo,
     create_table_statement,
 )
 
@@ -151,16 +154,75 @@ class SqliteFlavour(Flavour):
         code = getattr(error, "sqlite_errorcode", None)
         return None if code is None else str(code)
 
-    def catalog_table(self, cursor, table) -> TableFacts | None:
-        cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ? COLLATE NOCASE", (table.name,))
-        if cursor.fetchone() is None:
+    # A PRIMARY KEY column takes NULL unless it says NOT NULL (the rowid alias excepted, which SQLite reports
+    # as declared).
+    primary_key_implies_not_null = False
+
+    def catalog_table(self, cursor, table) -> TableInfo | None:
+        cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ? COLLATE NOCASE", (table.name,))
+        row = cursor.fetchone()
+        if row is None:
             return None
-        cursor.execute('SELECT name, "notnull", pk FROM pragma_table_info(?) ORDER BY pk', (table.name,))
+        cursor.execute(
+            'SELECT name, type, "notnull", dflt_value, pk, hidden FROM pragma_table_xinfo(?) ORDER BY cid',
+            (table.name,),
+        )
         rows = cursor.fetchall()
-        columns = {self.fold(name): not notnull for name, notnull, _pk in rows}
-        primary_key = tuple(name for name, _notnull, pk in rows if pk)
-        cursor.execute("SELECT name FROM pragma_index_list(?)", (table.name,))
-        return TableFacts(columns, frozenset(self.fold(name) for (name,) in cursor.fetchall()), primary_key)
+        columns = {
+            self.fold(name): ColumnInfo(declared or None, not notnull, self.live_default(default), bool(hidden))
+            for name, declared, notnull, default, _pk, hidden in rows
+        }
+        primary_key = tuple(self.fold(name) for name, *_rest, pk, _hidden in sorted(rows, key=lambda r: r[4]) if pk)
+        # Constraints keep their names only in the table's CREATE TABLE text, which SQLite stores (and rewrites on
+        # renames): read it as migration.sql is read.
+        indexes, constraints = self._declared_constraints(row[0])
+        cursor.execute('SELECT name, "unique", origin, partial FROM pragma_index_list(?)', (table.name,))
+        for name, unique, origin, partial in cursor.fetchall():
+            if origin != "c":
+                continue
+            cursor.execute("SELECT name FROM pragma_index_info(?) ORDER BY seqno", (name,))
+            keys = [column for (column,) in cursor.fetchall()]
+            expression = bool(partial) or any(column is None for column in keys)
+            indexes[self.fold(name)] = ObjectInfo(
+                "index",
+                None if expression else tuple(self.fold(column) for column in keys),
+                bool(unique),
+                partial=expression,
+            )
+        cursor.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? COLLATE NOCASE", (table.name,)
+        )
+        triggers = frozenset(self.fold(name) for (name,) in cursor.fetchall())
+        return TableInfo(columns, indexes, constraints, primary_key, triggers)
+
+    def _declared_constraints(self, sql: str | None) -> tuple[dict, dict]:
+        from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.statements import (
+            split_statements,
+        )
+
+        indexes, constraints = {}, {}
+        statements = split_statements(sql or "", self.sqlglot_dialect)
+        actions = statements[0].actions if len(statements) == 1 else ()
+        for action in (inner for created in actions for inner in created.inline):
+            if action.kind != "add_constraint" or not action.name:
+                continue
+            name, columns = self.fold(action.name), tuple(self.fold(column) for column in action.columns)
+            if action.constraint in ("primary_key", "unique"):
+                indexes[name] = ObjectInfo(action.constraint, columns, True)
+            elif action.constraint == "foreign_key" and action.ref_table is not None:
+                reference = ("", self.fold(action.ref_table.name))
+                ref_columns = tuple(self.fold(column) for column in action.ref_columns)
+                constraints[name] = ObjectInfo("foreign_key", columns, ref_table=reference, ref_columns=ref_columns)
+            elif action.constraint == "check":
+                constraints[name] = ObjectInfo("check")
+        return indexes, constraints
+
+    def catalog_thing(self, cursor, kind: str, schema: str | None, name: str):
+        del schema
+        if kind != "view":
+            return UNREADABLE
+        cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'view' AND name = ? COLLATE NOCASE", (name,))
+        return cursor.fetchone() is not None
 
     def catalog_index_table(self, cursor, schema: str | None, index: str) -> str | None:
         del schema

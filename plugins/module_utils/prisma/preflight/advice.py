@@ -6,11 +6,20 @@ from __future__ import annotations
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.causes import DATA_KINDS
 
-ADVICE = ("fix_data_then_retry", "retry", "complete_by_hand_then_applied", "mark_applied", "investigate")
+ADVICE = (
+    "fix_data_then_retry",
+    "retry",
+    "complete_by_hand_then_applied",
+    "mark_applied",
+    "check_by_hand",
+    "investigate",
+)
+
 RETRY = "resolve it as rolled back and redeploy"
 
 
-def advise(migration: str, state: str, judgement, cause, offending, rehearsal) -> tuple[str, str]:
+def advise(migration: str, state: str, judgement, cause, offending, rehearsal, statements=None) -> tuple[str, str]:
+    """`statements`: index -> Statement, to name the statements that could not be judged."""
     if state == "applied":
         return "investigate", f"{migration} is already applied: there is nothing to recover."
     verdict = judgement.verdict
@@ -22,7 +31,8 @@ def advise(migration: str, state: str, judgement, cause, offending, rehearsal) -
             "would make the next deploy run it again over what exists.",
         )
     if verdict == "partial":
-        missing = [index for index, present in judgement.present.items() if present is False]
+        lasting = judgement.lasting
+        missing = [index for index, present in judgement.present.items() if present is False and index in lasting]
         data = f" (first: {describe(offending)})" if offending is not None and offending.count else ""
         return (
             "complete_by_hand_then_applied",
@@ -31,10 +41,11 @@ def advise(migration: str, state: str, judgement, cause, offending, rehearsal) -
             "and roll it back.",
         )
     if verdict == "unknown":
+        return "check_by_hand", unknown_text(migration, judgement, statements or {})
+    if judgement.conflicts:
         return (
             "investigate",
-            f"The catalog matches no point of {migration} (changed by hand?): compare the database with its "
-            "migration.sql before resolving.",
+            f"Nothing of {migration} took effect, but a retry would fail: {'; '.join(judgement.conflicts)}.",
         )
     if offending is not None and offending.count:
         where = (
@@ -66,6 +77,32 @@ def advise(migration: str, state: str, judgement, cause, offending, rehearsal) -
         f"{migration} failed{at} with {cause.kind} ({cause.message.splitlines()[0] if cause.message else 'no message'})"
         f"{not_rehearsed}: fix the cause before resolving.",
     )
+
+
+def unknown_text(migration: str, judgement, statements: dict) -> str:
+    """Each statement the catalog could not judge, and what a person must check, then how to go on."""
+    if judgement.mismatches:
+        what = judgement.reasons[min(judgement.reasons)] if judgement.reasons else "changed by hand?"
+        head = f"What {migration} left behind cannot be told: {what}"
+    else:
+        parts = []
+        for index in judgement.unjudged:
+            statement = statements.get(index)
+            named = f" ({label(statement)})" if statement is not None else ""
+            parts.append(f"statement {index}{named}: {judgement.reasons[index]}")
+        head = f"What {migration} left behind cannot be told from the catalog: " + "; ".join(parts)
+    return (
+        f"{head}. Nothing should be resolved until a person has checked; then resolve it as rolled back or "
+        f"applied with accept_unknown={migration}."
+    )
+
+
+def label(statement) -> str:
+    """A statement by its first word and its table: `UPDATE User`. Never its values (a data migration's literals can
+    be row values)."""
+    words = statement.text.split(None, 2)
+    first = " ".join(words[:2]).upper() if words[:1] == ["INSERT"] or words[:1] == ["DELETE"] else words[0].upper()
+    return f"{first} {statement.table}" if statement.table is not None else first
 
 
 def offending_statement(cause, rehearsal):

@@ -1,20 +1,43 @@
 # Copyright: (c) 2026, backoffice platform team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""What a failed migration left behind, judged from the live catalog, never assumed from transaction rules (pure).
+"""What a failed migration left behind, proven from the live catalog or said to be unknown (pure).
 
-Each statement changes facts the catalog can show: a table, a column, whether a column takes NULL, an index or
-constraint. Replaying the statements symbolically gives the facts after each prefix 0..n of the migration (a fact
-is known before the migration when the first statement that touches it implies it: CREATE means it was absent, DROP
-that it was there). The live catalog is compared with every prefix: the prefixes it matches say how far the
-migration got. Statements that change no fact the catalog shows (DML, PRAGMA, ...) are not judgeable (None).
+A failed migration ran statements 1..f-1, failed at f, and of what ran a prefix 1..p stayed (p = f-1 where each
+statement commits on its own: MySQL, SQLite, Prisma 7's PostgreSQL driver adapter; p = 0 where the script is one
+transaction: Prisma's native PostgreSQL and SQL Server engines; any p in between where the script commits itself).
+Each hypothesis (f, p) predicts facts: what the statements 1..p set, and before the migration what the statements
+1..f-1 needed to succeed (CREATE TABLE needed the table absent, DROP INDEX the index present). A hypothesis stands
+unless the catalog contradicts one of its facts for certain. `f` is the failed statement when Prisma's record says
+which (MySQL's query number, PostgreSQL's position), else every statement that can fail with the recorded cause.
 
-verdict: none (no statement took effect), complete (all did), partial (a prefix did), unknown (no prefix matches,
-or nothing is judgeable).
+A statement took effect when every standing hypothesis kept it (p >= its index), and did not when none did; when
+the standing hypotheses disagree, or none stands (changed by hand?), it is not judged (None, with the reason). A
+data statement changes nothing the catalog shows: it is judged only through the statements around it. The verdict
+is none/partial/complete only when every statement with a lasting effect is judged, else unknown.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.causes import DATA_KINDS
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.replay import (
+    ABSENT,
+    ANY_DEFAULT,
+    NO_DEFAULT,
+    NO_PK,
+    PRESENT,
+    Model,
+    ObjectSpec,
+    SqlText,
+    State,
+    facts_named,
+    satisfies,
+)
+
+# Hypotheses x facts compared at most: beyond it (hundreds of statements with no failed statement on record) the
+# verdict is unknown rather than slow.
+WORK_LIMIT = 4_000_000
 
 
 @dataclass(frozen=True)
@@ -22,168 +45,295 @@ class Judgement:
     verdict: str
     # statement index -> True/False/None
     present: dict[int, bool | None]
+    # statement index -> why it is not judged (only for None)
+    reasons: dict[int, str] = field(default_factory=dict)
+    # When no state the migration can leave matches: what the catalog contradicts (one line each).
+    mismatches: tuple[str, ...] = ()
+    # What would make a retry fail now: a statement that needs what the database does not have.
+    conflicts: tuple[str, ...] = ()
+    # The statements 1..p that stayed, for each standing hypothesis (for the record and for repairs).
+    prefixes: tuple[int, ...] = ()
+
+    # The statements with a lasting effect (not SET, PRAGMA, BEGIN, COMMIT).
+    lasting: frozenset[int] = frozenset()
 
     @property
     def applied(self) -> list[int]:
-        return [index for index, present in self.present.items() if present]
+        return [index for index, present in self.present.items() if present and index in self.lasting]
+
+    @property
+    def unjudged(self) -> list[int]:
+        return [index for index, present in self.present.items() if present is None and index in self.reasons]
 
 
-def table_key(flavour, table, default_schema):
-    return (flavour.fold(table.schema or default_schema or ""), flavour.fold(table.name))
+def model_for(flavour) -> Model:
+    return Model(flavour.fold, flavour.default_schema(), flavour.primary_key_implies_not_null)
 
 
-class _Replay:
-    """Symbolic effects of the statements, as facts: ("table", t) / ("column", t, c) / ("nullable", t, c) /
-    ("object", t, name); t is a folded (schema, table) key."""
-
-    def __init__(self, flavour, index_tables):
-        self.flavour = flavour
-        self.schema = flavour.default_schema()
-        # (schema, index name) -> table name, for indexes named without their table
-        self.index_tables = index_tables
-
-    def key(self, table):
-        return table_key(self.flavour, table, self.schema)
-
-    def index_owner(self, action):
-        if action.table is not None:
-            return self.key(action.table)
-        table = self.index_tables.get((action.schema, action.name))
-        if table is None:
-            return None
-        return (self.flavour.fold(action.schema or self.schema or ""), self.flavour.fold(table))
-
-    def effects(self, statement):
-        """[(fact, value)] in order; drops of a table also clear every fact known on it (cascade=True)."""
-        fold = self.flavour.fold
-        out = []
+def index_owners_in(statements, model) -> dict:
+    """(schema, index) -> table for indexes the migration itself creates, so that a later DROP INDEX "x" (named
+    without its table) is placed."""
+    owners = {}
+    for statement in statements:
         for action in statement.actions:
-            kind = action.kind
-            if kind == "create_table" and action.table:
-                out.append((("table", self.key(action.table)), True, False))
-            elif kind == "drop_table" and action.table:
-                out.append((("table", self.key(action.table)), False, True))
-            elif kind == "rename_table" and action.table and action.new_name:
-                old = self.key(action.table)
-                out.append((("table", old), False, True))
-                out.append((("table", (old[0], fold(action.new_name))), True, False))
-            elif kind == "add_column" and action.table and action.name:
-                out.append((("column", self.key(action.table), fold(action.name)), True, False))
-            elif kind == "drop_column" and action.table and action.name:
-                out.append((("column", self.key(action.table), fold(action.name)), False, False))
-            elif kind == "rename_column" and action.table and action.name and action.new_name:
-                table = self.key(action.table)
-                out.append((("column", table, fold(action.name)), False, False))
-                out.append((("column", table, fold(action.new_name)), True, False))
-            elif kind == "alter_column" and action.table and action.name and action.not_null is not None:
-                out.append((("nullable", self.key(action.table), fold(action.name)), not action.not_null, False))
-            elif kind in ("create_index", "add_constraint") and action.name:
-                owner = self.key(action.table) if action.table else None
-                if owner is not None:
-                    out.append((("object", owner, fold(action.name)), True, False))
-            elif kind in ("drop_index", "drop_constraint") and action.name:
-                owner = self.index_owner(action)
-                if owner is not None:
-                    out.append((("object", owner, fold(action.name)), False, False))
-            elif kind == "rename_index" and action.name and action.new_name:
-                owner = self.index_owner(action)
-                if owner is not None:
-                    out.append((("object", owner, fold(action.name)), False, False))
-                    out.append((("object", owner, fold(action.new_name)), True, False))
-        return out
+            for created in (action, *action.inline):
+                if created.kind == "create_index" and created.name and created.table is not None:
+                    schema = model.schema_of(created.table.schema)
+                    owners.setdefault((schema, model.fold(created.name)), created.table.name)
+    return owners
 
 
-def prefix_states(statements, replay):
-    """The known facts before the migration and after each statement: [state_0, ..., state_n], and each statement's
-    effects. A fact first touched after its table was dropped by an earlier statement has no known initial value."""
-    effects = [replay.effects(statement) for statement in statements]
-    initial, touched, dropped = {}, set(), set()
-    for statement_effects in effects:
-        for fact, value, cascade in statement_effects:
-            if fact not in touched and (fact[0] == "table" or fact[1] not in dropped):
-                initial[fact] = not value
-            touched.add(fact)
-            if cascade:
-                dropped.add(fact[1])
-    states, state = [dict(initial)], dict(initial)
-    for statement_effects in effects:
-        for fact, value, cascade in statement_effects:
-            if cascade:
-                # A dropped table takes its columns, indexes and constraints with it.
-                for other in [other for other in state if other[0] != "table" and other[1] == fact[1]]:
-                    if other[0] == "nullable":
-                        del state[other]
-                    else:
-                        state[other] = False
-            state[fact] = value
-        states.append(dict(state))
-    return states, effects
+def unowned_indexes(statements, model, owners) -> list[tuple[str | None, str]]:
+    """(schema as written, index name) of indexes named without their table that no statement creates."""
+    found = []
+    for statement in statements:
+        for action in statement.actions:
+            if action.kind in ("drop_index", "rename_index") and action.table is None and action.name:
+                key = (model.schema_of(action.schema), model.fold(action.name))
+                if key not in owners:
+                    found.append((action.schema, action.name))
+    return found
 
 
-def live_value(fact, facts_of):
-    """The catalog's answer for a fact; None when it cannot be told (a nullable flag of a missing column)."""
-    kind, table = fact[0], fact[1]
-    known = facts_of(table)
-    if kind == "table":
-        return known is not None
-    if known is None:
-        return None if kind == "nullable" else False
-    if kind == "column":
-        return fact[2] in known.columns
-    if kind == "nullable":
-        return known.columns.get(fact[2])
-    return fact[2] in known.objects
+def changes_of(statements, model: Model, owners) -> tuple[list, set]:
+    """Each statement's Change, and every fact they name (what the live catalog is asked)."""
+    changes = [model.change(statement, owners) for statement in statements]
+    return changes, set().union(*(facts_named(change) for change in changes)) if changes else set()
 
 
-def judge(statements, flavour, facts_of, index_tables=None, failed_index: int | None = None) -> Judgement:
-    """The verdict and each statement's effect; `facts_of((schema, table))` reads the live catalog (folded key).
-
-    `failed_index` is the statement the migration failed on, when known: a failed statement took no effect, so the
-    prefixes before it are preferred when the catalog cannot tell them from later ones (a table rebuilt under its
-    own name looks the same before and after)."""
-    replay = _Replay(flavour, index_tables or {})
-    states, effects = prefix_states(statements, replay)
-    facts = {fact for state in states for fact in state}
-    live = {fact: live_value(fact, facts_of) for fact in facts}
-    changing = [statement.index for statement, found in zip(statements, effects, strict=True) if found]
-    if not changing:
-        return Judgement("unknown", {statement.index: None for statement in statements})
-    matches = [
-        k
-        for k, state in enumerate(states)
-        if all(live[fact] is None or live[fact] == value for fact, value in state.items())
-    ]
-    if not matches:
-        return _individually(statements, effects, live)
-    if failed_index is not None:
-        matches = [k for k in matches if k < failed_index] or matches
-    low, high = min(matches), max(matches)
-    present = {}
-    for statement, found in zip(statements, effects, strict=True):
-        if not found:
-            present[statement.index] = None
-        elif statement.index <= low:
-            present[statement.index] = True
-        elif statement.index > high:
-            present[statement.index] = False
+def judge(
+    statements, changes, universe, live, failing: int | None = None, candidates=None, structure_held=False
+) -> Judgement:
+    """The verdict. `live` is a LiveCatalog (value() and compare()); `failing` the failed statement when Prisma's
+    record says which; otherwise `candidates`, the statements that can have failed (None: any, or none at all).
+    `structure_held`: the recorded error is about the rows (a duplicate, a NULL, a value that does not convert), so
+    the failed statement had what it needed of the schema (the index name was free, the column was there)."""
+    n = len(statements)
+    if failing is not None and 1 <= failing <= n:
+        failures = [failing]
+    else:
+        failures = sorted(candidates) if candidates else list(range(1, n + 2))
+    if len(failures) * (n + 1) * max(len(universe), 1) > WORK_LIMIT:
+        reason = f"the migration is too large ({n} statements) to judge without knowing which statement failed"
+        return Judgement("unknown", {s.index: None for s in statements}, {s.index: reason for s in statements})
+    standing, closest = [], None
+    for f in failures:
+        pins = _before_migration(changes, f, structure_held)
+        if pins is None:
+            continue
+        state = State(pins)
+        for p in range(n + 1):
+            if p:
+                # Beyond the failed statement, only a person can have gone on (completing the migration by hand),
+                # and only with what the catalog shows: a data statement from there on is taken as not run.
+                if p >= f and (
+                    statements[p - 1].category in ("data", "unmodelled") or not _needs_met(state, changes[p - 1])
+                ):
+                    break
+                state.apply(changes[p - 1])
+            wrong = _contradicted(state, live, universe)
+            if not wrong:
+                standing.append((f, p))
+            elif closest is None or len(wrong) < len(closest[1]):
+                closest = ((f, p), wrong)
+    if not standing:
+        mismatches = tuple(
+            _describe_mismatch(fact, expected, live) for fact, expected in (closest[1] if closest else ())[:5]
+        )
+        why = "the database matches no state this migration can leave (changed by hand since?)"
+        if mismatches:
+            why += ": " + "; ".join(mismatches)
+        present = {s.index: None for s in statements}
+        return Judgement("unknown", present, {s.index: why for s in statements if s.lasting}, mismatches)
+    prefixes = tuple(sorted({p for _f, p in standing}))
+    present, reasons = {}, {}
+    for statement in statements:
+        index = statement.index
+        if all(p >= index for p in prefixes):
+            present[index] = True
+        elif all(p < index for p in prefixes):
+            present[index] = False
         else:
-            present[statement.index] = None
-    judged = [present[index] for index in changing]
-    if any(value is None for value in judged):
+            present[index] = None
+            if statement.lasting:
+                reasons[index] = _why_not_judged(statement, changes[index - 1], live)
+    lasting = [present[s.index] for s in statements if s.lasting]
+    if any(value is None for value in lasting):
         verdict = "unknown"
-    elif all(judged):
+    elif lasting and all(lasting):
         verdict = "complete"
-    elif not any(judged):
+    elif not any(lasting):
+        # Nothing lasting took effect (or the migration has nothing lasting: SET, PRAGMA).
         verdict = "none"
     else:
         verdict = "partial"
-    return Judgement(verdict, present)
+    conflicts = _retry_conflicts(statements, changes, live) if verdict == "none" else ()
+    lasting_indexes = frozenset(s.index for s in statements if s.lasting)
+    return Judgement(verdict, present, reasons, (), conflicts, prefixes, lasting_indexes)
 
 
-def _individually(statements, effects, live) -> Judgement:
-    """No prefix of the migration matches the catalog (changed by hand since?): each statement on its own."""
-    present = {}
-    for statement, found in zip(statements, effects, strict=True):
-        answers = {live[fact] == value for fact, value, _cascade in found if live[fact] is not None}
-        present[statement.index] = answers.pop() if len(answers) == 1 else None
-    return Judgement("unknown", present)
+def failure_candidates(statements, kind: str | None) -> list[int] | None:
+    """The statements that can have failed with an error of this kind (a superset: a statement is left out only
+    when its shape cannot raise it). None: any, or none (no error on record)."""
+    if kind is None:
+        return None
+    found = [s.index for s in statements if _may_fail_with(s, kind)]
+    return found or None
+
+
+def _may_fail_with(statement, kind: str) -> bool:
+    if statement.category in ("data", "unmodelled"):
+        return True
+    if kind not in DATA_KINDS:
+        return statement.category not in ("session", "transaction")
+    actions = [inner for action in statement.actions for inner in (action, *action.inline)]
+    kinds = {action.kind for action in actions}
+    constraints = {action.constraint for action in actions}
+    # A type change rewrites the rows and checks every constraint on them again.
+    if "alter_column" in kinds:
+        return True
+    if kind == "unique_violation":
+        return any(action.unique for action in actions) or "primary_key" in constraints
+    if kind == "not_null_violation":
+        return "primary_key" in constraints or any(a.kind == "add_column" and a.not_null for a in actions)
+    if kind == "foreign_key_violation":
+        return "foreign_key" in constraints or "validate_constraint" in kinds
+    return "check" in constraints or bool(kinds & {"add_column", "validate_constraint"})
+
+
+def _before_migration(changes, f, structure_held) -> dict | None:
+    """The facts the statements 1..f-1 needed before the migration (they ran, so they had them), and the failed
+    statement's own where `structure_held`; None when they could not all have run (the migration contradicts
+    itself)."""
+    run, pins = State(), {}
+    for position, change in enumerate(changes[:f], start=1):
+        if position == f and not structure_held:
+            break
+        for fact, required in change.requires:
+            current = run.get(fact)
+            if current is not None:
+                if not satisfies(current, required):
+                    return None
+                continue
+            if run.untouched(fact):
+                pins[fact] = required
+            run.facts[fact] = required
+        run.apply(change)
+    return pins
+
+
+def _needs_met(state, change) -> bool:
+    """Whether a statement can have run on this state; what it needs that nothing before it changed is taken as
+    the state before the migration (it ran, so it had it)."""
+    for fact, required in change.requires:
+        current = state.get(fact)
+        if current is not None:
+            if not satisfies(current, required):
+                return False
+        elif state.untouched(fact):
+            state.facts[fact] = required
+    return True
+
+
+def _contradicted(state, live, universe) -> list:
+    wrong = []
+    for fact in universe | state.facts.keys():
+        expected = state.get(fact)
+        if expected is not None and live.compare(fact, expected) is False:
+            wrong.append((fact, expected))
+    return wrong
+
+
+def _why_not_judged(statement, change, live) -> str:
+    if statement.category == "data":
+        return "it changes data, which the catalog does not show: check whether it ran"
+    if statement.category == "unmodelled":
+        return "the catalog check does not cover this statement: check whether it took effect"
+    facts = [fact for fact, _value in change.requires] + [op[1] for op in change.ops if op[0] == "set"]
+    if facts and all(live.value(fact) is None for fact in facts):
+        return "the catalog read does not cover what it changes: check whether it took effect"
+    return "the database looks the same whether or not it ran (it may have changed nothing): check by hand"
+
+
+def _retry_conflicts(statements, changes, live) -> tuple[str, ...]:
+    """What the statements need that the database does not have now: a retry would fail there."""
+    run, found = State(), []
+    for statement, change in zip(statements, changes, strict=True):
+        for fact, required in change.requires:
+            current = run.get(fact)
+            if current is None and run.untouched(fact):
+                current = live.value(fact)
+            if current is not None and not satisfies(current, required):
+                found.append(
+                    f"statement {statement.index} needs {describe_fact(fact)} to "
+                    f"{'exist' if required in (True, PRESENT) else 'be absent'}, and it "
+                    f"{'does not' if required in (True, PRESENT) else 'does'}"
+                )
+            run.facts[fact] = required if current is None else current
+        run.apply(change)
+    return tuple(found)
+
+
+def _table(key) -> str:
+    schema, name = key
+    return name if not schema else f"{schema}.{name}"
+
+
+def describe_fact(fact) -> str:
+    kind = fact[0]
+    if kind == "thing":
+        scope = _table(fact[2]) if fact[1] == "trigger" else fact[2]
+        return f"{fact[1]} {fact[3]}" + (f" on {scope}" if fact[1] == "trigger" else "")
+    if kind in ("type_exists", "labels", "label"):
+        name = f"type {fact[2]}"
+        return {"type_exists": name, "labels": f"the labels of {name}"}.get(kind) or f"label '{fact[3]}' of {name}"
+    table = _table(fact[1]) if fact[1][1] is not None else "its table"
+    if kind == "table":
+        return f"table {table}"
+    if kind == "columns":
+        return f"the columns of {table}"
+    if kind == "pk":
+        return f"the primary key of {table}"
+    name = fact[2]
+    return {
+        "column": f"column {table}.{name}",
+        "type": f"the type of {table}.{name}",
+        "nullable": f"whether {table}.{name} takes NULL",
+        "default": f"the default of {table}.{name}",
+        "index": f"index {name} on {table}",
+        "constraint": f"constraint {name} on {table}",
+        "any": f"index or constraint {name} on {table}",
+        "validated": f"whether constraint {name} on {table} is validated",
+    }.get(kind, str(fact))
+
+
+def _describe_value(value) -> str:
+    if value is True:
+        return "present"
+    if value is False or value is ABSENT:
+        return "absent"
+    if value is NO_DEFAULT:
+        return "no default"
+    if value is NO_PK:
+        return "none"
+    if value is PRESENT or value is ANY_DEFAULT:
+        return "present"
+    if isinstance(value, SqlText):
+        return value.text
+    if isinstance(value, ObjectSpec):
+        columns = ", ".join(value.columns) if value.columns is not None else "expressions"
+        return f"{'unique ' if value.unique else ''}{value.kind.replace('_', ' ')} on ({columns})"
+    if isinstance(value, frozenset):
+        return "(" + ", ".join(sorted(value)) + ")"
+    if isinstance(value, tuple):
+        return "(" + ", ".join(value) + ")"
+    kind = getattr(value, "kind", None)
+    if kind is not None:
+        columns = ", ".join(value.columns) if value.columns is not None else "expressions"
+        state = "" if value.valid else " (INVALID)"
+        return f"{'unique ' if value.unique else ''}{kind.replace('_', ' ')} on ({columns}){state}"
+    return str(value)
+
+
+def _describe_mismatch(fact, expected, live) -> str:
+    return f"{describe_fact(fact)} is {_describe_value(live.value(fact))}, expected {_describe_value(expected)}"

@@ -15,14 +15,23 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.migrations
     check_lockfile,
     read_migrations_directory,
 )
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.advice import advise
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.advice import advise, label
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.catalog import read_live_catalog
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.causes import (
     DATA_KINDS,
     cause_from_log,
     make_cause,
+    statement_at_line,
     with_kind,
 )
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.effects import judge, table_key
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.effects import (
+    changes_of,
+    failure_candidates,
+    index_owners_in,
+    judge,
+    model_for,
+    unowned_indexes,
+)
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.failure_logs import (
     mentioned_names,
     parse_failure_log,
@@ -103,13 +112,12 @@ class _Preflight:
         self._tables = {}
 
     def facts(self, table: TableName):
-        key = table_key(self.flavour, table, self.flavour.default_schema())
+        """The live catalog's TableInfo of a table the offending-rows queries need (None: it does not exist)."""
+        flavour = self.flavour
+        key = (flavour.fold(table.schema or flavour.default_schema() or ""), flavour.fold(table.name))
         if key not in self._tables:
-            self._tables[key] = self.flavour.catalog_table(self.cursor, table)
+            self._tables[key] = flavour.catalog_table(self.cursor, table)
         return self._tables[key]
-
-    def facts_of(self, key):
-        return self._tables.get(key)
 
     def run(self, migration, rehearse_migration, sample_size, statement_timeout, lock_wait) -> dict:
         flavour, statements = self.flavour, self.statements
@@ -117,10 +125,7 @@ class _Preflight:
         state, failed = self._history_state(migration)
         log = parse_failure_log(failed.logs if failed else None)
         cause = cause_from_log(log, statements, flavour.classify_error)
-        index_tables = self._read_catalog()
-        judgement = judge(
-            statements, flavour, self.facts_of, index_tables, failed_index=cause.statement_index if cause else None
-        )
+        judgement = self._judge(log, cause, state)
         offending = None
         if cause is not None and cause.statement_index:
             cause, offending = self._offending(cause, log.names, sample_size)
@@ -169,7 +174,9 @@ class _Preflight:
                         # One batch (SQL Server) has no savepoint to count from: count as the database is now.
                         cause, offending = self._offending(cause, mentioned_names(cause.message), sample_size)
                         self.connection.rollback()
-        advice, advice_text = advise(migration, state, judgement, cause, offending, rehearsal)
+        advice, advice_text = advise(
+            migration, state, judgement, cause, offending, rehearsal, {s.index: s for s in statements}
+        )
         if sample_size == 0:
             # Counts only: the row values a database quotes in its messages stay out too.
             cause = replace(cause, message=without_values(cause.message)) if cause else None
@@ -184,11 +191,18 @@ class _Preflight:
             "statements": [
                 {
                     **statement.as_dict(),
+                    "category": statement.category,
                     "effect_present": judgement.present[statement.index],
+                    "reason": judgement.reasons.get(statement.index),
                     "statement": statement.short_text,
                 }
                 for statement in statements
             ],
+            "unjudged": [
+                {"index": index, "label": label(statements[index - 1]), "reason": judgement.reasons[index]}
+                for index in judgement.unjudged
+            ],
+            "conflicts": list(judgement.conflicts),
             "rehearsal": rehearsal.as_dict(),
             "advice": advice,
             "advice_text": advice_text,
@@ -209,22 +223,29 @@ class _Preflight:
             return "applied", None
         return "pending", None
 
-    def _read_catalog(self) -> dict:
-        """Read every table the statements touch; returns (schema, index) -> table for indexes named alone."""
-        index_tables = {}
-        for statement in self.statements:
-            for action in statement.actions:
-                for table in (action.table, action.ref_table, action.source_table):
-                    if table is not None:
-                        self.facts(table)
-                if action.kind == "rename_table" and action.table is not None and action.new_name:
-                    self.facts(TableName(action.new_name, action.table.schema))
-                if action.table is None and action.kind in ("drop_index", "rename_index") and action.name:
-                    owner = self.flavour.catalog_index_table(self.cursor, action.schema, action.name)
-                    if owner is not None:
-                        index_tables[(action.schema, action.name)] = owner
-                        self.facts(TableName(owner, action.schema))
-        return index_tables
+    def _judge(self, log, cause, state):
+        """The verdict from the live catalog. The failed statement is pinned only where Prisma's record says which
+        (MySQL's query number, PostgreSQL's position); otherwise any statement that can fail with the cause."""
+        flavour, statements = self.flavour, self.statements
+        model = model_for(flavour)
+        owners = index_owners_in(statements, model)
+        for schema, name in unowned_indexes(statements, model, owners):
+            owner = flavour.catalog_index_table(self.cursor, schema, name)
+            if owner is not None:
+                owners[(model.schema_of(schema), model.fold(name))] = owner
+        changes, universe = changes_of(statements, model, owners)
+        live = read_live_catalog(flavour, self.cursor, universe, model.originals)
+        failing = None
+        if log.query_number and log.query_number <= len(statements):
+            failing = log.query_number
+        elif log.error_line is not None:
+            failing = statement_at_line(statements, log.error_line)
+        candidates = failure_candidates(statements, cause.kind if cause is not None else None)
+        if state != "failed":
+            # Pending (never run, or rolled back): whatever ran before left a prefix, or nothing.
+            failing, candidates = None, None
+        structure_held = cause is not None and cause.kind in (*DATA_KINDS, "type_conversion")
+        return judge(statements, changes, universe, live, failing, candidates, structure_held)
 
     def _offending(self, cause, names, sample_size):
         """The rows in the way of the failed statement, counted in the database now."""

@@ -3,9 +3,19 @@
 """A migration.sql as the numbered statements the database runs, each classified by what it changes (pure).
 
 Splitting uses sqlglot's tokenizer (strings, quoted identifiers, dollar quotes and comments are tokens, so a `;`
-inside them never splits); classifying uses sqlglot's parser for the database's dialect. Indexes are 1-based and
-count statements as MySQL's "query number N" does; the SQL Server wrapper Prisma writes around every migration
-(BEGIN TRY / BEGIN TRAN ... COMMIT TRAN / END TRY BEGIN CATCH ... THROW END CATCH) is not counted.
+inside them never splits); classifying uses sqlglot's parser for the database's dialect, and for the statements
+sqlglot keeps as an opaque command (PostgreSQL's ALTER TYPE, CREATE FUNCTION, CREATE EXTENSION, ...) the tokens.
+Indexes are 1-based and count statements as MySQL's "query number N" does; the SQL Server wrapper Prisma writes
+around every migration (BEGIN TRY / BEGIN TRAN ... COMMIT TRAN / END TRY BEGIN CATCH ... THROW END CATCH) is not
+counted.
+
+Every statement gets a category, which says how its effect can be known:
+- schema: it changes the schema; its actions say how (what the catalog can show).
+- data: it changes rows (INSERT, UPDATE, DELETE, MERGE, DO, CALL, SELECT of a function); the catalog cannot tell.
+- session: a setting of the connection (SET, RESET, PRAGMA foreign_keys): nothing lasts.
+- transaction: BEGIN, COMMIT, ...: nothing lasts.
+- unmodelled: anything else (GRANT, COMMENT, what the parser does not understand); its effect is not judged.
+Names are kept as the database stores them (PostgreSQL folds unquoted names to lower case).
 """
 
 from __future__ import annotations
@@ -26,6 +36,11 @@ TSQL_WRAPPER = re.compile(
 STATEMENT_TEXT_LIMIT = 500
 # First keywords of statements that begin or end a transaction themselves.
 TRANSACTION_KEYWORDS = ("BEGIN", "START", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE", "ABORT")
+CATEGORIES = ("schema", "data", "session", "transaction", "unmodelled")
+# SQLite pragmas that only set the connection; any other (journal_mode, user_version, ...) can last.
+SESSION_PRAGMAS = ("foreign_keys", "defer_foreign_keys", "legacy_alter_table", "foreign_key_check", "busy_timeout")
+# Statements that only read or tune and leave the schema and the rows as they are.
+NO_EFFECT_COMMANDS = ("ANALYZE", "VACUUM", "CHECKPOINT", "USE", "PRINT", "DISCARD", "LOAD")
 
 
 @dataclass(frozen=True)
@@ -40,19 +55,35 @@ class TableName:
 
 
 @dataclass(frozen=True)
+class ColumnSpec:
+    """A column as CREATE TABLE / ADD COLUMN / MODIFY declares it."""
+
+    name: str
+    # The type as written, rendered for the dialect by sqlglot; None when the statement does not say.
+    type: str | None = None
+    not_null: bool = False
+    # The default expression rendered for the dialect; None: no DEFAULT clause.
+    default: str | None = None
+    # SERIAL, IDENTITY, AUTO_INCREMENT: the database generates values (and, for SERIAL, a default of its own).
+    generated: bool = False
+
+
+@dataclass(frozen=True)
 class Action:
     """One change a statement makes (an ALTER TABLE can make several)."""
 
     kind: str
     table: TableName | None = None
-    # The schema of an index named without its table (PostgreSQL's DROP INDEX "schema"."name").
+    # The schema of an index named without its table (PostgreSQL's DROP INDEX "schema"."name"), or of a type,
+    # function, view, sequence.
     schema: str | None = None
-    # The object the action creates, drops or renames: a column, an index or a constraint; `new_name` after a rename.
+    # The object the action creates, drops or renames: a column, an index, a constraint, a type, a function...;
+    # `new_name` after a rename.
     name: str | None = None
     new_name: str | None = None
     columns: tuple[str, ...] = ()
     unique: bool = False
-    # For add_constraint: unique, primary_key, foreign_key, check or other.
+    # For add_constraint: unique, primary_key, foreign_key, check, default or other.
     constraint: str | None = None
     ref_table: TableName | None = None
     ref_columns: tuple[str, ...] = ()
@@ -66,6 +97,29 @@ class Action:
     # dml INSERT ... SELECT: the target's columns and, position by position, the source column (or None).
     source_table: TableName | None = None
     source_columns: tuple[str | None, ...] = ()
+    # create_table / add_column / alter_column (MySQL's MODIFY, SQL Server's ALTER COLUMN): the columns declared.
+    column_specs: tuple[ColumnSpec, ...] = ()
+    # create_table: the indexes and constraints declared inside it (add_constraint / create_index actions).
+    inline: tuple[Action, ...] = ()
+    # alter_column: SET DEFAULT (the expression) or DROP DEFAULT (drop_default).
+    default: str | None = None
+    drop_default: bool = False
+    # alter_column: MySQL's MODIFY/CHANGE and SQL Server's ALTER COLUMN restate the whole column (type, NULL, and on
+    # MySQL the default); PostgreSQL's subcommands change one property each.
+    restates: bool = False
+    # create_type: an enum's labels; add_enum_value / rename_enum_value: the label(s).
+    labels: tuple[str, ...] = ()
+    # create_object / drop_object / rename_object: function, procedure, view, materialized_view, sequence, trigger,
+    # extension, schema, domain, ...
+    object_kind: str | None = None
+    if_exists: bool = False
+    if_not_exists: bool = False
+    or_replace: bool = False
+    cascade: bool = False
+    # ADD CONSTRAINT ... NOT VALID (PostgreSQL): not checked against existing rows, convalidated false.
+    not_valid: bool = False
+    # create_index: on expressions, or with a WHERE clause (what the catalog shows cannot be compared by columns).
+    partial: bool = False
 
 
 @dataclass(frozen=True)
@@ -80,10 +134,18 @@ class Statement:
     concurrently: bool = False
     # The first keyword of a statement that begins or ends a transaction itself (BEGIN, COMMIT, ...).
     transaction_control: str | None = None
+    category: str = "unmodelled"
+    # Part of the statement is not understood (an ALTER TABLE subcommand, ...): its table may change beyond actions.
+    partly_modelled: bool = False
 
     @property
     def short_text(self) -> str:
         return self.text if len(self.text) <= STATEMENT_TEXT_LIMIT else self.text[: STATEMENT_TEXT_LIMIT - 3] + "..."
+
+    @property
+    def lasting(self) -> bool:
+        """Whether its effect outlives the session: what the verdict is about."""
+        return self.category in ("schema", "data", "unmodelled")
 
     def as_dict(self) -> dict:
         return {"index": self.index, "line": self.line, "kind": self.kind, "table": str(self.table or "") or None}
@@ -91,7 +153,7 @@ class Statement:
 
 def _sqlglot():
     sqlglot = import_library("sqlglot", "sqlglot", "to read migration.sql")
-    # sqlglot warns on its logger for every statement it keeps as an opaque command; we report those as `other`.
+    # sqlglot warns on its logger for every statement it keeps as an opaque command; we read those by their tokens.
     logging.getLogger("sqlglot").setLevel(logging.ERROR)
     return sqlglot
 
@@ -145,7 +207,9 @@ def split_statements(sql: str, dialect: str) -> list[Statement]:
 
 
 def classify(statement: Statement, dialect: str) -> Statement:
-    """The statement with its kind, table and actions, as far as sqlglot's parser understands it."""
+    """The statement with its category, kind, table and actions, as far as the parser understands it."""
+    if statement.transaction_control:
+        return replace(statement, kind="transaction", category="transaction")
     sqlglot = _sqlglot()
     from sqlglot import exp
     from sqlglot.errors import ParseError, TokenError
@@ -153,20 +217,44 @@ def classify(statement: Statement, dialect: str) -> Statement:
     try:
         tree = sqlglot.parse_one(statement.text, read=dialect)
     except (ParseError, TokenError):
-        return statement
+        tree = None
     reader = _Reader(exp, dialect)
-    kind, table, actions, concurrently = reader.read(tree)
-    return replace(statement, kind=kind, table=table, actions=tuple(actions), concurrently=concurrently)
+    opaque = tree is None or isinstance(tree, exp.Command)
+    read = reader.command(statement.text) if opaque else reader.read(tree)
+    return replace(
+        statement,
+        kind=read.kind,
+        table=read.table,
+        actions=tuple(read.actions),
+        concurrently=read.concurrently,
+        category=read.category,
+        partly_modelled=read.partly_modelled,
+    )
+
+
+@dataclass
+class _Read:
+    kind: str
+    category: str
+    table: TableName | None = None
+    actions: list = field(default_factory=list)
+    concurrently: bool = False
+    partly_modelled: bool = False
+
+
+def _unmodelled() -> _Read:
+    return _Read("other", "unmodelled")
 
 
 class _Reader:
-    """sqlglot's syntax tree to our actions; anything unexpected is `other`, never an error."""
+    """sqlglot's syntax tree (or a command's tokens) to our actions; anything unexpected is `unmodelled`, never an
+    error."""
 
     def __init__(self, exp, dialect: str):
         self.exp = exp
         self.dialect = dialect
 
-    def read(self, tree):
+    def read(self, tree) -> _Read:
         exp = self.exp
         if isinstance(tree, exp.Create):
             return self._create(tree)
@@ -178,19 +266,45 @@ class _Reader:
             return self._insert(tree)
         if isinstance(tree, (exp.Update, exp.Delete, exp.Merge)):
             target = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
-            return "dml", self.table(target), [Action("dml", table=self.table(target))], False
+            table = self.table(target)
+            return _Read("dml", "data", table, [Action("dml", table=table)])
+        if isinstance(tree, (exp.Select, exp.Union)):
+            # A SELECT can call functions that write (setval, a procedure's side effects).
+            return _Read("dml", "data")
         if isinstance(tree, exp.Execute):
             return self._execute(tree)
-        return "other", None, [], False
+        if isinstance(tree, exp.Set):
+            return self._set(tree)
+        if isinstance(tree, exp.Pragma):
+            return self._pragma(tree)
+        if isinstance(tree, exp.Use):
+            return _Read("session", "session")
+        return _unmodelled()
 
     # Names ------------------------------------------------------------------------------------------------------
+
+    def ident(self, node) -> str | None:
+        """A name as the database stores it: PostgreSQL folds unquoted names to lower case."""
+        exp = self.exp
+        if node is None:
+            return None
+        if isinstance(node, (exp.Table, exp.Column)) and isinstance(node.this, exp.Identifier):
+            node = node.this
+        if isinstance(node, exp.Identifier):
+            return self.folded(node.this, node.quoted)
+        name = getattr(node, "name", None)
+        return name or None
+
+    def folded(self, name: str, quoted: bool) -> str:
+        return name if quoted or self.dialect != "postgres" else name.lower()
 
     def table(self, node) -> TableName | None:
         exp = self.exp
         if isinstance(node, exp.Schema):
             node = node.this
         if isinstance(node, exp.Table) and node.name:
-            return TableName(node.name, node.db or None)
+            schema = node.args.get("db")
+            return TableName(self.ident(node), self.ident(schema) if schema is not None else None)
         return None
 
     def names(self, nodes) -> tuple[str, ...]:
@@ -199,174 +313,418 @@ class _Reader:
         for node in nodes or ():
             if isinstance(node, exp.Ordered):
                 node = node.this
-            out.append(node.name)
+            out.append(self.ident(node) or "")
         return tuple(out)
+
+    def index_columns(self, nodes) -> tuple[tuple[str, ...], bool]:
+        """(column names, whether any is an expression rather than a column)."""
+        exp = self.exp
+        columns, expression = [], False
+        for node in nodes or ():
+            if isinstance(node, exp.Ordered):
+                node = node.this
+            if isinstance(node, (exp.Column, exp.Identifier)):
+                columns.append(self.ident(node))
+            else:
+                expression = True
+        return tuple(columns), expression
+
+    def sql(self, node) -> str | None:
+        return node.sql(self.dialect) if node is not None else None
 
     # Statements -------------------------------------------------------------------------------------------------
 
-    def _create(self, tree):
+    def _create(self, tree) -> _Read:
         exp = self.exp
         kind = (tree.args.get("kind") or "").upper()
+        replace_ = bool(tree.args.get("replace"))
+        exists = bool(tree.args.get("exists"))
         if kind == "TABLE":
-            table = self.table(tree.this)
-            schema = tree.this if isinstance(tree.this, exp.Schema) else None
-            columns, not_null = [], []
-            for column in schema.expressions if schema else ():
-                if isinstance(column, exp.ColumnDef):
-                    columns.append(column.name)
-                    if self._not_null(column) is True:
-                        not_null.append(column.name)
-            action = Action("create_table", table=table, columns=tuple(columns), not_null_columns=tuple(not_null))
-            return "create_table", table, [action], False
+            if tree.args.get("expression") is not None:
+                # CREATE TABLE ... AS SELECT: its columns come from a query.
+                table = self.table(tree.this)
+                return _Read("create_table", "schema", table, [Action("create_table", table=table)], False, True)
+            return self._create_table(tree, exists)
         if kind.endswith("INDEX") and isinstance(tree.this, exp.Index):
             index = tree.this
             table = self.table(index.args.get("table"))
             params = index.args.get("params")
+            columns, expression = self.index_columns(params.args.get("columns") if params else ())
             action = Action(
                 "create_index",
                 table=table,
-                name=index.name,
-                columns=self.names(params.args.get("columns") if params else ()),
+                name=self.ident(index.this) if index.this is not None else None,
+                columns=columns,
                 unique=bool(tree.args.get("unique")),
+                if_not_exists=exists,
+                partial=expression or (params is not None and params.args.get("where") is not None),
             )
-            return "create_index", table, [action], bool(tree.args.get("concurrently"))
-        return "other", None, [], False
+            concurrently = bool(tree.args.get("concurrently"))
+            return _Read("create_index", "schema", table, [action], concurrently)
+        if kind == "TYPE":
+            target = self.table(tree.this)
+            dtype = tree.args.get("expression")
+            labels = ()
+            if isinstance(dtype, exp.DataType) and dtype.this == exp.DataType.Type.ENUM:
+                labels = tuple(value.name for value in dtype.expressions)
+            else:
+                return _Read(
+                    "create_type",
+                    "schema",
+                    None,
+                    [Action("create_object", schema=target.schema, name=target.name, object_kind="type")],
+                )
+            action = Action("create_type", schema=target.schema, name=target.name, labels=labels)
+            return _Read("create_type", "schema", None, [action])
+        if kind in ("VIEW", "SEQUENCE", "SCHEMA", "FUNCTION", "PROCEDURE"):
+            target = self.table(tree.this) if kind != "SCHEMA" else None
+            if kind == "SCHEMA":
+                name = self.ident(tree.this.this if isinstance(tree.this, exp.Table) else tree.this)
+                action = Action("create_object", name=name, object_kind="schema", if_not_exists=exists)
+            elif target is None:
+                return _unmodelled()
+            else:
+                materialized = any(
+                    isinstance(prop, exp.MaterializedProperty)
+                    for prop in (tree.args.get("properties").expressions if tree.args.get("properties") else ())
+                )
+                object_kind = "materialized_view" if materialized else kind.lower()
+                action = Action(
+                    "create_object",
+                    schema=target.schema,
+                    name=target.name,
+                    object_kind=object_kind,
+                    or_replace=replace_,
+                    if_not_exists=exists,
+                )
+            return _Read(f"create_{action.object_kind}", "schema", None, [action])
+        if kind == "TRIGGER":
+            properties = tree.args.get("properties")
+            trigger = next(
+                (
+                    prop
+                    for prop in (properties.expressions if properties else ())
+                    if isinstance(prop, exp.TriggerProperties)
+                ),
+                None,
+            )
+            table = self.table(trigger.args.get("table")) if trigger is not None else None
+            if table is None:
+                return _unmodelled()
+            action = Action(
+                "create_object",
+                table=table,
+                name=self.ident(tree.this),
+                object_kind="trigger",
+                or_replace=replace_,
+            )
+            return _Read("create_trigger", "schema", table, [action])
+        return _unmodelled()
 
-    def _drop(self, tree):
+    def _create_table(self, tree, exists: bool) -> _Read:
+        exp = self.exp
+        table = self.table(tree.this)
+        schema = tree.this if isinstance(tree.this, exp.Schema) else None
+        specs, inline, partly = [], [], False
+        for node in schema.expressions if schema else ():
+            if isinstance(node, exp.ColumnDef):
+                spec, constraints = self._column(node)
+                specs.append(spec)
+                inline.extend(self._column_constraints(table, spec.name, constraints))
+            else:
+                action = self._table_constraint(table, node)
+                if action is None:
+                    partly = True
+                else:
+                    inline.append(action)
+        action = Action(
+            "create_table",
+            table=table,
+            columns=tuple(spec.name for spec in specs),
+            not_null_columns=tuple(spec.name for spec in specs if spec.not_null),
+            column_specs=tuple(specs),
+            inline=tuple(inline),
+            if_not_exists=exists,
+        )
+        return _Read("create_table", "schema", table, [action], False, partly)
+
+    def _column(self, node) -> tuple[ColumnSpec, list]:
+        """A ColumnDef as a ColumnSpec, and its column-level constraint kinds (PRIMARY KEY, UNIQUE, REFERENCES)."""
+        exp = self.exp
+        kinds = [constraint.args.get("kind") for constraint in node.args.get("constraints") or ()]
+        not_null, default, generated, others = False, None, False, []
+        for kind in kinds:
+            if isinstance(kind, exp.NotNullColumnConstraint):
+                not_null = not kind.args.get("allow_null")
+            elif isinstance(kind, exp.PrimaryKeyColumnConstraint):
+                not_null = True
+                others.append(kind)
+            elif isinstance(kind, exp.DefaultColumnConstraint):
+                default = self.sql(kind.this)
+            elif isinstance(kind, (exp.GeneratedAsIdentityColumnConstraint, exp.AutoIncrementColumnConstraint)):
+                generated = True
+            elif kind is not None:
+                others.append(kind)
+        dtype = node.args.get("kind")
+        type_text = self.sql(dtype) if dtype is not None else None
+        if isinstance(dtype, exp.DataType) and dtype.this in (
+            exp.DataType.Type.SERIAL,
+            exp.DataType.Type.BIGSERIAL,
+            exp.DataType.Type.SMALLSERIAL,
+        ):
+            generated = True
+        return ColumnSpec(self.ident(node.this), type_text, not_null, default, generated), others
+
+    def _column_constraints(self, table, column, kinds) -> list[Action]:
+        exp = self.exp
+        actions = []
+        for kind in kinds:
+            if isinstance(kind, exp.PrimaryKeyColumnConstraint):
+                actions.append(
+                    Action("add_constraint", table=table, constraint="primary_key", columns=(column,), unique=True)
+                )
+            elif isinstance(kind, exp.UniqueColumnConstraint):
+                actions.append(
+                    Action("add_constraint", table=table, constraint="unique", columns=(column,), unique=True)
+                )
+            elif isinstance(kind, exp.Reference):
+                reference = kind.this
+                actions.append(
+                    Action(
+                        "add_constraint",
+                        table=table,
+                        constraint="foreign_key",
+                        columns=(column,),
+                        ref_table=self.table(reference),
+                        ref_columns=self.names(reference.expressions if isinstance(reference, exp.Schema) else ()),
+                    )
+                )
+        return actions
+
+    def _table_constraint(self, table, node) -> Action | None:
+        """A table-level constraint or index inside CREATE TABLE / ADD CONSTRAINT; None when not understood."""
+        exp = self.exp
+        if isinstance(node, exp.Constraint):
+            name = self.ident(node.this)
+            inner = node.expressions[0] if node.expressions else None
+            extras = node.expressions[1:]
+        else:
+            name, inner, extras = None, node, []
+        if isinstance(inner, exp.ForeignKey):
+            reference = inner.args["reference"].this
+            return Action(
+                "add_constraint",
+                table=table,
+                name=name,
+                constraint="foreign_key",
+                columns=self.names(inner.expressions),
+                ref_table=self.table(reference),
+                ref_columns=self.names(reference.expressions if isinstance(reference, exp.Schema) else ()),
+            )
+        if isinstance(inner, exp.CheckColumnConstraint):
+            return Action("add_constraint", table=table, name=name, constraint="check", check=self.sql(inner.this))
+        if isinstance(inner, exp.UniqueColumnConstraint):
+            target = inner.this
+            if isinstance(target, exp.NonClusteredColumnConstraint):
+                columns = self.names(target.this)
+            elif isinstance(target, exp.Schema):
+                # MySQL's UNIQUE INDEX `name`(`col`) names the index inside the schema node.
+                name = name or (self.ident(target.this) if target.this is not None else None)
+                columns = self.names(target.expressions)
+            elif isinstance(target, (exp.Identifier, exp.Column)):
+                columns = (self.ident(target),)
+            else:
+                return None
+            return Action("add_constraint", table=table, name=name, constraint="unique", columns=columns, unique=True)
+        if isinstance(inner, (exp.PrimaryKey, exp.PrimaryKeyColumnConstraint)):
+            columns = self.names(inner.expressions)
+            # SQL Server's PRIMARY KEY CLUSTERED ([id]) keeps the columns in the CLUSTERED part beside it.
+            for extra in extras:
+                if not columns and isinstance(extra, (exp.ClusteredColumnConstraint, exp.NonClusteredColumnConstraint)):
+                    columns = self.names(extra.this)
+            return Action(
+                "add_constraint", table=table, name=name, constraint="primary_key", columns=columns, unique=True
+            )
+        if isinstance(inner, exp.IndexColumnConstraint):
+            # MySQL's INDEX `name`(`col`) inside CREATE TABLE.
+            columns, expression = self.index_columns(inner.expressions)
+            return Action("create_index", table=table, name=self.ident(inner.this), columns=columns, partial=expression)
+        return None
+
+    def _drop(self, tree) -> _Read:
         exp = self.exp
         kind = (tree.args.get("kind") or "").lower().replace(" ", "_") or "object"
         target = (tree.args.get("tables") or [None])[0]
+        exists, cascade = bool(tree.args.get("exists")), bool(tree.args.get("cascade"))
         if kind == "index":
             on = tree.args.get("cluster")
             table = self.table(on.this) if isinstance(on, exp.OnProperty) else None
-            schema = (target.db or None) if isinstance(target, exp.Table) else None
-            name = target.name if target is not None else None
-            action = Action("drop_index", table=table, schema=schema, name=name)
-            return "drop_index", table, [action], bool(tree.args.get("concurrently"))
-        table = self.table(target)
+            schema = (
+                self.ident(target.args.get("db")) if isinstance(target, exp.Table) and target.args.get("db") else None
+            )
+            action = Action(
+                "drop_index", table=table, schema=schema, name=self.ident(target), if_exists=exists, cascade=cascade
+            )
+            return _Read("drop_index", "schema", table, [action], bool(tree.args.get("concurrently")))
+        if target is None:
+            return _unmodelled()
         if kind == "table":
-            return "drop_table", table, [Action("drop_table", table=table)], False
-        return f"drop_{kind}", table, [], False
+            table = self.table(target)
+            return _Read(
+                "drop_table", "schema", table, [Action("drop_table", table=table, if_exists=exists, cascade=cascade)]
+            )
+        if kind == "type":
+            name = self.table(target)
+            action = Action("drop_type", schema=name.schema, name=name.name, if_exists=exists, cascade=cascade)
+            return _Read("drop_type", "schema", None, [action])
+        if kind == "trigger":
+            on = tree.args.get("cluster")
+            table = self.table(on.this) if isinstance(on, exp.OnProperty) else None
+            action = Action(
+                "drop_object", table=table, name=self.ident(target), object_kind="trigger", if_exists=exists
+            )
+            return _Read("drop_trigger", "schema", table, [action])
+        if kind in ("view", "sequence", "function", "procedure", "schema", "extension", "materialized_view"):
+            if bool(tree.args.get("materialized")) and kind == "view":
+                kind = "materialized_view"
+            if kind in ("function", "procedure") and tree.expressions:
+                # One overload of several: which one goes, the catalog (by name) cannot tell.
+                return _Read(f"drop_{kind}", "unmodelled")
+            name = self.table(target) if isinstance(target, exp.Table) else TableName(self.ident(target) or "")
+            action = Action(
+                "drop_object",
+                schema=name.schema,
+                name=name.name,
+                object_kind=kind,
+                if_exists=exists,
+                cascade=cascade,
+            )
+            return _Read(f"drop_{kind}", "schema", None, [action])
+        return _Read(f"drop_{kind}", "unmodelled")
 
-    def _alter(self, tree):
+    def _alter(self, tree) -> _Read:
         exp = self.exp
         kind = (tree.args.get("kind") or "").upper()
         table = self.table(tree.this)
         if kind == "INDEX":
             for action in tree.args.get("actions") or ():
                 if isinstance(action, exp.AlterRename):
-                    schema = (tree.this.db or None) if isinstance(tree.this, exp.Table) else None
-                    renamed = Action("rename_index", schema=schema, name=tree.this.name, new_name=action.this.name)
-                    return "rename_index", None, [renamed], False
-            return "other", None, [], False
+                    schema = self.ident(tree.this.args.get("db")) if tree.this.args.get("db") else None
+                    renamed = Action(
+                        "rename_index", schema=schema, name=self.ident(tree.this), new_name=self.ident(action.this)
+                    )
+                    return _Read("rename_index", "schema", None, [renamed])
+            return _unmodelled()
         if kind != "TABLE":
-            return "other", None, [], False
-        actions = [self._alter_action(table, action) for action in tree.args.get("actions") or ()]
+            return _unmodelled()
+        actions, partly = [], False
+        for node in tree.args.get("actions") or ():
+            read = self._alter_action(table, node)
+            if read is None:
+                partly = True
+            else:
+                actions.append(read)
         if not actions:
-            return "other", table, [], False
-        return actions[0].kind, table, actions, False
+            return _Read("other", "unmodelled", table)
+        if tree.args.get("not_valid"):
+            actions = [
+                replace(action, not_valid=True) if action.kind == "add_constraint" else action for action in actions
+            ]
+        return _Read(actions[0].kind, "schema", table, actions, False, partly)
 
-    def _alter_action(self, table, action) -> Action:
+    def _alter_action(self, table, action) -> Action | None:
         exp = self.exp
         if isinstance(action, exp.ColumnDef):
+            spec, constraints = self._column(action)
+            inline = self._column_constraints(table, spec.name, constraints)
             return Action(
                 "add_column",
                 table=table,
-                name=action.name,
-                not_null=self._not_null(action) is True,
-                has_default=self._has_default(action),
+                name=spec.name,
+                not_null=spec.not_null,
+                has_default=spec.default is not None or spec.generated,
+                column_specs=(spec,),
+                inline=tuple(inline),
+                if_not_exists=bool(action.args.get("exists")),
             )
         if isinstance(action, exp.AlterColumn):
             allow_null = action.args.get("allow_null")
             dtype = action.args.get("dtype")
-            return Action(
+            default = action.args.get("default")
+            if action.args.get("comment") is not None:
+                return None
+            changed = Action(
                 "alter_column",
                 table=table,
-                name=action.name,
+                name=self.ident(action.this),
                 not_null=None if allow_null is None else not allow_null,
-                set_type=dtype.sql(self.dialect) if dtype is not None else None,
+                set_type=self.sql(dtype),
+                default=self.sql(default),
+                drop_default=bool(action.args.get("drop")),
+                # SQL Server's ALTER COLUMN states the type and the nullability (NULL when not said).
+                restates=self.dialect == "tsql" and dtype is not None,
             )
+            if self.dialect == "tsql" and dtype is not None and changed.not_null is None:
+                changed = replace(changed, not_null=False)
+            if (
+                changed.not_null is None
+                and not changed.set_type
+                and changed.default is None
+                and not changed.drop_default
+            ):
+                return None
+            return changed
         if isinstance(action, exp.ModifyColumn):
-            column = action.this
-            dtype = column.args.get("kind")
-            # MySQL's MODIFY restates the whole column: without NOT NULL it becomes nullable.
+            spec, _constraints = self._column(action.this)
+            renamed_from = action.args.get("rename_from")
+            old = self.ident(renamed_from) if renamed_from is not None else spec.name
+            # MySQL's MODIFY / CHANGE restates the whole column: without NOT NULL it becomes nullable, without
+            # DEFAULT it has none.
             return Action(
                 "alter_column",
                 table=table,
-                name=column.name,
-                not_null=self._not_null(column) is True,
-                set_type=dtype.sql(self.dialect) if dtype is not None else None,
+                name=old,
+                new_name=spec.name if spec.name != old else None,
+                not_null=spec.not_null,
+                set_type=spec.type,
+                default=spec.default,
+                drop_default=spec.default is None and not spec.generated,
+                restates=True,
+                column_specs=(spec,),
             )
         if isinstance(action, exp.AddConstraint):
-            return self._add_constraint(table, action)
+            for constraint in action.expressions:
+                found = self._table_constraint(table, constraint)
+                return found
+            return None
+        if isinstance(action, exp.DropPrimaryKey):
+            return Action("drop_constraint", table=table, constraint="primary_key")
         if isinstance(action, exp.Drop):
             kind = (action.args.get("kind") or "").upper()
             target = (action.args.get("tables") or [action.this])[0]
-            name = target.name if target is not None else None
+            name = self.ident(target) if target is not None else None
+            exists, cascade = bool(action.args.get("exists")), bool(action.args.get("cascade"))
             if kind == "COLUMN":
-                return Action("drop_column", table=table, name=name)
+                return Action("drop_column", table=table, name=name, if_exists=exists, cascade=cascade)
             if kind == "INDEX":
-                return Action("drop_index", table=table, name=name)
-            return Action("drop_constraint", table=table, name=name)
+                return Action("drop_index", table=table, name=name, if_exists=exists)
+            if kind in ("CONSTRAINT", "FOREIGN KEY", "CHECK", "KEY"):
+                return Action("drop_constraint", table=table, name=name, if_exists=exists, cascade=cascade)
+            return None
         if isinstance(action, exp.RenameColumn):
-            return Action("rename_column", table=table, name=action.this.name, new_name=action.args["to"].name)
+            return Action(
+                "rename_column", table=table, name=self.ident(action.this), new_name=self.ident(action.args["to"])
+            )
         if isinstance(action, exp.AlterRename):
             new = self.table(action.this)
             return Action("rename_table", table=table, new_name=new.name if new else None)
         if isinstance(action, exp.RenameIndex):
-            return Action("rename_index", table=table, name=action.this.name, new_name=action.args["to"].name)
-        return Action("other", table=table)
+            return Action(
+                "rename_index", table=table, name=self.ident(action.this), new_name=self.ident(action.args["to"])
+            )
+        return None
 
-    def _add_constraint(self, table, action) -> Action:
-        exp = self.exp
-        for constraint in action.expressions:
-            if isinstance(constraint, exp.Constraint):
-                name, inner = constraint.name, constraint.expressions[0] if constraint.expressions else None
-            else:
-                name, inner = None, constraint
-            if isinstance(inner, exp.ForeignKey):
-                reference = inner.args["reference"].this
-                return Action(
-                    "add_constraint",
-                    table=table,
-                    name=name,
-                    constraint="foreign_key",
-                    columns=self.names(inner.expressions),
-                    ref_table=self.table(reference),
-                    ref_columns=self.names(reference.expressions if isinstance(reference, exp.Schema) else ()),
-                )
-            if isinstance(inner, exp.CheckColumnConstraint):
-                return Action(
-                    "add_constraint", table=table, name=name, constraint="check", check=inner.this.sql(self.dialect)
-                )
-            if isinstance(inner, exp.UniqueColumnConstraint):
-                target = inner.this
-                if isinstance(target, exp.NonClusteredColumnConstraint):
-                    columns = self.names(target.this)
-                elif isinstance(target, exp.Schema):
-                    # MySQL's ADD UNIQUE INDEX `name`(`col`) names the index inside the schema node.
-                    name = name or (target.this.name if target.this is not None else None)
-                    columns = self.names(target.expressions)
-                else:
-                    columns = ()
-                return Action(
-                    "add_constraint", table=table, name=name, constraint="unique", columns=columns, unique=True
-                )
-            if isinstance(inner, (exp.PrimaryKey, exp.PrimaryKeyColumnConstraint)):
-                columns = self.names(inner.expressions)
-                # SQL Server's PRIMARY KEY CLUSTERED ([id]) keeps the columns in the CLUSTERED part beside it.
-                for extra in constraint.expressions[1:] if isinstance(constraint, exp.Constraint) else ():
-                    if not columns and isinstance(
-                        extra, (exp.ClusteredColumnConstraint, exp.NonClusteredColumnConstraint)
-                    ):
-                        columns = self.names(extra.this)
-                return Action(
-                    "add_constraint", table=table, name=name, constraint="primary_key", columns=columns, unique=True
-                )
-            return Action("add_constraint", table=table, name=name, constraint="other")
-        return Action("add_constraint", table=table, constraint="other")
-
-    def _insert(self, tree):
+    def _insert(self, tree) -> _Read:
         exp = self.exp
         target = tree.this
         table = self.table(target)
@@ -378,50 +736,220 @@ class _Reader:
             if from_ is not None:
                 source_table = self.table(from_.this)
             source_columns = tuple(
-                projection.name if isinstance(projection, exp.Column) else None for projection in source.expressions
+                self.ident(projection) if isinstance(projection, exp.Column) else None
+                for projection in source.expressions
             )
         action = Action("dml", table=table, columns=columns, source_table=source_table, source_columns=source_columns)
-        return "dml", table, [action], False
+        return _Read("dml", "data", table, [action])
 
-    def _execute(self, tree):
-        """SQL Server's `EXEC sp_rename N'schema.table.old', N'new', N'INDEX|COLUMN|OBJECT'` is how Prisma renames."""
+    def _execute(self, tree) -> _Read:
+        """SQL Server's `EXEC sp_rename N'schema.table.old', N'new', N'INDEX|COLUMN|OBJECT'` is how Prisma renames;
+        any other procedure can change anything."""
         name = tree.this.name if tree.this is not None else ""
         arguments = [argument.name for argument in tree.expressions]
         if name.lower() != "sp_rename" or len(arguments) < 2:
-            return "other", None, [], False
-        parts = arguments[0].split(".")
+            return _Read("dml", "data")
+        parts = [part.strip("[]") for part in arguments[0].split(".")]
         what = arguments[2].upper() if len(arguments) > 2 else "OBJECT"
         if what in ("INDEX", "COLUMN") and len(parts) >= 2:
             table = TableName(parts[-2], parts[-3] if len(parts) >= 3 else None)
             kind = "rename_index" if what == "INDEX" else "rename_column"
-            return kind, table, [Action(kind, table=table, name=parts[-1], new_name=arguments[1])], False
+            return _Read(kind, "schema", table, [Action(kind, table=table, name=parts[-1], new_name=arguments[1])])
         table = TableName(parts[-1], parts[-2] if len(parts) >= 2 else None)
-        return "rename_table", table, [Action("rename_table", table=table, new_name=arguments[1])], False
+        return _Read("rename_table", "schema", table, [Action("rename_table", table=table, new_name=arguments[1])])
 
-    # Column constraints -----------------------------------------------------------------------------------------
-
-    def _constraint_kinds(self, column):
-        return [constraint.args.get("kind") for constraint in column.args.get("constraints") or ()]
-
-    def _not_null(self, column) -> bool | None:
+    def _set(self, tree) -> _Read:
         exp = self.exp
-        for kind in self._constraint_kinds(column):
-            if isinstance(kind, exp.NotNullColumnConstraint):
-                return not kind.args.get("allow_null")
-            if isinstance(kind, exp.PrimaryKeyColumnConstraint):
-                return True
+        for item in tree.expressions:
+            if isinstance(item, exp.SetItem) and (item.args.get("kind") or "").upper() in ("GLOBAL", "PERSIST"):
+                # MySQL's SET GLOBAL / PERSIST outlive the session.
+                return _unmodelled()
+        return _Read("session", "session")
+
+    def _pragma(self, tree) -> _Read:
+        exp = self.exp
+        inner = tree.this
+        name = inner.this.name if isinstance(inner, exp.EQ) else getattr(inner, "name", "")
+        if name.lower() in SESSION_PRAGMAS:
+            return _Read("session", "session")
+        return _unmodelled()
+
+    # Commands sqlglot does not parse ------------------------------------------------------------------------------
+
+    def command(self, text: str) -> _Read:
+        words = _Words(text, self.dialect)
+        first = words.upper(0)
+        if first in ("DO", "CALL", "COPY", "EXEC", "EXECUTE", "MERGE", "INSERT", "UPDATE", "DELETE", "WITH", "SELECT"):
+            return _Read("dml", "data")
+        if first in ("RESET", "SET") or (first == "PRAGMA" and words.upper(1).lower() in SESSION_PRAGMAS):
+            return _Read("session", "session")
+        if first in NO_EFFECT_COMMANDS:
+            return _Read("session", "session")
+        if first == "ALTER" and words.upper(1) == "TYPE":
+            return self._alter_type(words)
+        if first == "ALTER" and words.upper(1) == "TABLE":
+            return self._alter_table_command(words)
+        if first == "CREATE":
+            return self._create_command(words)
+        if first == "DROP":
+            return self._drop_command(words)
+        return _unmodelled()
+
+    def _alter_type(self, words) -> _Read:
+        at, schema, name = words.qualified(2)
+        if name is None:
+            return _unmodelled()
+        if words.upper(at) == "ADD" and words.upper(at + 1) == "VALUE":
+            at += 2
+            if_not_exists = words.upper(at) == "IF"
+            if if_not_exists:
+                at += 3
+            label = words.string(at)
+            if label is None:
+                return _unmodelled()
+            action = Action("add_enum_value", schema=schema, name=name, labels=(label,), if_not_exists=if_not_exists)
+            return _Read("add_enum_value", "schema", None, [action])
+        if words.upper(at) == "RENAME" and words.upper(at + 1) == "TO":
+            new = words.name(at + 2)
+            if new is None:
+                return _unmodelled()
+            return _Read("rename_type", "schema", None, [Action("rename_type", schema=schema, name=name, new_name=new)])
+        if words.upper(at) == "RENAME" and words.upper(at + 1) == "VALUE":
+            old, new = words.string(at + 2), words.string(at + 4)
+            if old is None or new is None or words.upper(at + 3) != "TO":
+                return _unmodelled()
+            action = Action("rename_enum_value", schema=schema, name=name, labels=(old, new))
+            return _Read("rename_enum_value", "schema", None, [action])
+        return _unmodelled()
+
+    def _alter_table_command(self, words) -> _Read:
+        at = 2
+        if words.upper(at) == "ONLY":
+            at += 1
+        at, schema, name = words.qualified(at)
+        if name is None:
+            return _unmodelled()
+        table = TableName(name, schema)
+        if words.upper(at) == "RENAME" and words.upper(at + 1) == "CONSTRAINT" and words.upper(at + 3) == "TO":
+            old, new = words.name(at + 2), words.name(at + 4)
+            if old and new:
+                action = Action("rename_constraint", table=table, name=old, new_name=new)
+                return _Read("rename_constraint", "schema", table, [action])
+        if words.upper(at) == "VALIDATE" and words.upper(at + 1) == "CONSTRAINT":
+            constraint = words.name(at + 2)
+            if constraint:
+                action = Action("validate_constraint", table=table, name=constraint)
+                return _Read("validate_constraint", "schema", table, [action])
+        if (
+            self.dialect == "tsql"
+            and words.upper(at) == "ADD"
+            and words.upper(at + 1) == "CONSTRAINT"
+            and words.upper(at + 3) == "DEFAULT"
+        ):
+            # SQL Server's named default: ADD CONSTRAINT [name] DEFAULT <expr> FOR [column].
+            constraint = words.name(at + 2)
+            for_at = words.find("FOR", at + 4)
+            column = words.name(for_at + 1) if for_at is not None else None
+            if constraint and column and for_at == len(words) - 2:
+                expression = words.text_between(at + 4, for_at)
+                action = Action(
+                    "alter_column",
+                    table=table,
+                    name=column,
+                    default=expression,
+                    inline=(
+                        Action("add_constraint", table=table, name=constraint, constraint="default", columns=(column,)),
+                    ),
+                )
+                return _Read("alter_column", "schema", table, [action])
+        return _Read("other", "unmodelled", table)
+
+    def _create_command(self, words) -> _Read:
+        at = 1
+        or_replace = words.upper(at) == "OR" and words.upper(at + 1) == "REPLACE"
+        if or_replace:
+            at += 2
+        what = words.upper(at)
+        if what in ("FUNCTION", "PROCEDURE"):
+            at, schema, name = words.qualified(at + 1)
+            if name is None:
+                return _unmodelled()
+            action = Action("create_object", schema=schema, name=name, object_kind=what.lower(), or_replace=or_replace)
+            return _Read(f"create_{what.lower()}", "schema", None, [action])
+        if what == "EXTENSION":
+            at += 1
+            if_not_exists = words.upper(at) == "IF"
+            if if_not_exists:
+                at += 3
+            name = words.name(at)
+            if name is None:
+                return _unmodelled()
+            action = Action("create_object", name=name, object_kind="extension", if_not_exists=if_not_exists)
+            return _Read("create_extension", "schema", None, [action])
+        return _unmodelled()
+
+    def _drop_command(self, words) -> _Read:
+        what = words.upper(1)
+        if what == "EXTENSION":
+            at = 2
+            if_exists = words.upper(at) == "IF"
+            if if_exists:
+                at += 2
+            name = words.name(at)
+            if name is None or words.upper(at + 1) not in ("", "RESTRICT"):
+                return _unmodelled()
+            action = Action("drop_object", name=name, object_kind="extension", if_exists=if_exists)
+            return _Read("drop_extension", "schema", None, [action])
+        return _unmodelled()
+
+
+class _Words:
+    """A command's tokens, to read the few forms sqlglot keeps opaque."""
+
+    def __init__(self, text: str, dialect: str):
+        sqlglot = _sqlglot()
+        from sqlglot.tokens import TokenType
+
+        self.text = text
+        self.dialect = dialect
+        self.tokens = sqlglot.tokenize(text, read=dialect)
+        self.TokenType = TokenType
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+    def upper(self, at: int) -> str:
+        return self.tokens[at].text.upper() if at < len(self.tokens) else ""
+
+    def name(self, at: int) -> str | None:
+        if at >= len(self.tokens):
+            return None
+        token = self.tokens[at]
+        if token.token_type in (self.TokenType.STRING, self.TokenType.DOT, self.TokenType.L_PAREN):
+            return None
+        quoted = token.token_type == self.TokenType.IDENTIFIER
+        return token.text if quoted or self.dialect != "postgres" else token.text.lower()
+
+    def string(self, at: int) -> str | None:
+        if at < len(self.tokens) and self.tokens[at].token_type == self.TokenType.STRING:
+            return self.tokens[at].text
         return None
 
-    def _has_default(self, column) -> bool:
-        exp = self.exp
-        return any(
-            isinstance(
-                kind,
-                (
-                    exp.DefaultColumnConstraint,
-                    exp.GeneratedAsIdentityColumnConstraint,
-                    exp.AutoIncrementColumnConstraint,
-                ),
-            )
-            for kind in self._constraint_kinds(column)
-        )
+    def qualified(self, at: int) -> tuple[int, str | None, str | None]:
+        """(the position after it, schema, name) of a possibly schema-qualified name at `at`."""
+        first = self.name(at)
+        if first is None:
+            return at, None, None
+        if at + 2 < len(self.tokens) and self.tokens[at + 1].token_type == self.TokenType.DOT:
+            second = self.name(at + 2)
+            return at + 3, first, second
+        return at + 1, None, first
+
+    def find(self, word: str, start: int) -> int | None:
+        for at in range(start, len(self.tokens)):
+            if self.upper(at) == word:
+                return at
+        return None
+
+    def text_between(self, start: int, end: int) -> str:
+        return self.text[self.tokens[start].start : self.tokens[end - 1].end + 1]

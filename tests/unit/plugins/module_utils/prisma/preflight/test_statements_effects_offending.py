@@ -6,10 +6,19 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connector import flavour_for, parse_database_url
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.flavours.base import TableFacts
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.flavours.base import (
+    ColumnInfo,
+    ObjectInfo,
+    TableInfo,
+)
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.advice import advise
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.catalog import LiveCatalog
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.causes import Cause
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.effects import judge, table_key
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.effects import (
+    changes_of,
+    judge,
+    model_for,
+)
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.offending import (
     Offending,
     plan_offending,
@@ -43,12 +52,13 @@ def test_splitting_respects_strings_quoted_names_comments_and_dollar_quotes():
         'DO $$ BEGIN PERFORM 1; END $$;\n/* c; */ CREATE INDEX "i" ON "User"("bio");\nBEGIN;\nCOMMIT'
     )
     statements = split_statements(sql, "postgres")
-    assert [(s.index, s.line, s.kind) for s in statements] == [
-        (1, 2, "dml"),
-        (2, 3, "other"),
-        (3, 4, "create_index"),
-        (4, 5, "other"),
-        (5, 6, "other"),
+    assert [(s.index, s.line, s.kind, s.category) for s in statements] == [
+        (1, 2, "dml", "data"),
+        # A DO block can change anything.
+        (2, 3, "dml", "data"),
+        (3, 4, "create_index", "schema"),
+        (4, 5, "transaction", "transaction"),
+        (5, 6, "transaction", "transaction"),
     ]
     assert statements[0].text == 'UPDATE "User" SET "bio" = \'a; b\' WHERE "x;" IS NULL'
     assert [s.transaction_control for s in statements] == [None, None, None, "BEGIN", "COMMIT"]
@@ -85,7 +95,7 @@ def test_sql_server_wrapper_is_not_counted():
             "rename_index",
             {"name": "a_idx", "new_name": "b_idx"},
         ),
-        ("CREATE TYPE \"Role\" AS ENUM ('A')", "other", {}),
+        ("CREATE TYPE \"Role\" AS ENUM ('A')", "create_type", {"name": "Role", "labels": ("A",)}),
         ('DROP TABLE "Old"', "drop_table", {}),
     ],
 )
@@ -97,69 +107,74 @@ def test_classification(sql, kind, details):
         assert getattr(statement.actions[0], field) == value
 
 
-class Catalog:
-    """A live catalog in memory: {table: TableFacts}."""
-
-    def __init__(self, flavour, tables):
-        self.flavour = flavour
-        self.tables = {
-            table_key(
-                flavour, split_statements(f'DROP TABLE "{name}"', "postgres")[0].table, flavour.default_schema()
-            ): facts
-            for name, facts in tables.items()
-        }
-
-    def __call__(self, key):
-        return self.tables.get(key)
+def user(columns=None, indexes=None):
+    columns = columns or {"id": False, "bio": True}
+    return TableInfo(
+        {name: ColumnInfo("text", nullable) for name, nullable in columns.items()}, indexes or {}, {}, ("id",)
+    )
 
 
-def user(*objects, columns=None):
-    return TableFacts(columns or {"id": False, "bio": True}, frozenset(objects), ("id",))
+def verdict_of(provider, sql, tables, failing=None, structure_held=True):
+    """The judgement over an in-memory catalog {table name: TableInfo} (the flavour's default schema), the failed
+    statement having failed on its data (a duplicate) unless `structure_held` is false."""
+    f = flavour(provider)
+    statements = split_statements(sql, f.sqlglot_dialect)
+    model = model_for(f)
+    changes, universe = changes_of(statements, model, {})
+    live = LiveCatalog(f, {(model.schema, f.fold(name)): info for name, info in tables.items()}, {}, {})
+    for key in model.originals:
+        if key[0] == "table":
+            live.tables.setdefault(key[1:], None)
+    return statements, judge(statements, changes, universe, live, failing, structure_held=structure_held)
 
 
 MIGRATION = 'ALTER TABLE "User" ADD COLUMN "nick" TEXT;\nCREATE UNIQUE INDEX "User_bio_key" ON "User"("bio");\n'
+BIO_KEY = {"User_bio_key": ObjectInfo("index", ("bio",), True)}
+WITH_NICK = {"id": False, "bio": True, "nick": True}
 
 
 @pytest.mark.parametrize(
     ("tables", "verdict", "present"),
     [
-        ({"User": user("User_pkey")}, "none", [False, False]),
-        ({"User": user(columns={"id": False, "bio": True, "nick": True})}, "partial", [True, False]),
-        ({"User": user("User_bio_key", columns={"id": False, "bio": True, "nick": True})}, "complete", [True, True]),
-        # The index but not the column: no point of the migration looks like this.
-        ({"User": user("User_bio_key")}, "unknown", [False, True]),
+        ({"User": user()}, "none", [False, False]),
+        ({"User": user(WITH_NICK)}, "partial", [True, False]),
+        ({"User": user(WITH_NICK, BIO_KEY)}, "complete", [True, True]),
+        # The index but not the column: no state of the migration looks like this.
+        ({"User": user(indexes=BIO_KEY)}, "unknown", [None, None]),
     ],
 )
 def test_verdict_from_the_catalog(tables, verdict, present):
-    pg = flavour("postgresql")
-    statements = split_statements(MIGRATION, "postgres")
-    judgement = judge(statements, pg, Catalog(pg, tables))
+    statements, judgement = verdict_of("postgresql", MIGRATION, tables, failing=2)
     assert judgement.verdict == verdict
     assert [judgement.present[s.index] for s in statements] == present
 
 
-def test_a_table_rebuilt_under_its_own_name_prefers_the_point_before_the_failed_statement():
-    sqlite = flavour("sqlite")
-    statements = split_statements(
+def test_a_table_rebuilt_under_its_own_name():
+    sql = (
         'PRAGMA foreign_keys=OFF;\nCREATE TABLE "new_User" ("id" INTEGER NOT NULL, "bio" TEXT NOT NULL);\n'
         'INSERT INTO "new_User" ("id", "bio") SELECT "id", "bio" FROM "User";\nDROP TABLE "User";\n'
-        'ALTER TABLE "new_User" RENAME TO "User";\nPRAGMA foreign_keys=ON;\n',
-        "sqlite",
+        'ALTER TABLE "new_User" RENAME TO "User";\nPRAGMA foreign_keys=ON;\n'
     )
-    half_way = Catalog(sqlite, {"User": user(), "new_User": user()})
-    judgement = judge(statements, sqlite, half_way, failed_index=3)
-    assert judgement.verdict == "partial" and judgement.applied == [2]
-    compensated = judge(statements, sqlite, Catalog(sqlite, {"User": user()}), failed_index=3)
+    rebuilt = TableInfo({"id": ColumnInfo("INTEGER", False), "bio": ColumnInfo("TEXT", False)})
+    _statements, half_way = verdict_of("sqlite", sql, {"User": user(), "new_User": rebuilt}, failing=3)
+    assert half_way.verdict == "partial" and half_way.applied == [2]
+    _statements, compensated = verdict_of("sqlite", sql, {"User": user()}, failing=3)
     assert compensated.verdict == "none"
 
 
-def test_dml_only_cannot_be_judged():
-    pg = flavour("postgresql")
-    statements = split_statements('UPDATE "User" SET "bio" = NULL;', "postgres")
-    assert judge(statements, pg, Catalog(pg, {"User": user()})).verdict == "unknown"
+def test_dml_only_cannot_be_judged_unless_it_is_the_failed_statement():
+    sql = 'UPDATE "User" SET "bio" = NULL;\nCREATE UNIQUE INDEX "User_bio_key" ON "User"("bio");'
+    _statements, judgement = verdict_of("postgresql", sql, {"User": user()}, failing=2)
+    assert judgement.verdict == "unknown" and judgement.unjudged == [1]
+    assert "changes data" in judgement.reasons[1]
+    _statements, first = verdict_of("postgresql", sql, {"User": user()}, failing=1)
+    assert first.verdict == "none"
 
 
-FACTS = {"User": user(), "Post": TableFacts({"id": False, "authorId": True}, frozenset(), ("id",))}
+FACTS = {
+    "User": user(),
+    "Post": TableInfo({"id": ColumnInfo("int", False), "authorId": ColumnInfo("int", True)}, {}, {}, ("id",)),
+}
 
 
 def plan(provider, sql, kind, sample_size=5):
@@ -170,7 +185,7 @@ def plan(provider, sql, kind, sample_size=5):
     def facts(table):
         # As the flavour's catalog reads them: names folded the way the database compares them.
         known = FACTS.get(table.name)
-        return known and TableFacts({f.fold(c): n for c, n in known.columns.items()}, known.objects, known.primary_key)
+        return known and TableInfo({f.fold(c): info for c, info in known.columns.items()}, {}, {}, known.primary_key)
 
     return plan_offending(kind, statements[0], statements, f, facts, sample_size)
 
@@ -216,10 +231,8 @@ def test_advice_names_table_columns_count_and_a_sample_only_when_asked():
     unique = plan("postgresql", 'CREATE UNIQUE INDEX "User_bio_key" ON "User"("bio")', "unique_violation")
     cause = Cause("unique_violation", 1, "CREATE ...", "23505", "")
     failed = Rehearsal(ran=True, succeeded=False, failed_statement_index=1, error_kind="unique_violation")
-    none = judge(
-        split_statements('CREATE UNIQUE INDEX "User_bio_key" ON "User"("bio")', "postgres"),
-        flavour("postgresql"),
-        Catalog(flavour("postgresql"), {"User": user()}),
+    _statements, none = verdict_of(
+        "postgresql", 'CREATE UNIQUE INDEX "User_bio_key" ON "User"("bio")', {"User": user()}, failing=1
     )
     sampled = Offending(unique, 2, 1, [{"values": {"bio": "same"}, "rows": 2}])
     advice, text = advise("m", "failed", none, cause, sampled, failed)
