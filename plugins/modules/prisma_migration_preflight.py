@@ -207,7 +207,9 @@ unjudged:
       description: 1-based.
       type: int
     label:
-      description: Its first word and table (C(UPDATE User)), never its values.
+      description:
+        - Its opening words up to its first string literal (C(UPDATE "User" SET "balance" = "balance" * 100)), never
+          its values.
       type: str
     reason:
       description: Why it cannot be judged and what a person must check.

@@ -138,7 +138,6 @@ def test_types_and_defaults_read_back_as_written(make_backend, provider):
     live = {name: info.columns[flavour.fold(f"c{position}")] for position, (name, _d) in enumerate(TYPES[provider])}
 
     same = {declared: flavour.compare_types(declared, column.type) for declared, column in live.items()}
-    print(provider, {d: (c.type, same_) for (d, c), same_ in zip(live.items(), [flavour.compare_types(d, c.type) for d, c in live.items()])})
     assert not [declared for declared, answer in same.items() if answer is False], (same, live)
     # Most types must be judged, not only left as "cannot tell".
     assert sum(answer is True for answer in same.values()) >= len(same) * 3 // 4, same
@@ -151,12 +150,15 @@ def test_types_and_defaults_read_back_as_written(make_backend, provider):
     ]
     assert not wrong
 
+    defaults = {}
     for position, (declared, default) in enumerate(TYPES[provider]):
         column = info.columns[flavour.fold(f"c{position}")]
         if default is None:
             assert column.default is None or column.generated or declared.endswith("SERIAL"), (declared, column)
         else:
             assert column.default is not None, declared
-            print(provider, declared, default, column.default, flavour.same_default(default, column.default))
+            defaults[declared] = flavour.same_default(default, column.default)
+    # A default the catalog rewrites beyond recognition (MySQL's false is 0) is "cannot tell", never a difference.
+    assert sum(defaults.values()) >= len(defaults) * 3 // 4, defaults
     assert info.columns[flavour.fold("plain")].default is None
     assert info.columns[flavour.fold("null_default")].default is None

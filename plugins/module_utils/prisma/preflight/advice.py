@@ -16,6 +16,8 @@ ADVICE = (
 )
 
 RETRY = "resolve it as rolled back and redeploy"
+# How much of a statement's opening words the advice quotes.
+LABEL_LIMIT = 60
 
 
 def advise(migration: str, state: str, judgement, cause, offending, rehearsal, statements=None) -> tuple[str, str]:
@@ -98,11 +100,12 @@ def unknown_text(migration: str, judgement, statements: dict) -> str:
 
 
 def label(statement) -> str:
-    """A statement by its first word and its table: `UPDATE User`. Never its values (a data migration's literals can
-    be row values)."""
-    words = statement.text.split(None, 2)
-    first = " ".join(words[:2]).upper() if words[:1] == ["INSERT"] or words[:1] == ["DELETE"] else words[0].upper()
-    return f"{first} {statement.table}" if statement.table is not None else first
+    """A statement by its opening words, up to its first string literal (a data migration's literals can be row
+    values): `UPDATE "User" SET "balance" = "balance" * 100`."""
+    flat = " ".join(statement.text.split())
+    head = flat.split("'", 1)[0].rstrip()
+    cut = head if len(head) <= LABEL_LIMIT else head[: LABEL_LIMIT - 3].rstrip()
+    return cut if cut == flat else f"{cut} ..."
 
 
 def offending_statement(cause, rehearsal):

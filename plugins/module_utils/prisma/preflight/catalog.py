@@ -13,6 +13,7 @@ from __future__ import annotations
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.flavours.base import UNREADABLE
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.replay import (
     ABSENT,
+    ABSENT_OR_INVALID,
     ANY_DEFAULT,
     INDEX_KINDS,
     NO_DEFAULT,
@@ -122,6 +123,8 @@ def compare_defaults(flavour, expected, live) -> bool | None:
 
 
 def compare_objects(expected, live) -> bool | None:
+    if expected is ABSENT_OR_INVALID:
+        return live is ABSENT or not live.valid
     if expected is ABSENT or live is ABSENT:
         return expected is live
     if not live.valid:
@@ -157,8 +160,9 @@ def read_live_catalog(flavour, cursor, facts, originals: dict) -> LiveCatalog:
         if kind == "thing" and fact[1] == "trigger":
             key = fact[2]
         elif kind == "thing":
-            if fact[1:] not in things:
-                things[fact[1:]] = flavour.catalog_thing(cursor, fact[1], fact[2] or None, fact[3])
+            name = originals.get(fact)
+            if fact[1:] not in things and name is not None:
+                things[fact[1:]] = flavour.catalog_thing(cursor, fact[1], name.schema, name.name)
             continue
         elif kind in ("type_exists", "labels", "label"):
             if fact[1:3] not in types:

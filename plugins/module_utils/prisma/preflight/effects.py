@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.causes import DATA_KINDS
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.replay import (
     ABSENT,
+    ABSENT_OR_INVALID,
     ANY_DEFAULT,
     NO_DEFAULT,
     NO_PK,
@@ -83,15 +84,16 @@ def index_owners_in(statements, model) -> dict:
     return owners
 
 
-def unowned_indexes(statements, model, owners) -> list[tuple[str | None, str]]:
-    """(schema as written, index name) of indexes named without their table that no statement creates."""
+def unowned_indexes(statements, model, owners) -> list[tuple[str | None, tuple[str, ...]]]:
+    """(schema as written, (index name, name after a rename)) of indexes named without their table that no statement
+    creates: the catalog knows the table under one of the names."""
     found = []
     for statement in statements:
         for action in statement.actions:
             if action.kind in ("drop_index", "rename_index") and action.table is None and action.name:
                 key = (model.schema_of(action.schema), model.fold(action.name))
                 if key not in owners:
-                    found.append((action.schema, action.name))
+                    found.append((action.schema, tuple(name for name in (action.name, action.new_name) if name)))
     return found
 
 
@@ -116,11 +118,18 @@ def judge(
     if len(failures) * (n + 1) * max(len(universe), 1) > WORK_LIMIT:
         reason = f"the migration is too large ({n} statements) to judge without knowing which statement failed"
         return Judgement("unknown", {s.index: None for s in statements}, {s.index: reason for s in statements})
-    standing, closest = [], None
+    # The facts every standing hypothesis predicts: the catalog showing them is no news.
+    standing, closest, determined = [], None, None
     for f in failures:
         pins = _before_migration(changes, f, structure_held)
         if pins is None:
             continue
+        if f <= n:
+            # A CREATE INDEX CONCURRENTLY that fails leaves its index behind, INVALID (so does one a person ran that
+            # way by hand), or nothing.
+            for op in changes[f - 1].ops:
+                if op[0] == "set" and op[1][0] == "index" and pins.get(op[1]) in (None, ABSENT):
+                    pins[op[1]] = ABSENT_OR_INVALID
         state = State(pins)
         for p in range(n + 1):
             if p:
@@ -134,6 +143,8 @@ def judge(
             wrong = _contradicted(state, live, universe)
             if not wrong:
                 standing.append((f, p))
+                known = {fact for fact in universe | state.facts.keys() if state.get(fact) is not None}
+                determined = known if determined is None else determined & known
             elif closest is None or len(wrong) < len(closest[1]):
                 closest = ((f, p), wrong)
     if not standing:
@@ -146,6 +157,7 @@ def judge(
         present = {s.index: None for s in statements}
         return Judgement("unknown", present, {s.index: why for s in statements if s.lasting}, mismatches)
     prefixes = tuple(sorted({p for _f, p in standing}))
+    shows = _what_each_shows(statements, changes, live)
     present, reasons = {}, {}
     for statement in statements:
         index = statement.index
@@ -155,8 +167,10 @@ def judge(
             present[index] = False
         else:
             present[index] = None
-            if statement.lasting:
-                reasons[index] = _why_not_judged(statement, changes[index - 1], live)
+        if index in shows:
+            present[index] = _confirmed(present[index], *shows[index], determined or set())
+        if present[index] is None and statement.lasting:
+            reasons[index] = _why_not_judged(statement, changes[index - 1], live)
     lasting = [present[s.index] for s in statements if s.lasting]
     if any(value is None for value in lasting):
         verdict = "unknown"
@@ -235,6 +249,60 @@ def _needs_met(state, change) -> bool:
     return True
 
 
+def _what_each_shows(statements, changes, live) -> dict[int, tuple[list, list]]:
+    """For each statement the catalog can see: how the facts it leaves compare with the catalog (those no later
+    statement changes), and how the facts it needed compare (those no other statement changes)."""
+    alone = []
+    for change in changes:
+        state = State()
+        state.apply(change)
+        alone.append(state)
+    found = {}
+    for position, (statement, change) in enumerate(zip(statements, changes, strict=True)):
+        if statement.category != "schema" or statement.partly_modelled or change.forgets_all:
+            continue
+        before = dict(change.requires)
+        after = State(before)
+        after.apply(change)
+        later = alone[position + 1 :]
+        others = alone[:position] + later
+        leaves = [
+            (fact, live.compare(fact, after.get(fact)), all(other.untouched(fact) for other in later))
+            for fact in after.written | set(before)
+            if after.get(fact) is not None
+        ]
+        needed = [
+            live.compare(fact, value)
+            for fact, value in before.items()
+            if all(other.untouched(fact) for other in others)
+        ]
+        found[statement.index] = (leaves, needed)
+    return found
+
+
+def _confirmed(present, leaves, needed, determined):
+    """The order of the migration's judgement, held against what the statement alone shows in the catalog: what
+    it leaves there (a created table, a dropped column) and what it needed (the table absent before)."""
+    # What it leaves that no later statement changes: what the catalog shows of it after the whole migration.
+    answers = [answer for _fact, answer, last in leaves if last]
+    shows_after = bool(answers) and all(answer is True for answer in answers)
+    contradicts_after = False in answers
+    contradicts_before = False in needed
+    if present is True:
+        return None if contradicts_after else True
+    if present is False:
+        # Not run, by the order of the migration: unless the catalog shows all it leaves all the same, where no
+        # hypothesis explains it (an object a person created by hand, the statements after it not run).
+        shown = bool(leaves) and all(answer is True for _fact, answer, _last in leaves)
+        unexplained = any(fact not in determined for fact, _answer, _last in leaves)
+        return None if shown and unexplained else False
+    if shows_after and contradicts_before:
+        return True
+    if contradicts_after and needed and all(answer is True for answer in needed):
+        return False
+    return None
+
+
 def _contradicted(state, live, universe) -> list:
     wrong = []
     for fact in universe | state.facts.keys():
@@ -264,10 +332,11 @@ def _retry_conflicts(statements, changes, live) -> tuple[str, ...]:
             if current is None and run.untouched(fact):
                 current = live.value(fact)
             if current is not None and not satisfies(current, required):
+                invalid = " (an INVALID index)" if getattr(current, "valid", True) is False else ""
                 found.append(
                     f"statement {statement.index} needs {describe_fact(fact)} to "
                     f"{'exist' if required in (True, PRESENT) else 'be absent'}, and it "
-                    f"{'does not' if required in (True, PRESENT) else 'does'}"
+                    f"{'does not' if required in (True, PRESENT) else 'does'}{invalid}"
                 )
             run.facts[fact] = required if current is None else current
         run.apply(change)

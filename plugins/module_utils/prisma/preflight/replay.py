@@ -40,6 +40,8 @@ PRESENT = _Sentinel("PRESENT")
 NO_DEFAULT = _Sentinel("NO_DEFAULT")
 ANY_DEFAULT = _Sentinel("ANY_DEFAULT")
 NO_PK = _Sentinel("NO_PK")
+# What a failed CREATE INDEX CONCURRENTLY leaves under its name: nothing, or an INVALID index.
+ABSENT_OR_INVALID = _Sentinel("ABSENT_OR_INVALID")
 # The kinds of facts that belong to one table (they go with it on DROP and RENAME).
 TABLE_FACTS = ("columns", "column", "type", "nullable", "default", "index", "constraint", "any", "validated", "pk")
 OBJECT_FACTS = ("index", "constraint")
@@ -102,6 +104,9 @@ class Model:
         if statement.category in ("session", "transaction"):
             return Change()
         requires, ops = [], []
+        # An ALTER TABLE's actions run in order: what one needs of a fact an earlier one changed is not a need of
+        # the statement (DROP CONSTRAINT "pkey", ADD CONSTRAINT "pkey" PRIMARY KEY (...)).
+        within = State()
         for action in statement.actions:
             handler = getattr(self, "_" + action.kind, None)
             if handler is None:
@@ -110,12 +115,20 @@ class Model:
             if found is None:
                 return Change(forgets_all=True)
             action_requires, action_ops = found
-            requires.extend(action_requires)
+            requires.extend((fact, value) for fact, value in action_requires if within.untouched(fact))
             ops.extend(action_ops)
+            within.apply(Change(ops=tuple(action_ops)))
         if statement.category == "unmodelled":
             return Change(tuple(requires), tuple(ops), forgets_all=_opaque(statement))
         if statement.category == "data":
-            return Change(forgets_all=_opaque(statement))
+            # It ran only where its tables were there: an INSERT ... SELECT needs both.
+            tables = {
+                self.table(table)
+                for action in statement.actions
+                for table in (action.table, action.source_table)
+                if table is not None
+            }
+            return Change(tuple((("table", t), True) for t in sorted(tables)), forgets_all=_opaque(statement))
         forgets = ()
         if statement.partly_modelled and statement.table is not None:
             forgets = (self.table(statement.table),)
@@ -385,10 +398,14 @@ class Model:
         if action.object_kind == "trigger":
             return ("thing", "trigger", self.table(action.table), self.fold(action.name))
         if action.object_kind in ("extension", "schema"):
-            return ("thing", action.object_kind, "", self.fold(action.name))
+            fact = ("thing", action.object_kind, "", self.fold(action.name))
+            self.originals.setdefault(fact, TableName(action.name))
+            return fact
         if action.object_kind == "type":
             return ("type_exists", *self._type_key(action))
-        return ("thing", action.object_kind, self.schema_of(action.schema), self.fold(action.name))
+        fact = ("thing", action.object_kind, self.schema_of(action.schema), self.fold(action.name))
+        self.originals.setdefault(fact, TableName(action.name, action.schema))
+        return fact
 
     def _create_object(self, action, owners):
         del owners
@@ -438,8 +455,13 @@ class State:
         if fact in self.facts:
             return self.facts[fact]
         kind = fact[0]
+        if kind == "any":
+            values = [self.get(("index", *fact[1:])), self.get(("constraint", *fact[1:]))]
+            if any(value is not None and value is not ABSENT for value in values):
+                return True
+            return False if all(value is ABSENT for value in values) else None
         if kind in TABLE_FACTS and fact[1] in self.closed:
-            if kind in ("column", "any"):
+            if kind == "column":
                 return False
             if kind in OBJECT_FACTS:
                 return ABSENT
@@ -452,12 +474,6 @@ class State:
             labels = self.facts.get(("labels", fact[1], fact[2]))
             if isinstance(labels, frozenset):
                 return fact[3] in labels
-        if kind == "any":
-            values = [self.get(("index", *fact[1:])), self.get(("constraint", *fact[1:]))]
-            if any(value is not None and value is not ABSENT for value in values):
-                return True
-            if all(value is ABSENT for value in values):
-                return False
         return None
 
     def untouched(self, fact) -> bool:
@@ -481,10 +497,18 @@ class State:
     def _put(self, fact, value) -> None:
         self.written.add(fact)
         self.facts[fact] = value
+        self._derived_from(fact)
 
     def _drop(self, fact) -> None:
         self.written.add(fact)
         self.facts.pop(fact, None)
+        self._derived_from(fact)
+
+    def _derived_from(self, fact) -> None:
+        """ "Either an index or a constraint of that name" follows the two it is made of once one changes."""
+        if fact[0] in OBJECT_FACTS:
+            self.facts.pop(("any", *fact[1:]), None)
+            self.written.add(("any", *fact[1:]))
 
     def _op_set(self, fact, value) -> None:
         if fact[0] == "column" and value is False:
@@ -658,6 +682,8 @@ class State:
         self.facts.update(moved)
         self._put(("type_exists", schema, old), False)
         self._put(("type_exists", schema, new), True)
+        # Columns of a renamed type show its new name: what any column's type shows is not followed from here.
+        self.bulk.add(("column_types",))
         self._forget_columns_typed(old, new)
 
     def _op_create_type(self, schema, type_name, labels) -> None:
@@ -689,6 +715,8 @@ def subjects(fact) -> tuple:
     kind = fact[0]
     if kind in ("index", "constraint", "any", "validated", "pk"):
         return (("table", fact[1]), ("objects", fact[1]))
+    if kind == "type":
+        return (("table", fact[1]), ("column_types",))
     if kind in TABLE_FACTS:
         return (("table", fact[1]),)
     if kind == "thing" and fact[1] == "trigger":
@@ -702,6 +730,9 @@ def satisfies(value, required) -> bool:
     """Whether a known value meets a requirement (PRESENT: any index or constraint, any primary key)."""
     if required is PRESENT:
         return value is not ABSENT and value is not NO_PK and value is not False
+    if required is ABSENT and value is ABSENT_OR_INVALID:
+        # A person may drop the INVALID index first.
+        return True
     if required is ABSENT or required is NO_PK:
         return value is required
     return value == required

@@ -229,10 +229,17 @@ class _Preflight:
         flavour, statements = self.flavour, self.statements
         model = model_for(flavour)
         owners = index_owners_in(statements, model)
-        for schema, name in unowned_indexes(statements, model, owners):
-            owner = flavour.catalog_index_table(self.cursor, schema, name)
+        for schema, names in unowned_indexes(statements, model, owners):
+            owner = next(
+                (
+                    table
+                    for table in (flavour.catalog_index_table(self.cursor, schema, name) for name in names)
+                    if table
+                ),
+                None,
+            )
             if owner is not None:
-                owners[(model.schema_of(schema), model.fold(name))] = owner
+                owners[(model.schema_of(schema), model.fold(names[0]))] = owner
         changes, universe = changes_of(statements, model, owners)
         live = read_live_catalog(flavour, self.cursor, universe, model.originals)
         failing = None

@@ -709,7 +709,11 @@ class _Reader:
             if kind == "INDEX":
                 return Action("drop_index", table=table, name=name, if_exists=exists)
             if kind in ("CONSTRAINT", "FOREIGN KEY", "CHECK", "KEY"):
-                return Action("drop_constraint", table=table, name=name, if_exists=exists, cascade=cascade)
+                # MySQL's DROP FOREIGN KEY leaves the index of that name it made for the key: say which one goes.
+                namespace = {"FOREIGN KEY": "foreign_key", "CHECK": "check", "KEY": "index"}.get(kind)
+                return Action(
+                    "drop_constraint", table=table, name=name, constraint=namespace, if_exists=exists, cascade=cascade
+                )
             return None
         if isinstance(action, exp.RenameColumn):
             return Action(

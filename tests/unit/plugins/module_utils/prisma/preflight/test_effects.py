@@ -86,10 +86,10 @@ def test_a_data_statement_between_proven_statements_is_judged_through_them():
     stayed = verdict(sql, {"User": table(nick)}, failing=3)
     assert (stayed.verdict, present(stayed)) == ("unknown", [True, None, False, False])
     index = {"User_nick_key": ObjectInfo("index", ("nick",), True)}
-    # The index, created by hand once the data was fixed, proves the UPDATE before it ran; the last column may have
-    # been there before (its statement never ran on record).
+    # The index, created by hand once the data was fixed, proves the UPDATE before it ran; the last column is there as
+    # its statement makes it, which the catalog tells from before.
     completed = verdict(sql, {"User": table({**nick, "age": column("integer")}, index)}, failing=3)
-    assert (completed.verdict, present(completed)) == ("unknown", [True, True, True, None])
+    assert (completed.verdict, present(completed)) == ("complete", [True, True, True, True])
 
 
 @pytest.mark.parametrize(
@@ -97,8 +97,8 @@ def test_a_data_statement_between_proven_statements_is_judged_through_them():
     [
         ({}, "none"),
         ({"User_bio_key": ObjectInfo("index", ("bio",), True)}, "complete"),
-        # What a failed CREATE UNIQUE INDEX CONCURRENTLY leaves: neither the index nor nothing.
-        ({"User_bio_key": ObjectInfo("index", ("bio",), True, valid=False)}, "unknown"),
+        # What a failed CREATE UNIQUE INDEX CONCURRENTLY leaves: it took no effect, and a retry would fail on it.
+        ({"User_bio_key": ObjectInfo("index", ("bio",), True, valid=False)}, "none"),
         # Another index under that name: not what the statement makes.
         ({"User_bio_key": ObjectInfo("index", ("email",), True)}, "unknown"),
         ({"User_bio_key": ObjectInfo("index", ("bio",), False)}, "unknown"),
@@ -110,6 +110,10 @@ def test_an_index_is_judged_by_its_definition_and_validity(indexes, expected):
     assert judgement.verdict == expected
     if expected == "unknown":
         assert "index User_bio_key" in judgement.reasons[1]
+    if not indexes.get("User_bio_key", ObjectInfo("index")).valid:
+        assert judgement.conflicts == (
+            "statement 1 needs index User_bio_key on public.User to be absent, and it does (an INVALID index)",
+        )
 
 
 def test_mysql_modify_that_failed_is_not_taken_as_applied_because_the_column_already_was_not_null():
@@ -181,22 +185,27 @@ def test_enum_changes():
     sql = (
         "CREATE TYPE \"Role_new\" AS ENUM ('USER', 'MOD');\n"
         'ALTER TYPE "Role" RENAME TO "Role_old";\nALTER TYPE "Role_new" RENAME TO "Role";\nDROP TYPE "Role_old";\n'
-        'ALTER TYPE "Role" ADD VALUE \'ADMIN\';\nCREATE UNIQUE INDEX "User_bio_key" ON "User"("bio");'
+        'CREATE UNIQUE INDEX "User_bio_key" ON "User"("bio");'
     )
-    before = {("", "Role"): ("USER", "ADMIN"), ("", "Role_new"): None, ("", "Role_old"): None}
     schema = model_for(flavour_for(parse_database_url(URLS["postgresql"], "/tmp"))).schema
-    keyed = lambda types: {(schema, name): labels for (_s, name), labels in types.items()}  # noqa: E731
-    none = verdict(sql, {"User": table()}, failing=6, types=keyed(before))
-    assert (none.verdict, present(none)) == ("none", [False] * 6)
+    keyed = lambda types: {(schema, name): labels for name, labels in types.items()}  # noqa: E731
+    before = {"Role": ("USER", "ADMIN"), "Role_new": None, "Role_old": None}
+    none = verdict(sql, {"User": table()}, failing=5, types=keyed(before))
+    assert (none.verdict, present(none)) == ("none", [False] * 5)
     # All of it: the labels before are not in the catalog any more, so "none" cannot be told from it.
-    after = {("", "Role"): ("USER", "MOD", "ADMIN"), ("", "Role_new"): None, ("", "Role_old"): None}
-    done = verdict(sql, {"User": table()}, failing=6, types=keyed(after))
-    assert (done.verdict, present(done)) == ("unknown", [None] * 5 + [False])
-    renamed = {("", "Role"): None, ("", "Role_new"): ("USER", "MOD"), ("", "Role_old"): ("USER", "ADMIN")}
-    assert present(verdict(sql, {"User": table()}, failing=6, types=keyed(renamed))) == [True, True] + [False] * 4
-    midway = {("", "Role"): ("USER", "ADMIN"), ("", "Role_new"): None, ("", "Role_old"): None}
-    midway[("", "Role_new")] = ("USER", "MOD")
-    assert present(verdict(sql, {"User": table()}, failing=6, types=keyed(midway))) == [True] + [False] * 5
+    done = verdict(sql, {"User": table()}, failing=5, types=keyed({**before, "Role": ("USER", "MOD")}))
+    assert (done.verdict, present(done)) == ("unknown", [None] * 4 + [False])
+    renamed = {"Role": None, "Role_new": ("USER", "MOD"), "Role_old": ("USER", "ADMIN")}
+    assert present(verdict(sql, {"User": table()}, failing=5, types=keyed(renamed))) == [True, True] + [False] * 3
+
+
+def test_an_enum_value_added():
+    sql = 'ALTER TYPE "Role" ADD VALUE \'MOD\';\nCREATE UNIQUE INDEX "User_bio_key" ON "User"("bio");'
+    schema = model_for(flavour_for(parse_database_url(URLS["postgresql"], "/tmp"))).schema
+    without = verdict(sql, {"User": table()}, failing=2, types={(schema, "Role"): ("USER",)})
+    assert (without.verdict, present(without)) == ("none", [False, False])
+    added = verdict(sql, {"User": table()}, failing=2, types={(schema, "Role"): ("USER", "MOD")})
+    assert (added.verdict, present(added)) == ("partial", [True, False])
 
 
 def test_functions_views_and_triggers():
