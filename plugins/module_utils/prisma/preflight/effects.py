@@ -118,8 +118,8 @@ def judge(
     if len(failures) * (n + 1) * max(len(universe), 1) > WORK_LIMIT:
         reason = f"the migration is too large ({n} statements) to judge without knowing which statement failed"
         return Judgement("unknown", {s.index: None for s in statements}, {s.index: reason for s in statements})
-    # The facts every standing hypothesis predicts: the catalog showing them is no news.
-    standing, closest, determined = [], None, None
+    # The facts each standing hypothesis predicts: the catalog showing them is no news.
+    standing, closest, knowns = [], None, []
     for f in failures:
         pins = _before_migration(changes, f, structure_held)
         if pins is None:
@@ -143,8 +143,7 @@ def judge(
             wrong = _contradicted(state, live, universe)
             if not wrong:
                 standing.append((f, p))
-                known = {fact for fact in universe | state.facts.keys() if state.get(fact) is not None}
-                determined = known if determined is None else determined & known
+                knowns.append({fact for fact in universe | state.facts.keys() if state.get(fact) is not None})
             elif closest is None or len(wrong) < len(closest[1]):
                 closest = ((f, p), wrong)
     if not standing:
@@ -168,7 +167,7 @@ def judge(
         else:
             present[index] = None
         if index in shows:
-            present[index] = _confirmed(present[index], *shows[index], determined or set())
+            present[index] = _confirmed(present[index], *shows[index], knowns)
         if present[index] is None and statement.lasting:
             reasons[index] = _why_not_judged(statement, changes[index - 1], live)
     lasting = [present[s.index] for s in statements if s.lasting]
@@ -280,7 +279,7 @@ def _what_each_shows(statements, changes, live) -> dict[int, tuple[list, list]]:
     return found
 
 
-def _confirmed(present, leaves, needed, determined):
+def _confirmed(present, leaves, needed, knowns):
     """The order of the migration's judgement, held against what the statement alone shows in the catalog: what
     it leaves there (a created table, a dropped column) and what it needed (the table absent before)."""
     # What it leaves that no later statement changes: what the catalog shows of it after the whole migration.
@@ -291,11 +290,11 @@ def _confirmed(present, leaves, needed, determined):
     if present is True:
         return None if contradicts_after else True
     if present is False:
-        # Not run, by the order of the migration: unless the catalog shows all it leaves all the same, where no
-        # hypothesis explains it (an object a person created by hand, the statements after it not run).
+        # Not run, by the order of the migration: unless the catalog shows all it leaves all the same, and no
+        # standing hypothesis explains that (an object a person created by hand, the statements after it not run).
         shown = bool(leaves) and all(answer is True for _fact, answer, _last in leaves)
-        unexplained = any(fact not in determined for fact, _answer, _last in leaves)
-        return None if shown and unexplained else False
+        explained = any(all(fact in known for fact, _answer, _last in leaves) for known in knowns)
+        return None if shown and not explained else False
     if shows_after and contradicts_before:
         return True
     if contradicts_after and needed and all(answer is True for answer in needed):
