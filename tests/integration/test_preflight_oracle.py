@@ -1,0 +1,105 @@
+"""The prefix oracle of issue 15: the preflight's verdict against ground truth built without the collection's
+parser or catalog model (tests/support/oracle.py, corpus and rules in tests/support/corpus/README.md).
+
+For every migration of the corpus, on its engine, and for every point k it can have stopped at (statements 1..k
+really run, by Prisma's engine where it can make that state, else by the test as Prisma's engines run them, with
+the failed row and its logs in each format Prisma writes), plus hand-made variants: the verdict must be the truth
+or `unknown`, each statement's effect_present the truth or null, and the advice never `retry` once a statement
+took effect nor `mark_applied` while one did not. Each group prints its tally (to stderr, so `-s` shows it under
+xdist too) and fails listing every wrong answer:
+
+    .venv/bin/python -m pytest tests/integration/test_preflight_oracle.py -s -n 2
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import pytest
+
+from ansible_collections.backoffice.dbops.tests.support.backends import unavailable
+from ansible_collections.backoffice.dbops.tests.support.oracle import (
+    CaseRun,
+    MariaDbLab,
+    PostgresLab,
+    SqliteLab,
+    SqlServerLab,
+    load_corpus,
+    report,
+)
+from ansible_collections.backoffice.dbops.tests.support.preflight import preflight
+from ansible_collections.backoffice.dbops.tests.support.prisma_referee import referee_available
+
+# PostgreSQL has the most cases: Prisma's and hand-written ones run as two groups, so xdist spreads them.
+GROUPS = {
+    "postgresql-prisma": ("postgresql", lambda case: case.origin == "prisma"),
+    "postgresql-hand": ("postgresql", lambda case: case.origin != "prisma"),
+    "mysql": ("mysql", None),
+    "sqlite": ("sqlite", None),
+    "sqlserver": ("sqlserver", None),
+}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _referee_installed():
+    if not referee_available():
+        unavailable("Prisma's engine is not installed: run `make setup` (npm ci --prefix tests/referee)")
+
+
+def make_lab(engine: str, request, folder):
+    if engine == "postgresql":
+        return PostgresLab(folder, request.getfixturevalue("postgres_server"))
+    if engine == "mysql":
+        return MariaDbLab(folder, request.getfixturevalue("mysql_server"))
+    if engine == "sqlite":
+        return SqliteLab(folder)
+    return SqlServerLab(folder, request.getfixturevalue("mssql_server").url_for(False), "FreeTDS")
+
+
+def in_process(backend, migrations, name) -> dict:
+    return preflight(backend, migrations, name).result
+
+
+def through_ansible(backend, migrations, name) -> dict:
+    run = preflight(backend, migrations, name, via_ansible=True)
+    if run.rc != 0:
+        raise RuntimeError(run.output)
+    return run.result
+
+
+def run_oracle(cases, lab, folder, answer=in_process, kinds=None):
+    outcomes = []
+    try:
+        for case in cases:
+            outcomes += CaseRun(case, lab, folder / case.name, answer, kinds).run()
+    finally:
+        lab.close()
+    return outcomes
+
+
+@pytest.mark.parametrize("group", list(GROUPS))
+def test_prefix_oracle(group, request, tmp_path):
+    engine, keep = GROUPS[group]
+    cases = [case for case in load_corpus(engine) if keep is None or keep(case)]
+    lab = make_lab(engine, request, tmp_path)
+    started = time.monotonic()
+    outcomes = run_oracle(cases, lab, tmp_path)
+    text = report(outcomes, f"prefix oracle, {group}: {len(cases)} migrations in {time.monotonic() - started:.1f} s")
+    sys.stderr.write(f"\n{text}\n")
+    assert not [outcome for outcome in outcomes if outcome.status == "wrong"], text
+
+
+def test_prefix_oracle_through_ansible(request, tmp_path):
+    """The same judgement through the real `ansible` command, on the states Prisma's engine made (one migration
+    per engine the referee or its native-like run drives)."""
+    names = {"h01_data_update_then_unique", "m04_modify_type_already_not_null", "s02_redefine_not_null"}
+    outcomes = []
+    for engine in ("postgresql", "mysql", "sqlite"):
+        cases = [case for case in load_corpus(engine) if case.name in names]
+        lab = make_lab(engine, request, tmp_path / engine)
+        outcomes += run_oracle(cases, lab, tmp_path / engine, through_ansible, kinds=frozenset({"prisma"}))
+    text = report(outcomes, "prefix oracle through `ansible`")
+    sys.stderr.write(f"\n{text}\n")
+    assert len(outcomes) == 3, text
+    assert not [outcome for outcome in outcomes if outcome.status == "wrong"], text
