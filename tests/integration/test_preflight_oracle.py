@@ -27,9 +27,20 @@ from ansible_collections.backoffice.dbops.tests.support.oracle import (
     SqlServerLab,
     load_corpus,
     report,
+    split,
 )
-from ansible_collections.backoffice.dbops.tests.support.preflight import preflight
-from ansible_collections.backoffice.dbops.tests.support.prisma_referee import referee_available
+from ansible_collections.backoffice.dbops.tests.support.preflight import preflight, write_migrations
+from ansible_collections.backoffice.dbops.tests.support.prisma_referee import (
+    PrismaReferee,
+    RefereeError,
+    referee_available,
+)
+from ansible_collections.backoffice.dbops.tests.support.recovery import (
+    BIN,
+    playbook_env,
+    run_recovery,
+    write_inventory,
+)
 
 # PostgreSQL has the most cases: Prisma's and hand-written ones run as two groups, so xdist spreads them.
 GROUPS = {
@@ -103,3 +114,50 @@ def test_prefix_oracle_through_ansible(request, tmp_path):
     sys.stderr.write(f"\n{text}\n")
     assert len(outcomes) == 3, text
     assert not [outcome for outcome in outcomes if outcome.status == "wrong"], text
+
+
+@pytest.mark.postgresql
+def test_double_apply_is_refused_by_the_playbook(make_backend, tmp_path):
+    """Issue 15's double apply, through recover_p3009.yml: Prisma's engine (adapter-pg, each statement committed)
+    ran `UPDATE "User" SET "balance" = "balance" * 100`, then the unique index failed on duplicate emails. The
+    operator fixes the duplicates as the runbook says and runs the recovery, whose redeploy is Prisma's deploy: the
+    playbook must refuse to resolve, naming the UPDATE, so the balances are multiplied once, not twice."""
+    (case,) = [case for case in load_corpus("postgresql") if case.name == "h01_data_update_then_unique"]
+    backend = make_backend("postgresql")
+    for statement in split(case.setup, "postgresql"):
+        backend.execute(statement.text)
+    migrations = write_migrations(tmp_path / "migrations", "postgresql", {case.migration_name: case.migration})
+    backend.execute(backend.flavour.create_table)
+    engine = PrismaReferee("postgresql", backend.url)
+    with pytest.raises(RefereeError, match="User_email_key"):
+        engine.apply_migrations(migrations)
+    balances = backend.execute('SELECT "balance" FROM "User" ORDER BY "id"')
+    assert balances == [(1000,), (2000,)]  # the UPDATE committed before the index failed
+    backend.execute('UPDATE "User" SET "email" = \'other@example.com\' WHERE "id" = 2')
+
+    deploy = tmp_path / "deploy.py"
+    deploy.write_text(
+        "import os, sys\n"
+        "from ansible_collections.backoffice.dbops.tests.support.prisma_referee import PrismaReferee\n"
+        f"PrismaReferee('postgresql', os.environ['DATABASE_URL']).apply_migrations({str(migrations)!r})\n"
+    )
+    inventory = write_inventory(
+        tmp_path,
+        "test",
+        {
+            "p3009_recovery_database_url": backend.url,
+            "p3009_recovery_migrations_dir": str(migrations),
+            "p3009_recovery_audit_dir": str(tmp_path / "audit"),
+            "p3009_recovery_redeploy": {"kind": "command", "argv": [str(BIN / "python"), str(deploy)]},
+        },
+    )
+    result = run_recovery(inventory, "test", case.migration_name, environment=playbook_env(), verbose=False)
+
+    after = backend.execute('SELECT "balance" FROM "User" ORDER BY "id"')
+    diagnosis = engine.diagnose(migrations)
+    assert (result.returncode != 0, after, diagnosis["failedMigrationNames"]) == (
+        True,
+        [(1000,), (2000,)],
+        [case.migration_name],
+    ), result.output
+    assert 'UPDATE "User" SET "balance"' in result.output, result.output

@@ -2,8 +2,8 @@ BEGIN TRY
 
 BEGIN TRAN;
 
--- RenameIndex
-EXEC SP_RENAME N'dbo.User.User_name_idx', N'User_name_lookup', N'INDEX';
+-- RenameTable
+EXEC SP_RENAME N'dbo.Tag', N'Label';
 
 -- Renamed by hand
 EXEC SP_RENAME N'dbo.User.bio', N'about', N'COLUMN';

@@ -8,4 +8,4 @@ CREATE TABLE [dbo].[User] (
 );
 INSERT INTO [dbo].[User] ([email], [name], [bio], [balance]) VALUES (N'same@example.com', N'Ada', N'hi', 10), (N'same@example.com', N'Ada', NULL, 20);
 
-CREATE NONCLUSTERED INDEX [User_name_idx] ON [dbo].[User]([name]);
+CREATE TABLE [dbo].[Tag] ([id] INT NOT NULL IDENTITY(1,1), [label] NVARCHAR(1000) NOT NULL, CONSTRAINT [Tag_pkey] PRIMARY KEY CLUSTERED ([id]));
