@@ -309,7 +309,7 @@ def lock_logs(engine: str, name: str, failing: int) -> str:
 class World:
     # How the state was made: by Prisma's engine (`prisma`), as Prisma's native engine runs it (`native`), by this
     # module with logs in a format Prisma writes (`adapter`, `native-logs`, `no-logs`), all of it (`complete`),
-    # or a hand-made variant (`by-hand`, `invalid-index`).
+    # or by hand (`by-hand`: a prefix; `created-by-hand`: a later statement's object; `invalid-index`).
     kind: str
     # The statement recorded as failing (1-based, `split`'s numbering), or None when the logs name none.
     failing: int | None
@@ -768,7 +768,7 @@ class CaseRun:
                 raise WorldSkipped from None
 
         logs = lock_logs(self.case.engine, self.case.migration_name, first)
-        self.world("by-hand", failing=first, applied={later}, extra=by_hand, logs=logs, touches=later)
+        self.world("created-by-hand", failing=first, applied={later}, extra=by_hand, logs=logs, touches=later)
 
     def _prisma(self) -> None:
         """The migration run as Prisma runs it, failing on the setup's data: its own engine (the referee) on

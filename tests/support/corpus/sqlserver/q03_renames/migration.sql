@@ -3,7 +3,7 @@ BEGIN TRY
 BEGIN TRAN;
 
 -- RenameTable
-EXEC SP_RENAME N'dbo.Tag', N'Label';
+EXEC SP_RENAME N'dbo.Tag', N'Label', N'OBJECT';
 
 -- Renamed by hand
 EXEC SP_RENAME N'dbo.User.bio', N'about', N'COLUMN';
