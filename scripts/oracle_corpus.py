@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Regenerate the Prisma-generated cases of the preflight oracle's corpus (tests/support/corpus/README.md).
 
 For every case folder with a `to.prisma` (PostgreSQL and SQLite: the providers Prisma's WebAssembly schema engine
@@ -14,16 +13,13 @@ is started (tests/support/servers.py).
 
 from __future__ import annotations
 
-import contextlib
-import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / ".collections"))
+from ansible_collections.backoffice.dbops.tests.support import servers
+from ansible_collections.backoffice.dbops.tests.support.prisma_referee import PrismaReferee
 
-from ansible_collections.backoffice.dbops.tests.support import servers  # noqa: E402
-from ansible_collections.backoffice.dbops.tests.support.prisma_referee import PrismaReferee  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 CORPUS = ROOT / "tests" / "support" / "corpus"
 SETUP_HEAD = "-- By scripts/oracle_corpus.py: Prisma's diff from the empty schema to from.prisma, then data.sql.\n"
@@ -54,8 +50,7 @@ def generate(provider: str, url: str) -> int:
 def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         print("sqlite:", generate("sqlite", f"file:{folder}/diff.db"), "cases")
-    with contextlib.ExitStack() as stack:
-        server = stack.enter_context(servers.throwaway_postgres())
+    with servers.throwaway_postgres() as server:
         print("postgresql:", generate("postgresql", f"{server}/postgres"), "cases")
 
 
