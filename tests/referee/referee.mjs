@@ -12,11 +12,15 @@
 //     "url": "postgresql://user@host:5432/db?schema=public" | "file:/abs/path/dev.db",
 //     "command": "applyMigrations" | "diagnoseMigrationHistory" |
 //                "markMigrationRolledBack" | "markMigrationApplied" |
-//                "listMigrationDirectories",
+//                "listMigrationDirectories" | "diff",
 //     "migrationsDir": "/abs/path/to/prisma/migrations",
 //     "migrationName": "20201127134938_added_bio_index",  // mark* commands only
 //     "sqliteTimestampFormat": "unixepoch-ms" | "iso8601"  // optional, SQLite only
+//     "from": "<datamodel>" | null, "to": "<datamodel>"   // diff only (null: the empty schema)
 //   }
+//
+// `diff` is `prisma migrate diff --from-schema A --to-schema B --script`: the migration.sql Prisma generates
+// between two datamodels (no migrationsDir needed; PostgreSQL still needs a reachable database for the engine).
 //
 // The migrations folder is read exactly as the Prisma CLI reads it: every
 // sub-directory is a migration (one without migration.sql is passed on as
@@ -53,6 +57,7 @@ const COMMANDS = new Set([
   'markMigrationRolledBack',
   'markMigrationApplied',
   'listMigrationDirectories',
+  'diff',
 ])
 const PROVIDERS = new Set(['postgresql', 'sqlite'])
 // Connection-string parameters understood by Prisma but not by node-postgres.
@@ -238,6 +243,11 @@ function validate(request) {
   }
   const { provider, url, command, migrationsDir, migrationName } = request
   if (!COMMANDS.has(command)) throw new RefereeCrash(`unknown command: ${JSON.stringify(command)}`)
+  if (command === 'diff') {
+    if (!PROVIDERS.has(provider)) throw new RefereeCrash(`unsupported provider: ${JSON.stringify(provider)}`)
+    if (typeof request.to !== 'string') throw new RefereeCrash('diff needs `to` (a datamodel)')
+    return
+  }
   if (typeof migrationsDir !== 'string' || !path.isAbsolute(migrationsDir)) {
     throw new RefereeCrash('migrationsDir must be an absolute path')
   }
@@ -260,6 +270,17 @@ async function runCommand(engine, request, migrationsList) {
       return engine.markMigrationRolledBack({ migrationName: request.migrationName })
     case 'markMigrationApplied':
       return engine.markMigrationApplied({ migrationsList, migrationName: request.migrationName })
+    case 'diff': {
+      const side = (datamodel, name) =>
+        datamodel == null ? { tag: 'empty' } : { tag: 'schemaDatamodel', files: [{ path: name, content: datamodel }] }
+      return engine.diff({
+        from: side(request.from, 'from.prisma'),
+        to: side(request.to, 'to.prisma'),
+        script: true,
+        exitCode: null,
+        filters,
+      })
+    }
     default:
       throw new RefereeCrash(`unknown command: ${request.command}`)
   }
@@ -274,7 +295,7 @@ async function main() {
     throw new RefereeCrash(`the request is not valid JSON: ${e.message}`)
   }
   validate(request)
-  const migrationsList = await listMigrations(request.migrationsDir)
+  const migrationsList = request.command === 'diff' ? null : await listMigrations(request.migrationsDir)
   if (request.command === 'listMigrationDirectories') {
     return { ok: true, result: { migrations: migrationsList.migrationDirectories.map((d) => d.path) } }
   }

@@ -75,10 +75,13 @@ class PrismaReferee:
         """Names of the migration directories, in the order Prisma sorts them."""
         return self._run("listMigrationDirectories", migrations_dir)["migrations"]
 
+    def diff(self, from_datamodel: str | None, to_datamodel: str) -> str:
+        """The migration.sql Prisma generates from one datamodel to another (None: the empty schema), as
+        `prisma migrate diff --from-schema ... --to-schema ... --script` writes it."""
+        return self._send({"provider": self.provider, "url": self.url, "command": "diff", "from": from_datamodel,
+                           "to": to_datamodel})["stdout"]  # fmt: skip
+
     def _run(self, command: str, migrations_dir: str | Path, name: str | None = None) -> dict:
-        node = shutil.which("node")
-        if node is None:
-            raise RuntimeError("the Prisma referee needs `node` on PATH")
         request: dict[str, Any] = {
             "provider": self.provider,
             "url": self.url,
@@ -89,6 +92,13 @@ class PrismaReferee:
             request["migrationName"] = name
         if self.sqlite_timestamp_format is not None:
             request["sqliteTimestampFormat"] = self.sqlite_timestamp_format
+        return self._send(request)
+
+    def _send(self, request: dict[str, Any]) -> dict:
+        node = shutil.which("node")
+        if node is None:
+            raise RuntimeError("the Prisma referee needs `node` on PATH")
+        command = request["command"]
         try:
             proc = subprocess.run(
                 [node, str(REFEREE_SCRIPT)],

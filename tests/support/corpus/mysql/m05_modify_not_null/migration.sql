@@ -1,0 +1,5 @@
+-- AlterTable
+ALTER TABLE `Post` MODIFY `title` VARCHAR(191) NULL;
+
+-- AlterTable
+ALTER TABLE `User` MODIFY `bio` VARCHAR(191) NOT NULL;

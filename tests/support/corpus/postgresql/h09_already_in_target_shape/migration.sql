@@ -1,0 +1,6 @@
+-- AlterTable
+ALTER TABLE "User" ADD COLUMN "nick" TEXT;
+
+-- AlterTable
+ALTER TABLE "User" ALTER COLUMN "email" SET NOT NULL,
+ALTER COLUMN "email" SET DATA TYPE VARCHAR(20);

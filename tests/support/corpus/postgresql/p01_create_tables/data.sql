@@ -1,0 +1,1 @@
+INSERT INTO "User" ("email", "name") VALUES ('ada@example.com', 'Ada'), ('grace@example.com', NULL);

@@ -1,0 +1,16 @@
+-- By scripts/oracle_corpus.py: Prisma's diff from the empty schema to from.prisma, then data.sql.
+-- CreateSchema
+CREATE SCHEMA IF NOT EXISTS "public";
+
+-- CreateTable
+CREATE TABLE "User" (
+    "id" SERIAL NOT NULL,
+    "email" TEXT NOT NULL,
+    "bio" TEXT,
+    "legacy" INTEGER,
+
+    CONSTRAINT "User_pkey" PRIMARY KEY ("id")
+);
+
+-- data.sql
+INSERT INTO "User" ("email", "bio", "legacy") VALUES ('ada@example.com', 'hi', 1), ('grace@example.com', NULL, 2);

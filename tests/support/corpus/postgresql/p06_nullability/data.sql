@@ -1,0 +1,2 @@
+INSERT INTO "User" ("bio") VALUES ('hi'), (NULL);
+INSERT INTO "Post" ("title") VALUES ('first');

@@ -1,0 +1,23 @@
+-- By scripts/oracle_corpus.py: Prisma's diff from the empty schema to from.prisma, then data.sql.
+-- CreateSchema
+CREATE SCHEMA IF NOT EXISTS "public";
+
+-- CreateTable
+CREATE TABLE "Post" (
+    "id" SERIAL NOT NULL,
+    "slug" TEXT NOT NULL,
+
+    CONSTRAINT "Post_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "User" (
+    "id" SERIAL NOT NULL,
+    "email" TEXT NOT NULL,
+
+    CONSTRAINT "User_pkey" PRIMARY KEY ("id")
+);
+
+-- data.sql
+INSERT INTO "User" ("email") VALUES ('same@example.com'), ('same@example.com');
+INSERT INTO "Post" ("slug") VALUES ('a'), ('b');

@@ -1,0 +1,1 @@
+INSERT INTO "User" ("score") VALUES (1), (2);
