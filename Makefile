@@ -4,15 +4,23 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTHON_FOR_VENV = $(shell scripts/find-python)
 COLLECTION_LINK := .collections/ansible_collections/backoffice/dbops
+# Everything the tests keep outside the repository is under one folder per checkout (named by a hash of its path),
+# so two checkouts testing at once on one machine share no path.
+CHECKOUT_TMP := $(or $(TMPDIR),/tmp)/dbops-test-$(shell printf '%s' '$(CURDIR)' | sha256sum | cut -c1-12)
 # ansible-test needs the collection at .../ansible_collections/NAMESPACE/NAME outside hidden folders: it tests a copy.
-ANSIBLE_TEST_ROOT := $(or $(TMPDIR),/tmp)/dbops-ansible-test/ansible_collections/backoffice/dbops
+ANSIBLE_TEST_ROOT := $(CHECKOUT_TMP)/ansible_collections/backoffice/dbops
 ANSIBLE_TEST_PYTHON := 3.12
-ANSIBLE_TEST_CACHE := $(HOME)/.ansible/test/cache
+# ansible-test keeps its sanity virtualenvs and its cache under ~/.ansible/test, and creates or removes a virtualenv
+# there without a lock: it runs with a HOME of its own per checkout, whose pip configuration and cache are yours.
+ANSIBLE_TEST_HOME := $(CHECKOUT_TMP)/home
+ANSIBLE_TEST_CACHE := $(ANSIBLE_TEST_HOME)/.ansible/test/cache
+ANSIBLE_TEST_ENV = HOME="$(ANSIBLE_TEST_HOME)" PATH="$(CURDIR)/$(BIN):$$PATH"
 REFEREE := tests/referee
 IMPORTER := .venv-importer
 LOWEST := .venv-lowest
 
-.PHONY: setup demo demo-sqlserver test lint sanity unit integration test-lowest collection-copy ansible-test-pip bench clean
+.PHONY: setup demo demo-sqlserver test lint sanity unit integration test-lowest collection-copy ansible-test-home \
+  ansible-test-pip bench clean
 
 # The venv imports `ansible_collections.backoffice.dbops` (the modules' code and tests/support) from the link.
 COLLECTION_PTH = $(VENV)/.collection-path-installed
@@ -84,18 +92,19 @@ lint: setup
 	done
 
 # The unit tests through ansible-test, as the ecosystem runs them (pytest -n auto, ansible-test's own pytest.ini).
-unit: setup collection-copy
-	cd $(ANSIBLE_TEST_ROOT) && PATH="$(CURDIR)/$(BIN):$$PATH" \
+unit: setup collection-copy ansible-test-home
+	cd $(ANSIBLE_TEST_ROOT) && $(ANSIBLE_TEST_ENV) \
 	  ansible-test units --local --python $(ANSIBLE_TEST_PYTHON) --requirements
 
 # The pytest suite (the referee, the ARM emulator, the packaging), the ansible-test targets, molecule.
-integration: setup collection-copy
+integration: setup collection-copy ansible-test-home
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest tests/integration -q -n 2
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python scripts/ansible_test_integration.py $(ANSIBLE_TEST_ROOT)
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/molecule test
+	$(ANSIBLE_TEST_ENV) $(BIN)/python scripts/ansible_test_integration.py $(ANSIBLE_TEST_ROOT)
+	state=$$(mktemp -d) && PATH="$(CURDIR)/$(BIN):$$PATH" MOLECULE_EPHEMERAL_DIRECTORY="$$state" $(BIN)/molecule test; \
+	  status=$$?; rm -rf "$$state"; exit $$status
 
 sanity: setup collection-copy ansible-test-pip
-	cd $(ANSIBLE_TEST_ROOT) && PATH="$(CURDIR)/$(BIN):$$PATH" \
+	cd $(ANSIBLE_TEST_ROOT) && $(ANSIBLE_TEST_ENV) \
 	  ansible-test sanity --python $(ANSIBLE_TEST_PYTHON) --venv --requirements
 
 # The lower ends of requirements.txt: the unit tests (sqlglot's lowest release parses the preflight's cases), the
@@ -116,7 +125,14 @@ collection-copy:
 # Sanity virtualenvs bootstrap pip with a script ansible-test downloads from a host these machines cannot reach;
 # its error message says to put the script in its cache. Ours installs the pip version ansible-test asks for from a
 # wheel fetched here from PyPI.
-ansible-test-pip: setup
+# ansible-test's HOME for this checkout: its own ~/.ansible/test, your pip configuration and pip cache.
+ansible-test-home:
+	mkdir -p $(ANSIBLE_TEST_HOME)/.config $(ANSIBLE_TEST_HOME)/.cache
+	for shared in .config/pip .cache/pip; do \
+	  test -e "$(HOME)/$$shared" && ln -sfn "$(HOME)/$$shared" "$(ANSIBLE_TEST_HOME)/$$shared" || true; \
+	done
+
+ansible-test-pip: setup ansible-test-home
 	version=$$($(BIN)/python -c 'from ansible_test._internal.python_requirements import get_venv_packages; \
 	  from ansible_test._internal.host_configs import NativePythonConfig; \
 	  print(get_venv_packages(NativePythonConfig(version="$(ANSIBLE_TEST_PYTHON)"))["pip"])') && \
@@ -129,5 +145,5 @@ bench: setup
 	for script in run large_history firewall recover preflight status; do PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python benchmarks/$$script.py || exit 1; done
 
 clean:
-	rm -rf $(VENV) $(IMPORTER) $(LOWEST) .collections .ansible $(REFEREE)/node_modules demo/prisma/*.db \
-	  $(or $(TMPDIR),/tmp)/dbops-ansible-test
+	rm -rf $(VENV) $(IMPORTER) $(LOWEST) .collections .ansible $(REFEREE)/node_modules demo/prisma/*.db demo/audit \
+	  $(CHECKOUT_TMP)
