@@ -15,12 +15,14 @@ ANSIBLE_TEST_PYTHON := 3.12
 ANSIBLE_TEST_HOME := $(CHECKOUT_TMP)/home
 ANSIBLE_TEST_CACHE := $(ANSIBLE_TEST_HOME)/.ansible/test/cache
 ANSIBLE_TEST_ENV = HOME="$(ANSIBLE_TEST_HOME)" PATH="$(CURDIR)/$(BIN):$$PATH"
+# Developer commands run the working tree's collection, named explicitly (nothing installed elsewhere shadows it).
+DEV_ENV = PATH="$(CURDIR)/$(BIN):$$PATH" ANSIBLE_COLLECTIONS_PATH="$(CURDIR)/.collections"
 REFEREE := tests/referee
 IMPORTER := .venv-importer
 LOWEST := .venv-lowest
 
 .PHONY: setup demo demo-sqlserver test lint sanity unit integration test-lowest collection-copy ansible-test-home \
-  ansible-test-pip bench clean
+  ansible-test-pip bench dist clean
 
 # The venv imports `ansible_collections.backoffice.dbops` (the modules' code and tests/support) from the link.
 COLLECTION_PTH = $(VENV)/.collection-path-installed
@@ -49,8 +51,9 @@ $(LOWEST)/.installed: requirements.txt requirements-dev.txt Makefile
 	$(LOWEST)/bin/python -c 'import sys, sysconfig; open(sysconfig.get_paths()["purelib"] + "/backoffice-dbops.pth", "w").write(sys.argv[1] + "\n")' "$(CURDIR)/.collections"
 	touch $@
 
-# The repository is the collection; a link (committed, so ansible-doc and ansible-lint work on a fresh clone)
-# makes `backoffice.dbops.*` resolve from ansible.cfg.
+# The repository is the collection; a link, made here and never committed, makes `backoffice.dbops.*` resolve
+# for development: ansible.cfg names no collections path, since AWX would put it ahead of the execution
+# environment's collection (see the README's AWX section).
 $(COLLECTION_LINK):
 	mkdir -p $(dir $@)
 	ln -sfn ../../.. $@
@@ -67,28 +70,31 @@ $(REFEREE)/node_modules/.installed: $(REFEREE)/package.json $(REFEREE)/package-l
 demo: setup
 	$(BIN)/python scripts/demo_prisma.py build
 	@echo; echo "== recover_p3009.yml before the data is fixed: the preflight refuses"
-	! PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/ansible-playbook playbooks/recover_p3009.yml \
+	! $(DEV_ENV) $(BIN)/ansible-playbook playbooks/recover_p3009.yml \
 	  -e env=local -e migration=20201127134938_added_bio_index
 	$(BIN)/python scripts/demo_prisma.py fix-data
 	@echo; echo "== recover_p3009.yml again: the rehearsal succeeds, so it resolves"
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/ansible-playbook playbooks/recover_p3009.yml \
+	$(DEV_ENV) $(BIN)/ansible-playbook playbooks/recover_p3009.yml \
 	  -e env=local -e migration=20201127134938_added_bio_index
 	$(BIN)/python scripts/demo_prisma.py redeploy
 
 # Optional: the same seed scenario on SQL Server behind an emulated Azure SQL gateway (firewall, identify, resolve,
 # cleanup). Needs ../shared/babelfish/start-babelfish or DBOPS_DEMO_SQLSERVER_URL.
 demo-sqlserver: setup
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python scripts/demo_sqlserver.py
+	$(DEV_ENV) $(BIN)/python scripts/demo_sqlserver.py
 
 test: setup lint unit integration sanity test-lowest
 
-# ansible-lint and ansible-doc resolve backoffice.dbops.* through .collections (made by setup).
+# ansible-doc resolves backoffice.dbops.* through .collections (made by setup). ansible-lint installs the working
+# tree into its own cache, .ansible/ here, unless an ANSIBLE_* path variable is set: then it installs it into
+# ~/.ansible/collections, where it would shadow the collection for every checkout on the machine.
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/ansible-lint --profile production
+	env -u ANSIBLE_HOME -u ANSIBLE_LIBRARY -u ANSIBLE_ROLES_PATH -u ANSIBLE_COLLECTIONS_PATH \
+	  PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/ansible-lint --profile production
 	for module in $(basename $(notdir $(wildcard plugins/modules/*.py))); do \
-	  PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/ansible-doc backoffice.dbops.$$module >/dev/null || exit 1; \
+	  $(DEV_ENV) $(BIN)/ansible-doc backoffice.dbops.$$module >/dev/null || exit 1; \
 	done
 
 # The unit tests through ansible-test, as the ecosystem runs them (pytest -n auto, ansible-test's own pytest.ini).
@@ -98,7 +104,7 @@ unit: setup collection-copy ansible-test-home
 
 # The pytest suite (the referee, the ARM emulator, the packaging), the ansible-test targets, molecule.
 integration: setup collection-copy ansible-test-home
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest tests/integration -q -n 2
+	$(DEV_ENV) $(BIN)/python -m pytest tests/integration -q -n 2
 	$(ANSIBLE_TEST_ENV) $(BIN)/python scripts/ansible_test_integration.py $(ANSIBLE_TEST_ROOT)
 	state=$$(mktemp -d) && PATH="$(CURDIR)/$(BIN):$$PATH" MOLECULE_EPHEMERAL_DIRECTORY="$$state" $(BIN)/molecule test; \
 	  status=$$?; rm -rf "$$state"; exit $$status
@@ -141,9 +147,13 @@ ansible-test-pip: setup ansible-test-home
 	  -d $(ANSIBLE_TEST_CACHE) "pip==$$version" && \
 	cp scripts/ansible-test-get-pip.py "$(ANSIBLE_TEST_CACHE)/get_pip_$${version//./_}.py"
 
+# The tarball and the galaxy requirements file execution-environment.yml installs it from.
+dist: setup
+	$(DEV_ENV) scripts/build-dist
+
 bench: setup
-	for script in run large_history firewall recover preflight status; do PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python benchmarks/$$script.py || exit 1; done
+	for script in run large_history firewall recover preflight status; do $(DEV_ENV) $(BIN)/python benchmarks/$$script.py || exit 1; done
 
 clean:
-	rm -rf $(VENV) $(IMPORTER) $(LOWEST) .collections .ansible $(REFEREE)/node_modules demo/prisma/*.db demo/audit \
+	rm -rf $(VENV) $(IMPORTER) $(LOWEST) dist .collections .ansible $(REFEREE)/node_modules demo/prisma/*.db demo/audit \
 	  $(CHECKOUT_TMP)
