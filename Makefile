@@ -10,6 +10,10 @@ CHECKOUT_TMP := $(or $(TMPDIR),/tmp)/dbops-test-$(shell printf '%s' '$(CURDIR)' 
 # ansible-test needs the collection at .../ansible_collections/NAMESPACE/NAME outside hidden folders: it tests a copy.
 ANSIBLE_TEST_ROOT := $(CHECKOUT_TMP)/ansible_collections/backoffice/dbops
 ANSIBLE_TEST_PYTHON := 3.12
+# Every Python tests/config.yml declares: ansible-test sanity runs its version-specific tests (compile, import) on
+# each, from the interpreters scripts/find-python finds (pyenv's shims of unselected versions fail when run).
+SANITY_PYTHONS := 3.12 3.13
+SANITY_PYTHONS_DIR = $(CHECKOUT_TMP)/pythons
 # ansible-test keeps its sanity virtualenvs and its cache under ~/.ansible/test, and creates or removes a virtualenv
 # there without a lock: it runs with a HOME of its own per checkout, whose pip configuration and cache are yours.
 ANSIBLE_TEST_HOME := $(CHECKOUT_TMP)/home
@@ -22,7 +26,7 @@ IMPORTER := .venv-importer
 LOWEST := .venv-lowest
 
 .PHONY: setup demo demo-sqlserver test lint sanity unit integration test-lowest collection-copy ansible-test-home \
-  ansible-test-pip bench dist clean
+  ansible-test-pip sanity-pythons bench dist clean
 
 # The venv imports `ansible_collections.backoffice.dbops` (the modules' code and tests/support) from the link.
 COLLECTION_PTH = $(VENV)/.collection-path-installed
@@ -109,9 +113,21 @@ integration: setup collection-copy ansible-test-home
 	state=$$(mktemp -d) && PATH="$(CURDIR)/$(BIN):$$PATH" MOLECULE_EPHEMERAL_DIRECTORY="$$state" $(BIN)/molecule test; \
 	  status=$$?; rm -rf "$$state"; exit $$status
 
-sanity: setup collection-copy ansible-test-pip
+# The controller's tests run once, on ANSIBLE_TEST_PYTHON; compile and import on every one of SANITY_PYTHONS.
+sanity: setup collection-copy ansible-test-pip sanity-pythons
 	cd $(ANSIBLE_TEST_ROOT) && $(ANSIBLE_TEST_ENV) \
 	  ansible-test sanity --python $(ANSIBLE_TEST_PYTHON) --venv --requirements
+	for version in $(filter-out $(ANSIBLE_TEST_PYTHON),$(SANITY_PYTHONS)); do \
+	  cd $(ANSIBLE_TEST_ROOT) && $(ANSIBLE_TEST_ENV) PATH="$(SANITY_PYTHONS_DIR):$(CURDIR)/$(BIN):$$PATH" \
+	    ansible-test sanity --python $$version --venv --requirements --test compile --test import || exit 1; \
+	done
+
+# python3.X links to each of SANITY_PYTHONS, first on ansible-test's PATH; a missing one stops `make sanity`.
+sanity-pythons:
+	mkdir -p $(SANITY_PYTHONS_DIR)
+	for version in $(SANITY_PYTHONS); do \
+	  python=$$(scripts/find-python $$version) && ln -sfn "$$python" "$(SANITY_PYTHONS_DIR)/python$$version" || exit 1; \
+	done
 
 # The lower ends of requirements.txt: the unit tests (sqlglot's lowest release parses the preflight's cases), the
 # module tests on every database and driver, and the Azure path (the ARM emulator answers the api-versions those
@@ -139,13 +155,15 @@ ansible-test-home:
 	done
 
 ansible-test-pip: setup ansible-test-home
-	version=$$($(BIN)/python -c 'from ansible_test._internal.python_requirements import get_venv_packages; \
-	  from ansible_test._internal.host_configs import NativePythonConfig; \
-	  print(get_venv_packages(NativePythonConfig(version="$(ANSIBLE_TEST_PYTHON)"))["pip"])') && \
-	mkdir -p $(ANSIBLE_TEST_CACHE) && \
-	$(BIN)/python -m pip download -q --disable-pip-version-check --no-deps --only-binary=:all: \
-	  -d $(ANSIBLE_TEST_CACHE) "pip==$$version" && \
-	cp scripts/ansible-test-get-pip.py "$(ANSIBLE_TEST_CACHE)/get_pip_$${version//./_}.py"
+	mkdir -p $(ANSIBLE_TEST_CACHE)
+	for python in $(sort $(ANSIBLE_TEST_PYTHON) $(SANITY_PYTHONS)); do \
+	  version=$$($(BIN)/python -c 'from ansible_test._internal.python_requirements import get_venv_packages; \
+	    from ansible_test._internal.host_configs import NativePythonConfig; \
+	    import sys; print(get_venv_packages(NativePythonConfig(version=sys.argv[1]))["pip"])' $$python) && \
+	  $(BIN)/python -m pip download -q --disable-pip-version-check --no-deps --only-binary=:all: \
+	    -d $(ANSIBLE_TEST_CACHE) "pip==$$version" && \
+	  cp scripts/ansible-test-get-pip.py "$(ANSIBLE_TEST_CACHE)/get_pip_$${version//./_}.py" || exit 1; \
+	done
 
 # The tarball and the galaxy requirements file execution-environment.yml installs it from.
 dist: setup
