@@ -61,6 +61,13 @@ options:
     type: float
     default: 20
     version_added: 0.3.0
+  # Described by the doc fragments; these three came to this module in 0.2.0 (the other modules had them in 0.1.0).
+  migrations_dir:
+    version_added: 0.2.0
+  odbc_driver:
+    version_added: 0.2.0
+  entra_auth:
+    version_added: 0.2.0
 attributes:
   action:
     support: full

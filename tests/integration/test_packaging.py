@@ -32,6 +32,7 @@ SHIPPED_TREES = {
     "plugins/": (".py", ".yml", ".md"),
     "roles/": (".yml", ".md"),
     "playbooks/": (".yml",),
+    "docs/examples/": (".yml",),
     "tests/unit/": (".py", ".txt"),
     "tests/support/": (".py",),
     "tests/integration/targets/": ("",),
