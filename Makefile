@@ -4,15 +4,29 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTHON_FOR_VENV = $(shell scripts/find-python)
 COLLECTION_LINK := .collections/ansible_collections/backoffice/dbops
+# Everything the tests keep outside the repository is under one folder per checkout (named by a hash of its path),
+# so two checkouts testing at once on one machine share no path.
+CHECKOUT_TMP := $(or $(TMPDIR),/tmp)/dbops-test-$(shell printf '%s' '$(CURDIR)' | sha256sum | cut -c1-12)
 # ansible-test needs the collection at .../ansible_collections/NAMESPACE/NAME outside hidden folders: it tests a copy.
-ANSIBLE_TEST_ROOT := $(or $(TMPDIR),/tmp)/dbops-ansible-test/ansible_collections/backoffice/dbops
+ANSIBLE_TEST_ROOT := $(CHECKOUT_TMP)/ansible_collections/backoffice/dbops
 ANSIBLE_TEST_PYTHON := 3.12
-ANSIBLE_TEST_CACHE := $(HOME)/.ansible/test/cache
+# Every Python tests/config.yml declares: ansible-test sanity runs its version-specific tests (compile, import) on
+# each, from the interpreters scripts/find-python finds (pyenv's shims of unselected versions fail when run).
+SANITY_PYTHONS := 3.12 3.13
+SANITY_PYTHONS_DIR = $(CHECKOUT_TMP)/pythons
+# ansible-test keeps its sanity virtualenvs and its cache under ~/.ansible/test, and creates or removes a virtualenv
+# there without a lock: it runs with a HOME of its own per checkout, whose pip configuration and cache are yours.
+ANSIBLE_TEST_HOME := $(CHECKOUT_TMP)/home
+ANSIBLE_TEST_CACHE := $(ANSIBLE_TEST_HOME)/.ansible/test/cache
+ANSIBLE_TEST_ENV = HOME="$(ANSIBLE_TEST_HOME)" PATH="$(CURDIR)/$(BIN):$$PATH"
+# Developer commands run the working tree's collection, named explicitly (nothing installed elsewhere shadows it).
+DEV_ENV = PATH="$(CURDIR)/$(BIN):$$PATH" ANSIBLE_COLLECTIONS_PATH="$(CURDIR)/.collections"
 REFEREE := tests/referee
 IMPORTER := .venv-importer
 LOWEST := .venv-lowest
 
-.PHONY: setup demo demo-sqlserver test lint sanity unit integration test-lowest collection-copy ansible-test-pip bench clean
+.PHONY: setup demo demo-sqlserver test lint sanity unit integration test-lowest collection-copy ansible-test-home \
+  ansible-test-pip sanity-pythons bench dist clean
 
 # The venv imports `ansible_collections.backoffice.dbops` (the modules' code and tests/support) from the link.
 COLLECTION_PTH = $(VENV)/.collection-path-installed
@@ -41,8 +55,9 @@ $(LOWEST)/.installed: requirements.txt requirements-dev.txt Makefile
 	$(LOWEST)/bin/python -c 'import sys, sysconfig; open(sysconfig.get_paths()["purelib"] + "/backoffice-dbops.pth", "w").write(sys.argv[1] + "\n")' "$(CURDIR)/.collections"
 	touch $@
 
-# The repository is the collection; a link (committed, so ansible-doc and ansible-lint work on a fresh clone)
-# makes `backoffice.dbops.*` resolve from ansible.cfg.
+# The repository is the collection; a link, made here and never committed, makes `backoffice.dbops.*` resolve
+# for development: ansible.cfg names no collections path, since AWX would put it ahead of the execution
+# environment's collection (see the README's AWX section).
 $(COLLECTION_LINK):
 	mkdir -p $(dir $@)
 	ln -sfn ../../.. $@
@@ -59,44 +74,60 @@ $(REFEREE)/node_modules/.installed: $(REFEREE)/package.json $(REFEREE)/package-l
 demo: setup
 	$(BIN)/python scripts/demo_prisma.py build
 	@echo; echo "== recover_p3009.yml before the data is fixed: the preflight refuses"
-	! PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/ansible-playbook playbooks/recover_p3009.yml \
+	! $(DEV_ENV) $(BIN)/ansible-playbook playbooks/recover_p3009.yml \
 	  -e env=local -e migration=20201127134938_added_bio_index
 	$(BIN)/python scripts/demo_prisma.py fix-data
 	@echo; echo "== recover_p3009.yml again: the rehearsal succeeds, so it resolves"
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/ansible-playbook playbooks/recover_p3009.yml \
+	$(DEV_ENV) $(BIN)/ansible-playbook playbooks/recover_p3009.yml \
 	  -e env=local -e migration=20201127134938_added_bio_index
 	$(BIN)/python scripts/demo_prisma.py redeploy
 
 # Optional: the same seed scenario on SQL Server behind an emulated Azure SQL gateway (firewall, identify, resolve,
 # cleanup). Needs ../shared/babelfish/start-babelfish or DBOPS_DEMO_SQLSERVER_URL.
 demo-sqlserver: setup
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python scripts/demo_sqlserver.py
+	$(DEV_ENV) $(BIN)/python scripts/demo_sqlserver.py
 
 test: setup lint unit integration sanity test-lowest
 
-# ansible-lint and ansible-doc resolve backoffice.dbops.* through .collections (made by setup).
+# ansible-doc resolves backoffice.dbops.* through .collections (made by setup). ansible-lint installs the working
+# tree into its own cache, .ansible/ here, unless an ANSIBLE_* path variable is set: then it installs it into
+# ~/.ansible/collections, where it would shadow the collection for every checkout on the machine.
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/ansible-lint --profile production
+	env -u ANSIBLE_HOME -u ANSIBLE_LIBRARY -u ANSIBLE_ROLES_PATH -u ANSIBLE_COLLECTIONS_PATH \
+	  PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/ansible-lint --profile production
 	for module in $(basename $(notdir $(wildcard plugins/modules/*.py))); do \
-	  PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/ansible-doc backoffice.dbops.$$module >/dev/null || exit 1; \
+	  $(DEV_ENV) $(BIN)/ansible-doc backoffice.dbops.$$module >/dev/null || exit 1; \
 	done
 
 # The unit tests through ansible-test, as the ecosystem runs them (pytest -n auto, ansible-test's own pytest.ini).
-unit: setup collection-copy
-	cd $(ANSIBLE_TEST_ROOT) && PATH="$(CURDIR)/$(BIN):$$PATH" \
+unit: setup collection-copy ansible-test-home
+	cd $(ANSIBLE_TEST_ROOT) && $(ANSIBLE_TEST_ENV) \
 	  ansible-test units --local --python $(ANSIBLE_TEST_PYTHON) --requirements
 
 # The pytest suite (the referee, the ARM emulator, the packaging), the ansible-test targets, molecule.
-integration: setup collection-copy
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest tests/integration -q -n 2
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python scripts/ansible_test_integration.py $(ANSIBLE_TEST_ROOT)
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/molecule test
+integration: setup collection-copy ansible-test-home
+	$(DEV_ENV) $(BIN)/python -m pytest tests/integration -q -n 2
+	$(ANSIBLE_TEST_ENV) $(BIN)/python scripts/ansible_test_integration.py $(ANSIBLE_TEST_ROOT)
+	state=$$(mktemp -d) && PATH="$(CURDIR)/$(BIN):$$PATH" MOLECULE_EPHEMERAL_DIRECTORY="$$state" $(BIN)/molecule test; \
+	  status=$$?; rm -rf "$$state"; exit $$status
 
-sanity: setup collection-copy ansible-test-pip
-	cd $(ANSIBLE_TEST_ROOT) && PATH="$(CURDIR)/$(BIN):$$PATH" \
+# The controller's tests run once, on ANSIBLE_TEST_PYTHON; compile and import on every one of SANITY_PYTHONS.
+sanity: setup collection-copy ansible-test-pip sanity-pythons
+	cd $(ANSIBLE_TEST_ROOT) && $(ANSIBLE_TEST_ENV) \
 	  ansible-test sanity --python $(ANSIBLE_TEST_PYTHON) --venv --requirements
+	for version in $(filter-out $(ANSIBLE_TEST_PYTHON),$(SANITY_PYTHONS)); do \
+	  cd $(ANSIBLE_TEST_ROOT) && $(ANSIBLE_TEST_ENV) PATH="$(SANITY_PYTHONS_DIR):$(CURDIR)/$(BIN):$$PATH" \
+	    ansible-test sanity --python $$version --venv --requirements --test compile --test import || exit 1; \
+	done
+
+# python3.X links to each of SANITY_PYTHONS, first on ansible-test's PATH; a missing one stops `make sanity`.
+sanity-pythons:
+	mkdir -p $(SANITY_PYTHONS_DIR)
+	for version in $(SANITY_PYTHONS); do \
+	  python=$$(scripts/find-python $$version) && ln -sfn "$$python" "$(SANITY_PYTHONS_DIR)/python$$version" || exit 1; \
+	done
 
 # The lower ends of requirements.txt: the unit tests (sqlglot's lowest release parses the preflight's cases), the
 # module tests on every database and driver, and the Azure path (the ARM emulator answers the api-versions those
@@ -116,18 +147,31 @@ collection-copy:
 # Sanity virtualenvs bootstrap pip with a script ansible-test downloads from a host these machines cannot reach;
 # its error message says to put the script in its cache. Ours installs the pip version ansible-test asks for from a
 # wheel fetched here from PyPI.
-ansible-test-pip: setup
-	version=$$($(BIN)/python -c 'from ansible_test._internal.python_requirements import get_venv_packages; \
-	  from ansible_test._internal.host_configs import NativePythonConfig; \
-	  print(get_venv_packages(NativePythonConfig(version="$(ANSIBLE_TEST_PYTHON)"))["pip"])') && \
-	mkdir -p $(ANSIBLE_TEST_CACHE) && \
-	$(BIN)/python -m pip download -q --disable-pip-version-check --no-deps --only-binary=:all: \
-	  -d $(ANSIBLE_TEST_CACHE) "pip==$$version" && \
-	cp scripts/ansible-test-get-pip.py "$(ANSIBLE_TEST_CACHE)/get_pip_$${version//./_}.py"
+# ansible-test's HOME for this checkout: its own ~/.ansible/test, your pip configuration and pip cache.
+ansible-test-home:
+	mkdir -p $(ANSIBLE_TEST_HOME)/.config $(ANSIBLE_TEST_HOME)/.cache
+	for shared in .config/pip .cache/pip; do \
+	  test -e "$(HOME)/$$shared" && ln -sfn "$(HOME)/$$shared" "$(ANSIBLE_TEST_HOME)/$$shared" || true; \
+	done
+
+ansible-test-pip: setup ansible-test-home
+	mkdir -p $(ANSIBLE_TEST_CACHE)
+	for python in $(sort $(ANSIBLE_TEST_PYTHON) $(SANITY_PYTHONS)); do \
+	  version=$$($(BIN)/python -c 'from ansible_test._internal.python_requirements import get_venv_packages; \
+	    from ansible_test._internal.host_configs import NativePythonConfig; \
+	    import sys; print(get_venv_packages(NativePythonConfig(version=sys.argv[1]))["pip"])' $$python) && \
+	  $(BIN)/python -m pip download -q --disable-pip-version-check --no-deps --only-binary=:all: \
+	    -d $(ANSIBLE_TEST_CACHE) "pip==$$version" && \
+	  cp scripts/ansible-test-get-pip.py "$(ANSIBLE_TEST_CACHE)/get_pip_$${version//./_}.py" || exit 1; \
+	done
+
+# The tarball and the galaxy requirements file execution-environment.yml installs it from.
+dist: setup
+	$(DEV_ENV) scripts/build-dist
 
 bench: setup
-	for script in run large_history firewall recover preflight status; do PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python benchmarks/$$script.py || exit 1; done
+	for script in run large_history firewall recover preflight status; do $(DEV_ENV) $(BIN)/python benchmarks/$$script.py || exit 1; done
 
 clean:
-	rm -rf $(VENV) $(IMPORTER) $(LOWEST) .collections .ansible $(REFEREE)/node_modules demo/prisma/*.db \
-	  $(or $(TMPDIR),/tmp)/dbops-ansible-test
+	rm -rf $(VENV) $(IMPORTER) $(LOWEST) dist .collections .ansible $(REFEREE)/node_modules demo/prisma/*.db demo/audit \
+	  $(CHECKOUT_TMP)

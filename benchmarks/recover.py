@@ -60,7 +60,7 @@ def propagation_gap(delay: float) -> float:
         url = f"postgresql://u:p@127.0.0.1:{proxy.port}/db?connect_timeout=1"
         waiting = subprocess.Popen(
             [f"{BIN}/ansible", "localhost", "-m", "backoffice.dbops.wait_for_database", "-a", json.dumps(
-                {"database_url": url, "timeout": delay + 30})],
+                {"database_url": url, "timeout": delay + 30, "firewall_rule_opened": True})],
             cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         time.sleep(1.0)  # the module is polling by now

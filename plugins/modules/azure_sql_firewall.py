@@ -76,11 +76,13 @@ options:
         nothing changed. The default is a /24.
     type: int
     default: 256
+    version_added: 0.2.0
   max_expires_in:
     description:
       - The longest O(expires_in) accepted, in the same notation; a longer one is refused with nothing changed.
     type: str
     default: 1d
+    version_added: 0.2.0
   database_url:
     description:
       - C(sqlserver://) URL of the server (a Prisma C(DATABASE_URL)); a login attempt from a runner the firewall

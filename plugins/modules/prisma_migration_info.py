@@ -37,6 +37,7 @@ options:
         RV(still_blocking), so that a playbook never has to compare names itself.
       - A list or any other non-string value is refused.
     type: raw
+    version_added: 0.2.0
   audit_dir:
     description:
       - A folder of audit records written by the C(backoffice.dbops.p3009_recovery) role. The history is compared
@@ -44,9 +45,11 @@ options:
         (a run killed after its resolve committed, or a resolve made outside this collection).
       - A missing folder or no record is not an error; nothing is written.
     type: path
+    version_added: 0.2.0
   audit_environment:
     description: The environment whose last audit record O(audit_dir) is searched for.
     type: str
+    version_added: 0.2.0
 attributes:
   check_mode:
     support: full

@@ -56,6 +56,7 @@ options:
       - As in M(backoffice.dbops.prisma_migration_info), only the listing is bounded.
     type: int
     default: 500
+    version_added: 0.2.0
 attributes:
   check_mode:
     support: full

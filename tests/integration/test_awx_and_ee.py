@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 from ansible_collections.backoffice.dbops.tests.support.ansible_run import ansible_env
 from ansible_collections.backoffice.dbops.tests.support.awx_rules import (
@@ -24,6 +25,11 @@ from ansible_collections.backoffice.dbops.tests.support.awx_rules import (
     survey_spec_errors,
 )
 from ansible_collections.backoffice.dbops.tests.support.backends import unavailable
+from ansible_collections.backoffice.dbops.tests.support.execution_environment import (
+    containerfile,
+    create_context,
+    install_as_the_galaxy_stage,
+)
 from ansible_collections.backoffice.dbops.tests.support.prisma_referee import referee_available
 from ansible_collections.backoffice.dbops.tests.support.recovery import (
     AZURE_SECRET,
@@ -38,6 +44,8 @@ from ansible_collections.backoffice.dbops.tests.support.recovery import (
     p3009_database,
     write_inventory,
 )
+
+VERSION = yaml.safe_load((ROOT / "galaxy.yml").read_text())["version"]
 
 
 @pytest.fixture
@@ -248,35 +256,29 @@ def test_the_rules_catch_what_the_first_definitions_got_wrong(awx_objects):
 
 
 def test_execution_environment_context_is_created(tmp_path):
-    """ansible-builder lays out the image's build context: our requirements, bindep and the built collection."""
-    for name in ("execution-environment.yml", "requirements.txt", "bindep.txt"):
-        shutil.copy(ROOT / name, tmp_path / name)
-    built = subprocess.run(
-        [f"{BIN}/ansible-galaxy", "collection", "build", "--output-path", str(tmp_path / "dist"), str(ROOT)],
-        capture_output=True, text=True, check=False, timeout=120,
-    )  # fmt: skip
-    assert built.returncode == 0, built.stdout + built.stderr
-    completed = subprocess.run(
-        [
-            f"{BIN}/ansible-builder",
-            "create",
-            "-f",
-            str(tmp_path / "execution-environment.yml"),
-            "-c",
-            str(tmp_path / "ctx"),
-        ],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    """ansible-builder lays out the image's build context: our requirements, bindep, the built collection and the
+    galaxy requirements file that installs it, which its galaxy stage then installs as built."""
+    completed = create_context(tmp_path)
     assert completed.returncode == 0, completed.stdout + completed.stderr
     build = tmp_path / "ctx" / "_build"
     assert "azure-keyvault-secrets" in (build / "requirements.txt").read_text()
     assert not re.search(r"^ansible-core", (build / "requirements.txt").read_text(), re.MULTILINE)
     assert "unixODBC" in (build / "bindep.txt").read_text()
-    assert (build / "dbops" / "backoffice-dbops-0.2.0.tar.gz").is_file()
-    containerfile = next(path for path in (tmp_path / "ctx").iterdir() if path.name in ("Containerfile", "Dockerfile"))
-    assert "msodbcsql18" in containerfile.read_text()
-    assert "collection install /tmp/dbops/backoffice-dbops-0.2.0.tar.gz" in containerfile.read_text()
+    assert (build / "dbops" / f"backoffice-dbops-{VERSION}.tar.gz").is_file()
+    assert "msodbcsql18" in containerfile(tmp_path / "ctx")
+    installed = install_as_the_galaxy_stage(tmp_path / "ctx", tmp_path / "usr-share-ansible-collections")
+    assert json.loads((installed / "MANIFEST.json").read_text())["collection_info"]["version"] == VERSION
+
+
+def test_execution_environment_without_the_built_collection_is_refused(tmp_path):
+    """Without dist/ (make dist), ansible-builder stops instead of laying out an image without the collection."""
+    completed = create_context(tmp_path, with_dist=False)
+    assert completed.returncode != 0
+    assert "dist/requirements.yml does not exist" in completed.stdout + completed.stderr
+    assert not (tmp_path / "ctx").exists()
+
+
+def test_the_execution_environment_installs_the_version_galaxy_yml_names():
+    definition = yaml.safe_load((ROOT / "execution-environment.yml").read_text())
+    (source,) = [entry["src"] for entry in definition["additional_build_files"]]
+    assert source == f"dist/backoffice-dbops-{VERSION}.tar.gz"

@@ -26,11 +26,13 @@ from ansible_collections.backoffice.dbops.tests.support.unprivileged import NOBO
 SHIPPED_FILES = {
     "README.md", "COPYING", "CHANGELOG.md", "requirements.txt", "bindep.txt", "meta/runtime.yml",
     "meta/execution-environment.yml", "changelogs/changelog.yaml", "changelogs/config.yaml",
+    "tests/config.yml",
 }  # fmt: skip
 SHIPPED_TREES = {
     "plugins/": (".py", ".yml", ".md"),
     "roles/": (".yml", ".md"),
     "playbooks/": (".yml",),
+    "docs/examples/": (".yml",),
     "tests/unit/": (".py", ".txt"),
     "tests/support/": (".py",),
     "tests/integration/targets/": ("",),

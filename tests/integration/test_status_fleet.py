@@ -282,7 +282,10 @@ def test_wait_for_database_gets_through_once_the_40615_clears(make_backend, tmp_
             sql_server.rules["dbops-test"] = {"startIpAddress": GATEWAY_CLIENT_IP, "endIpAddress": GATEWAY_CLIENT_IP}
             sql_server.rule_written_at["dbops-test"] = time.monotonic()
             started = time.monotonic()
-            run = run_module("wait_for_database", {"database_url": url, "timeout": 60, "odbc_driver": "FreeTDS"})
+            run = run_module(
+                "wait_for_database",
+                {"database_url": url, "timeout": 60, "odbc_driver": "FreeTDS", "firewall_rule_opened": True},
+            )
             waited = time.monotonic() - started
     assert run.rc == 0, run.output
     assert proxy.refused >= 1 and run.result["attempts"] >= 2

@@ -31,6 +31,8 @@ def ansible_env(extra: dict | None = None) -> dict:
     env["PATH"] = BIN + os.pathsep + env.get("PATH", "")
     env["ANSIBLE_NOCOLOR"] = "1"
     env["ANSIBLE_FORCE_COLOR"] = "0"
+    # The working tree's collection (make setup's link): ansible.cfg names no collections path.
+    env["ANSIBLE_COLLECTIONS_PATH"] = os.path.join(ROOT, ".collections")
     env.update(extra or {})
     return env
 

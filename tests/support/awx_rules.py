@@ -12,9 +12,14 @@
   job template's extra_vars, its valid survey defaults, the node's extra_data (only what the template accepts),
   ancestors' set_stats artifacts, then the workflow job's own variables (its extra_vars, its valid survey defaults,
   the answers accepted at launch), which bypass the job template's prompts.
+- job_collections_path: the ANSIBLE_COLLECTIONS_PATH of a job (RunJob.build_env in awx/main/tasks/jobs.py, with
+  read_ansible_config of awx/main/utils/ansible.py): what decides whose copy of a collection a job runs.
 """
 
 from __future__ import annotations
+
+import configparser
+import os
 
 AWX_AWX_VERSION = "24.6.1"
 
@@ -244,3 +249,41 @@ def job_variables(job_template: dict, node: dict, workflow_job_variables: dict, 
         **(artifacts or {}),
         **workflow_job_variables,
     }
+
+
+# -- Where a job's collections come from: RunJob.build_env (awx/main/tasks/jobs.py) ------------------------------
+
+# Inside the job's container: the private data dir is mounted at /runner; an EE's collections are in
+# /usr/share/ansible/collections (ansible-builder's galaxy stage installs them there).
+CONTAINER_ROOT = "/runner"
+EE_COLLECTIONS = "/usr/share/ansible/collections"
+DEFAULT_COLLECTIONS_PATH = f"~/.ansible/collections:{EE_COLLECTIONS}"
+
+
+def project_config(project_dir: str, variables: tuple[str, ...]) -> dict:
+    """awx/main/utils/ansible.py read_ansible_config: [defaults] of /etc/ansible/ansible.cfg, then the project's."""
+    parser = configparser.ConfigParser()
+    parser.read(["/etc/ansible/ansible.cfg", os.path.join(project_dir, "ansible.cfg")])
+    if not parser.has_section("defaults"):
+        return {}
+    return {variable: parser["defaults"][variable] for variable in variables if variable in parser["defaults"]}
+
+
+def job_collections_path(project_dir: str, *, runner_root: str, ee_collections: str) -> str:
+    """ANSIBLE_COLLECTIONS_PATH as AWX sets it for a job, with the container's /runner and the EE's collections
+    folder mapped to `runner_root` and `ee_collections`: the job's requirements_collections (the project's
+    collections/requirements.yml), then the project's ansible.cfg collections_path, then ~/.ansible/collections and
+    the EE's. A relative entry (./.collections) is relative to the job's working directory, the project."""
+    paths = DEFAULT_COLLECTIONS_PATH.split(":")
+    configured = project_config(project_dir, ("collections_path",))
+    if "collections_path" in configured:
+        for path in configured["collections_path"].split(":"):
+            if path not in paths:
+                paths = [configured["collections_path"], *paths]
+    paths = [os.path.join(CONTAINER_ROOT, "requirements_collections"), *paths]
+    mapped = [
+        ee_collections if path == EE_COLLECTIONS else runner_root + path[len(CONTAINER_ROOT) :]
+        if path.startswith(CONTAINER_ROOT + "/") else path
+        for path in ":".join(paths).split(":")
+    ]  # fmt: skip
+    return ":".join(mapped)

@@ -80,6 +80,8 @@ def playbook_env(emulator=None) -> dict:
         "LC_ALL": "C.UTF-8",
         "ANSIBLE_NOCOLOR": "1",
         "ANSIBLE_LOCALHOST_WARNING": "false",
+        # The working tree's collection (make setup's link): ansible.cfg names no collections path.
+        "ANSIBLE_COLLECTIONS_PATH": str(ROOT / ".collections"),
     }
     if emulator is not None:
         env.update(emulator.awx_credential_environment())

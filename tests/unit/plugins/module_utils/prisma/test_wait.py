@@ -22,10 +22,15 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connection
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.errors import ConnectionFailed
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.wait import (
     MIN_DELAY,
+    PROPAGATION,
+    RESUMING,
     DatabaseNotReady,
+    announcement,
     backoff_delays,
+    progress,
     validate_schedule,
     wait_until,
+    worth_waiting,
 )
 
 
@@ -59,7 +64,10 @@ def test_backoff_grows_then_stays_at_the_cap():
 def test_wait_returns_at_the_first_success_without_sleeping_more():
     clock = FakeClock()
     answers = iter([refused("refused"), refused("refused"), None])
-    waited = wait_until(lambda: next(answers), timeout=10, initial_delay=1, max_delay=1, clock=clock, sleep=clock.sleep)
+    waited = wait_until(
+        lambda: next(answers), timeout=10, initial_delay=1, max_delay=1, firewall_rule_opened=True, clock=clock,
+        sleep=clock.sleep,
+    )  # fmt: skip
     assert waited.attempts == 3 and clock.sleeps == [1, 1]
 
 
@@ -67,19 +75,36 @@ def test_wait_gives_up_at_the_timeout_with_the_last_error():
     clock = FakeClock()
     with pytest.raises(DatabaseNotReady) as raised:
         wait_until(
-            lambda: refused("(40615)", FIREWALL_CLOSED), timeout=3, initial_delay=1, max_delay=2, clock=clock,
-            sleep=clock.sleep,
+            lambda: refused("(40615)", FIREWALL_CLOSED), timeout=3, initial_delay=1, max_delay=2,
+            firewall_rule_opened=True, clock=clock, sleep=clock.sleep,
         )  # fmt: skip
     assert "within 3 s" in raised.value.message and "40615" in raised.value.message
+    assert raised.value.facts["waiting_for"] == PROPAGATION and raised.value.facts["last_error"] == "(40615)"
     assert raised.value.error_kind == FIREWALL_CLOSED and "firewall" in raised.value.hint
     assert sum(clock.sleeps) == 3  # the last pause is cut to the time left
 
 
 def test_a_zero_timeout_tries_once():
     clock = FakeClock()
-    with pytest.raises(DatabaseNotReady):
-        wait_until(lambda: refused("closed"), timeout=0, initial_delay=1, max_delay=1, clock=clock, sleep=clock.sleep)
-    assert clock.sleeps == []
+    with pytest.raises(DatabaseNotReady) as raised:
+        wait_until(
+            lambda: refused("closed"), timeout=0, initial_delay=1, max_delay=1, firewall_rule_opened=True, clock=clock,
+            sleep=clock.sleep,
+        )  # fmt: skip
+    assert clock.sleeps == [] and raised.value.facts["attempts"] == 1
+
+
+@pytest.mark.parametrize("kind", [UNREACHABLE, FIREWALL_CLOSED, None])
+def test_without_a_rule_just_opened_a_refused_connection_fails_at_the_first_attempt(kind):
+    """Nothing propagates when no rule was opened: 300 s of waiting would only hide a closed port."""
+    clock = FakeClock()
+    with pytest.raises(ConnectionFailed) as raised:
+        wait_until(
+            lambda: refused("Connection refused", kind), timeout=300, initial_delay=1, max_delay=1, clock=clock,
+            sleep=clock.sleep,
+        )  # fmt: skip
+    assert not isinstance(raised.value, DatabaseNotReady)
+    assert raised.value.error_kind == kind and raised.value.facts["attempts"] == 1 and clock.sleeps == []
 
 
 @pytest.mark.parametrize("kind", [AUTH_FAILED, DATABASE_MISSING, TLS_ERROR, PUBLIC_ACCESS_DISABLED])
@@ -92,11 +117,43 @@ def test_what_waiting_cannot_fix_fails_at_once(kind):
     assert raised.value.error_kind == kind and clock.sleeps == []
 
 
-def test_a_resuming_serverless_database_is_waited_for():
+def test_a_resuming_serverless_database_is_waited_for_with_or_without_a_rule():
     clock = FakeClock()
     answers = iter([refused("(40613)", DATABASE_MISSING, transient=True), None])
     waited = wait_until(lambda: next(answers), timeout=60, initial_delay=1, max_delay=1, clock=clock, sleep=clock.sleep)
     assert waited.attempts == 2
+
+
+@pytest.mark.parametrize(
+    ("kind", "transient", "rule_opened", "reason"),
+    [
+        (FIREWALL_CLOSED, None, True, PROPAGATION),
+        (UNREACHABLE, None, True, PROPAGATION),
+        (None, None, True, PROPAGATION),
+        (FIREWALL_CLOSED, None, False, None),
+        (UNREACHABLE, None, False, None),
+        (None, None, False, None),
+        (DATABASE_MISSING, True, False, RESUMING),
+        (DATABASE_MISSING, True, True, RESUMING),
+        (DATABASE_MISSING, None, True, None),
+        (AUTH_FAILED, None, True, None),
+        (TLS_ERROR, None, True, None),
+        (PUBLIC_ACCESS_DISABLED, None, True, None),
+    ],
+)
+def test_what_is_worth_waiting_for(kind, transient, rule_opened, reason):
+    assert worth_waiting(refused("x", kind, transient=transient), rule_opened) == reason
+
+
+def test_the_lines_of_a_long_wait_say_how_long_why_and_how_far():
+    said = announcement("sqlserver app@sql-backoffice.database.windows.net:1433/backoffice", 300, PROPAGATION, 20)
+    assert said.startswith("wait_for_database: waiting up to 300 s for sqlserver app@")
+    assert "five minutes" in said and "Progress every 20 s." in said
+    line = progress("postgresql app@db:5432/shop", 41.6, 300, 37, FIREWALL_CLOSED)
+    assert line == (
+        "wait_for_database: postgresql app@db:5432/shop still refuses (firewall_closed) after 42 s of up to 300 s, "
+        "37 attempts."
+    )
 
 
 def test_pick_an_app_setting_and_a_connection_string():
@@ -115,7 +172,10 @@ def test_a_missing_setting_lists_names_never_values():
 def test_polling_never_runs_faster_than_the_floor():
     clock = FakeClock()
     with pytest.raises(DatabaseNotReady) as raised:
-        wait_until(lambda: refused("refused"), timeout=3, initial_delay=0, max_delay=0, clock=clock, sleep=clock.sleep)
+        wait_until(
+            lambda: refused("refused"), timeout=3, initial_delay=0, max_delay=0, firewall_rule_opened=True,
+            clock=clock, sleep=clock.sleep,
+        )  # fmt: skip
     assert min(clock.sleeps[:-1]) >= MIN_DELAY  # the last pause is cut to the time left
     assert f"({len(clock.sleeps) + 1} attempts)" in raised.value.message
     assert len(clock.sleeps) <= 3 / MIN_DELAY
@@ -133,10 +193,12 @@ def test_polling_never_runs_faster_than_the_floor():
         ({"timeout": float("nan")}, "timeout must be a finite number, got nan"),
         ({"timeout": float("inf")}, "timeout must be a finite number"),
         ({"timeout": 10**9}, "timeout must be at most 86400 s"),
+        ({"progress_interval": 0.5}, "progress_interval must be at least 1 s"),
+        ({"progress_interval": 30}, "progress_interval must be at most 25 s"),
     ],
 )
 def test_schedules_out_of_range_are_refused_with_what_to_pass(options, said):
-    params = {"timeout": 300, "initial_delay": 0.25, "max_delay": 1.5, **options}
+    params = {"timeout": 300, "initial_delay": 0.25, "max_delay": 1.5, "progress_interval": 20, **options}
     with pytest.raises(OptionError) as raised:
         validate_schedule(params)
     assert said in raised.value.message
@@ -144,4 +206,4 @@ def test_schedules_out_of_range_are_refused_with_what_to_pass(options, said):
 
 
 def test_a_zero_timeout_is_valid_and_means_try_once():
-    assert validate_schedule({"timeout": 0, "initial_delay": 0.25, "max_delay": 1.5}) is None
+    assert validate_schedule({"timeout": 0, "initial_delay": 0.25, "max_delay": 1.5, "progress_interval": 20}) is None
