@@ -7,6 +7,11 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.fleet_inventory import (
+    FleetInventoryError,
+    environment_members,
+    servers_to_open,
+)
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.status_report import (
     ReportError,
     build_report,
@@ -45,6 +50,17 @@ def p3009_status_merge(reports):
         raise AnsibleFilterError(str(exc)) from None
 
 
+def p3009_status_members(environment, own, listed, defaults):
+    try:
+        return environment_members(str(environment), dict(own) if own else None, list(listed or []), dict(defaults))
+    except FleetInventoryError as exc:
+        raise AnsibleFilterError(str(exc)) from None
+
+
+def p3009_status_servers(access):
+    return servers_to_open(list(access))
+
+
 class FilterModule:
     def filters(self):
         return {
@@ -54,4 +70,6 @@ class FilterModule:
             "p3009_status_summary": p3009_status_summary,
             "p3009_status_verdict": p3009_status_verdict,
             "p3009_status_merge": p3009_status_merge,
+            "p3009_status_members": p3009_status_members,
+            "p3009_status_servers": p3009_status_servers,
         }

@@ -5,6 +5,7 @@ only when asked (and closed again), and a one-line failure when a deploy is bloc
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from xml.etree import ElementTree
 
@@ -82,8 +83,12 @@ def test_all_environments_in_one_table_report_and_junit(tmp_path, make_backend):
     )
     result = run(inventory, environment=env_with_reports(tmp_path), env="all")
     assert result.returncode != 0
-    assert "1 database(s) stop a deploy: prod blocked." in result.output
-    assert "test/tenant-gone  unreachable" in result.output.replace("'", "")
+    assert (
+        "1 database(s) stop a deploy: prod blocked. 1 database(s) could not be checked (1 unreachable): "
+        "test/tenant-gone. Their state is unknown" in result.output
+    )
+    assert "4 databases: 2 ok, 1 blocked, 1 unreachable." in result.output
+    assert re.search(r"test +test/tenant-gone +unreachable +Cannot connect", result.output), result.output
     report = json.loads((tmp_path / "reports" / "p3009-status.json").read_text())
     jsonschema = pytest.importorskip("jsonschema")
     jsonschema.validate(report, json.loads(SCHEMA.read_text()))
@@ -95,6 +100,7 @@ def test_all_environments_in_one_table_report_and_junit(tmp_path, make_backend):
         "prod": ("prod", "blocked"),
     }
     assert report["failing"] == ["prod"] and report["environments"] == ["prod", "test"]
+    assert report["unchecked"] == ["test/tenant-gone"]
     junit = ElementTree.parse(tmp_path / "reports" / "p3009-status.junit.xml").getroot()
     assert len(junit.findall(".//testcase")) == 4 and junit.get("failures") == "1" and junit.get("errors") == "1"
 
@@ -111,7 +117,7 @@ def test_a_chosen_environment_in_check_mode_writes_nothing(tmp_path, make_backen
     )
     result = run(inventory, "--check", environment=env_with_reports(tmp_path), env="test")
     assert result.returncode == 0, result.output
-    assert "No database is blocked: 1 checked." in result.output
+    assert "No database is blocked: 1 checked. 1 databases: 1 ok." in result.output
     assert not (tmp_path / "reports").exists()
     unknown = run(inventory, environment=env_with_reports(tmp_path), env="test,staging")
     assert unknown.returncode != 0 and "Unknown environment(s) staging; known: prod, test" in unknown.output
@@ -132,7 +138,10 @@ def test_the_firewall_is_opened_only_when_asked_and_closed_again(tmp_path, make_
         emulator.vault_secrets[SECRET_NAME] = with_password_and_port(backend.url, proxy.port)
         inventory = write_environments(tmp_path, {"test": azure_vars(emulator)})
         closed = run(inventory, environment=env_with_reports(tmp_path, emulator), env="test")
-        assert closed.returncode == 0, closed.output
+        assert closed.returncode != 0 and "1 database(s) could not be checked (1 unreachable): test." in closed.output
+        allowed = run(inventory, environment=env_with_reports(tmp_path, emulator), env="test", allow_unchecked=True)
+        assert allowed.returncode == 0, allowed.output
+        assert "WARNING: 1 database(s) could not be checked (1 unreachable): test." in allowed.output
         assert emulator.write_calls == 0
         report = json.loads((tmp_path / "reports" / "p3009-status.json").read_text())
         assert report["databases"][0]["outcome"] == "unreachable"
