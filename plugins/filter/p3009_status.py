@@ -50,9 +50,11 @@ def p3009_status_merge(reports):
         raise AnsibleFilterError(str(exc)) from None
 
 
-def p3009_status_members(environment, own, listed, defaults):
+def p3009_status_members(environment, own, listed, defaults, expected=None):
     try:
-        return environment_members(str(environment), dict(own) if own else None, list(listed or []), dict(defaults))
+        return environment_members(
+            str(environment), dict(own) if own else None, list(listed or []), dict(defaults), expected
+        )
     except FleetInventoryError as exc:
         raise AnsibleFilterError(str(exc)) from None
 

@@ -17,11 +17,19 @@ class FleetInventoryError(ValueError):
     """An inventory the check cannot use; the message says which database and what to fix."""
 
 
-def environment_members(environment: str, own: dict | None, listed: list, defaults: dict) -> dict:
+def environment_members(
+    environment: str, own: dict | None, listed: list, defaults: dict, expected: str | None = None
+) -> dict:
     """The databases one host checks: the environment's own (`own`: name and database_url, or None) and `listed`
     (entries of p3009_status_databases), each with the environment's folders and Azure SQL server unless it names
-    its own. Returns `entries` (for the module), `environment_of` (name -> environment) and `access` (one item per
-    database behind an Azure SQL server: its name and the server's subscription, resource group and name)."""
+    its own; `expected`: the one database a prisma_databases host stands for, which `listed` must hold. Returns
+    `entries` (for the module), `environment_of` (name -> environment) and `access` (one item per database behind an
+    Azure SQL server: its name and the server's subscription, resource group and name)."""
+    if expected is not None and not any(isinstance(entry, dict) and entry.get("name") == expected for entry in listed):
+        raise FleetInventoryError(
+            f"{expected} is not in p3009_status_databases of {environment}: update the inventory source (the "
+            "prisma_databases inventory lists what the environments listed when it was read)."
+        )
     entries, access = [], []
     for index, entry in enumerate(([own] if own else []) + list(listed or [])):
         if not isinstance(entry, dict) or not entry.get("name"):

@@ -61,3 +61,10 @@ def test_one_rule_per_logical_server_whatever_the_number_of_databases():
         ("s", "sql-b", 1),
     ]
     assert servers[0]["database"] == "db0"
+
+
+def test_a_host_per_database_must_find_its_database_in_the_list():
+    listed = [{"name": "test/tenant-a", "database_url": "x"}]
+    assert environment_members("test", None, listed, DEFAULTS, "test/tenant-a")["entries"][0]["name"] == "test/tenant-a"
+    with pytest.raises(FleetInventoryError, match="test/gone is not in p3009_status_databases of test"):
+        environment_members("test", None, listed, DEFAULTS, "test/gone")
