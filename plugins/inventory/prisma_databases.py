@@ -52,6 +52,9 @@ options:
     default: db/
 notes:
   - The file's name must end with C(prisma_databases.yml) or C(prisma_databases.yaml).
+  - Give it as an inventory source of its own, never inside a folder given whole as the inventory beside the
+    environments' C(hosts.yml) - its hosts would join the environments' groups that C(playbooks/recover_p3009.yml)
+    runs on.
   - Database names must be unique across the environments; a repeated name fails the inventory, naming it.
 """
 
