@@ -16,6 +16,9 @@ description:
     V(edited) (an applied migration's file changed), V(missing_locally) (applied migrations with no local folder),
     V(pending) (migrations deploy would apply) and V(ok). V(lock_held) takes precedence over V(edited),
     V(missing_locally), V(pending) and V(ok), because a held lock stops a deploy too; V(blocked) over all of them.
+  - V(lock_wait) when reading C(_prisma_migrations) waited O(statement_timeout) seconds for another session's lock on
+    the table (an C(ALTER TABLE) or C(LOCK TABLE) in an open transaction); the history was not read, and a deploy
+    would wait too. The sessions holding or queued for that lock are named where the engine tells them.
   - Connection outcomes, from the driver's error - V(firewall_closed) (Azure SQL 40615, with the client IP the server
     saw), V(public_access_disabled) (47073), V(vnet_rule_missing) (40914), V(auth_failed) (18456, 28P01, 1045),
     V(database_missing) (4060, 3D000, 1049, a missing SQLite file), V(unreachable) (DNS, refused, timeout, and any
@@ -64,11 +67,15 @@ options:
     type: int
     default: 16
   connect_timeout:
-    description: Seconds each database has to accept a connection.
+    description:
+      - Seconds each database has to accept a connection and complete its handshake (a server that accepts the
+        connection and never answers is given no longer).
     type: int
     default: 10
   statement_timeout:
-    description: Seconds each query may take once connected.
+    description:
+      - Seconds each query may wait for a lock on the history before the database is reported V(lock_wait); a
+        query that gets no answer at all is given one second more, then reported V(unreachable).
     type: int
     default: 10
 attributes:
@@ -117,6 +124,12 @@ databases:
     detail:
       description: One line saying what the outcome rests on.
       type: str
+    error_kind:
+      description:
+        - When the history could not be read, the kind of error behind the outcome - the connection outcome itself,
+          V(lock_timeout) with V(lock_wait), V(permission_denied) and the like with V(unsupported); absent otherwise.
+      type: str
+      version_added: 0.3.0
     hint:
       description: For a connection outcome, what to do about it.
       type: str
@@ -144,7 +157,14 @@ databases:
       elements: str
     lock_holders:
       description:
-        - Sessions holding Prisma's migrate lock - C(session), C(user), C(application), C(client_address), C(since).
+        - With V(lock_held), the sessions holding Prisma's migrate lock; with V(lock_wait), those holding (C(granted))
+          or queued for the lock on C(_prisma_migrations) the read waited behind - C(session), C(user),
+          C(application), C(client_address), C(state).
+        - C(since) is when the session took the lock, where the engine records it (MySQL and MariaDB - the end of its
+          C(GET_LOCK) in C(performance_schema)'s statement history, when that is on); for a queued session, when it
+          began to wait. Otherwise null, and C(since_earliest) (the session's, or for a table lock the
+          transaction's, start) and C(since_latest) (the end of its last statement while it idles) bound it
+          (PostgreSQL and SQL Server do not record when a lock was granted).
       type: list
       elements: dict
     elapsed:
@@ -154,7 +174,7 @@ counts:
   description: How many databases have each outcome (every outcome, zeros included).
   returned: always
   type: dict
-  sample: {ok: 3, pending: 1, blocked: 1, lock_held: 0, firewall_closed: 1}
+  sample: {ok: 3, pending: 1, blocked: 1, lock_held: 0, lock_wait: 0, firewall_closed: 1}
 failing:
   description:
     - Names of the databases whose outcome stops a deploy or makes the history unsafe to read (V(blocked),
@@ -162,6 +182,14 @@ failing:
   returned: always
   type: list
   elements: str
+unchecked:
+  description:
+    - Names of the databases whose history could not be read at all (V(lock_wait) and the connection outcomes); their
+      state is unknown.
+  returned: always
+  type: list
+  elements: str
+  version_added: 0.3.0
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -173,7 +201,11 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.modules im
     access_token_for,
     connection_argument_spec,
 )
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.status import FAILING_OUTCOMES, counts
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.status import (
+    FAILING_OUTCOMES,
+    UNCHECKED_OUTCOMES,
+    counts,
+)
 
 
 def main():
@@ -213,6 +245,7 @@ def main():
             databases=statuses,
             counts=counts(statuses),
             failing=[status["name"] for status in statuses if status["outcome"] in FAILING_OUTCOMES],
+            unchecked=[status["name"] for status in statuses if status["outcome"] in UNCHECKED_OUTCOMES],
         )
 
 

@@ -26,7 +26,7 @@ from ansible_collections.backoffice.dbops.tests.support.unprivileged import NOBO
 SHIPPED_FILES = {
     "README.md", "COPYING", "CHANGELOG.md", "requirements.txt", "bindep.txt", "meta/runtime.yml",
     "meta/execution-environment.yml", "changelogs/changelog.yaml", "changelogs/config.yaml",
-    "tests/config.yml",
+    "tests/config.yml", "docs/p3009_status_report.schema.json",
 }  # fmt: skip
 SHIPPED_TREES = {
     "plugins/": (".py", ".yml", ".md"),

@@ -5,13 +5,15 @@ the client IP when Azure SQL's firewall refuses; one bad database never fails th
 from __future__ import annotations
 
 import time
+import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ansible_collections.backoffice.dbops.tests.support import prisma_like
+from ansible_collections.backoffice.dbops.tests.support import prisma_like, servers
 from ansible_collections.backoffice.dbops.tests.support.ansible_run import run_module
 from ansible_collections.backoffice.dbops.tests.support.arm_emulator import FirewalledSqlGateway
-from ansible_collections.backoffice.dbops.tests.support.backends import unavailable
+from ansible_collections.backoffice.dbops.tests.support.backends import Backend, unavailable
 from ansible_collections.backoffice.dbops.tests.support.fleet import (
     INIT,
     deployed_init,
@@ -173,21 +175,68 @@ def test_mariadb_states_and_its_failures(make_backend, tmp_path):
     assert by_name(run)["pending"]["pending"] == [FAILED_NAME]
 
 
-@pytest.mark.parametrize("provider", ["postgresql", "mysql"])
-def test_a_held_lock_names_its_holder(make_backend, tmp_path, provider):
-    backend = make_backend(provider)
+@pytest.fixture(scope="module")
+def mariadb_with_statement_history():
+    """A MariaDB that keeps each session's last statements in performance_schema, as MySQL 8 does by default."""
+    if servers.mariadb_available():
+        unavailable(servers.mariadb_available())
+    options = (
+        "--performance-schema=ON",
+        "--performance-schema-consumer-events-statements-current=ON",
+        "--performance-schema-consumer-events-statements-history=ON",
+        "--performance-schema-instrument=wait/lock/metadata/sql/mdl=ON",
+    )
+    with servers.throwaway_mariadb(options) as url:
+        yield url
+
+
+def history_of(provider, make_backend, tmp_path, mariadb_with_statement_history=None) -> Backend:
+    """A database whose history holds INIT, applied: by Prisma's engine on PostgreSQL, as Prisma writes it on MySQL."""
     if provider == "postgresql":
+        backend = make_backend(provider)
         deployed_init(backend, tmp_path)
+        return backend
+    if mariadb_with_statement_history:
+        name = f"dbops_{uuid.uuid4().hex[:12]}"
+        Backend("mysql", with_database(mariadb_with_statement_history, "mysql"), str(tmp_path)).execute(
+            f"CREATE DATABASE `{name}`"
+        )
+        backend = Backend("mysql", with_database(mariadb_with_statement_history, name), str(tmp_path))
     else:
-        prisma_like.create_history_table(backend)
-        prisma_like.record(backend, INIT, prisma_like.SCRIPTS[INIT], state="applied", started_at=prisma_like.START)
+        backend = make_backend(provider)
+    prisma_like.create_history_table(backend)
+    prisma_like.record(backend, INIT, prisma_like.SCRIPTS[INIT], state="applied", started_at=prisma_like.START)
+    return backend
+
+
+TAKE_THE_LOCK = {
+    # The server's clock just before and just after the lock is taken, in the statement that takes it.
+    "postgresql": "SELECT clock_timestamp(), pg_advisory_lock(72707369), pg_backend_pid(), clock_timestamp()",
+    "mysql": "SELECT UTC_TIMESTAMP(6), GET_LOCK('prisma_migrate', 10), CONNECTION_ID(), UTC_TIMESTAMP(6)",
+}
+
+
+def utc(value) -> datetime:
+    value = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+@pytest.mark.parametrize("provider", ["postgresql", "mysql", "mysql-performance-schema"])
+def test_a_held_lock_names_its_holder_and_when_it_took_it(make_backend, tmp_path, request, provider):
+    """The holder took the lock between `before` and `after` (the server's clock, in that statement), then ran
+    another statement a second later. `since` is the lock's time where the engine records it (MySQL/MariaDB's
+    performance_schema statement history), never that later statement's; otherwise the bounds enclose it."""
+    engine, _dash, variant = provider.partition("-")
+    statement_history = request.getfixturevalue("mariadb_with_statement_history") if variant else None
+    backend = history_of(engine, make_backend, tmp_path, statement_history)
     holder = backend.connect()
     cursor = holder.cursor()
-    if provider == "postgresql":
-        cursor.execute("SELECT pg_advisory_lock(72707369), pg_backend_pid()")
-    else:
-        cursor.execute("SELECT GET_LOCK('prisma_migrate', 10), CONNECTION_ID()")
-    session = cursor.fetchone()[1]
+    cursor.execute("SELECT 1")
+    time.sleep(1.1)
+    cursor.execute(TAKE_THE_LOCK[engine])
+    before, _taken, session, after = cursor.fetchone()
+    time.sleep(1.1)
+    cursor.execute("SELECT 2")
     try:
         run = status([{"name": "locked", "database_url": backend.url}])
     finally:
@@ -198,9 +247,82 @@ def test_a_held_lock_names_its_holder(make_backend, tmp_path, provider):
     (lock_holder,) = entry["lock_holders"]
     assert lock_holder["session"] == session
     # MariaDB names the loopback address by its host name unless skip-name-resolve is set.
-    assert lock_holder["client_address"] in ("127.0.0.1", "localhost") and lock_holder["since"]
+    assert lock_holder["client_address"] in ("127.0.0.1", "localhost")
     assert f"session {session}" in entry["detail"]
     assert run.result["failing"] == ["locked"]
+    before, after = utc(before), utc(after)
+    if variant:
+        assert utc(before) <= utc(lock_holder["since"]) <= utc(after) + timedelta(milliseconds=5), lock_holder
+        assert f"since {lock_holder['since']}" in entry["detail"]
+        return
+    assert lock_holder["since"] is None
+    # The last statement ended a second after the lock was taken: the latest bound, never "since".
+    assert utc(lock_holder["since_latest"]) >= after + timedelta(seconds=1), lock_holder
+    if engine == "postgresql":
+        assert utc(lock_holder["since_earliest"]) <= before - timedelta(seconds=1), lock_holder
+        assert "took it between" in entry["detail"]
+
+
+LOCK_THE_TABLE = {
+    "postgresql": ["BEGIN", 'LOCK TABLE "public"."_prisma_migrations" IN ACCESS EXCLUSIVE MODE'],
+    "mysql": ["LOCK TABLES `_prisma_migrations` WRITE"],
+    "sqlite": ["BEGIN EXCLUSIVE"],
+}
+
+
+@pytest.mark.parametrize("provider", ["postgresql", "mysql", "mysql-performance-schema", "sqlite"])
+def test_a_locked_history_table_is_lock_wait_not_unreachable(make_backend, tmp_path, request, provider):
+    engine, _dash, variant = provider.partition("-")
+    statement_history = request.getfixturevalue("mariadb_with_statement_history") if variant else None
+    if engine == "sqlite":
+        backend = make_backend("sqlite")
+        deployed_init(backend, tmp_path)
+    else:
+        backend = history_of(engine, make_backend, tmp_path, statement_history)
+    holder = backend.connect()
+    cursor = holder.cursor()
+    for statement in LOCK_THE_TABLE[engine]:
+        cursor.execute(statement)
+    session = holder.info.backend_pid if engine == "postgresql" else None
+    session = holder.thread_id() if engine == "mysql" else session
+    try:
+        run = status(
+            [
+                {"name": "locked", "database_url": backend.url, "project_dir": backend.project_dir},
+                {"name": "gone", "database_url": f"postgresql://u:{SECRET}@127.0.0.1:{free_port()}/x"},
+            ],
+            statement_timeout=1,
+        )
+    finally:
+        holder.close()
+    assert run.rc == 0, run.output
+    entry = by_name(run)["locked"]
+    assert entry["outcome"] == "lock_wait", entry
+    assert entry["error_kind"] == "lock_timeout" and "ALTER/LOCK TABLE" in entry["hint"]
+    assert entry["detail"].startswith("Reading _prisma_migrations waited 1 s for a lock: ")
+    assert run.result["unchecked"] == ["locked", "gone"] and run.result["failing"] == []
+    assert run.result["counts"]["lock_wait"] == 1 and run.result["counts"]["unreachable"] == 1
+    if engine == "postgresql" or variant:
+        holders = entry["lock_holders"]
+        assert [holder["session"] for holder in holders] == [session] and holders[0]["granted"], entry
+        assert f"the table is locked by session {session}" in entry["detail"]
+
+
+@pytest.mark.parametrize("provider", ["mysql", "postgresql"])
+def test_a_server_that_accepts_and_never_answers_gets_connect_timeout_only(provider):
+    """connect_timeout bounds the whole handshake: with statement_timeout at an hour, a silent server would hold
+    the check for an hour if only the TCP connect were bounded (the run's own timeout, 120 s, would cut it)."""
+    silent = servers.SilentServer().start()
+    url = f"{provider}://app:{SECRET}@127.0.0.1:{silent.port}/shop"
+    try:
+        run = status([{"name": "silent", "database_url": url}], connect_timeout=1, statement_timeout=3600)
+    finally:
+        silent.stop()
+    assert run.rc == 0, run.output
+    entry = by_name(run)["silent"]
+    assert entry["outcome"] == "unreachable" and entry["error_kind"] == "unreachable", entry
+    assert silent.accepted >= 1
+    print(f"{provider}: silent server reported unreachable after {entry['elapsed']} s (connect_timeout=1)")
 
 
 @pytest.mark.parametrize(

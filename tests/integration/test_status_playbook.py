@@ -5,11 +5,13 @@ only when asked (and closed again), and a one-line failure when a deploy is bloc
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from xml.etree import ElementTree
 
 import pytest
 
+from ansible_collections.backoffice.dbops.tests.support.ansible_run import ansible_env
 from ansible_collections.backoffice.dbops.tests.support.arm_emulator import FirewalledDatabaseProxy
 from ansible_collections.backoffice.dbops.tests.support.backends import unavailable
 from ansible_collections.backoffice.dbops.tests.support.fleet import deployed_init, referee_url
@@ -82,8 +84,12 @@ def test_all_environments_in_one_table_report_and_junit(tmp_path, make_backend):
     )
     result = run(inventory, environment=env_with_reports(tmp_path), env="all")
     assert result.returncode != 0
-    assert "1 database(s) stop a deploy: prod blocked." in result.output
-    assert "test/tenant-gone  unreachable" in result.output.replace("'", "")
+    assert (
+        "1 database(s) stop a deploy: prod blocked. 1 database(s) could not be checked (1 unreachable): "
+        "test/tenant-gone. Their state is unknown" in result.output
+    )
+    assert "4 databases: 2 ok, 1 blocked, 1 unreachable." in result.output
+    assert re.search(r"test +test/tenant-gone +unreachable +Cannot connect", result.output), result.output
     report = json.loads((tmp_path / "reports" / "p3009-status.json").read_text())
     jsonschema = pytest.importorskip("jsonschema")
     jsonschema.validate(report, json.loads(SCHEMA.read_text()))
@@ -95,6 +101,7 @@ def test_all_environments_in_one_table_report_and_junit(tmp_path, make_backend):
         "prod": ("prod", "blocked"),
     }
     assert report["failing"] == ["prod"] and report["environments"] == ["prod", "test"]
+    assert report["unchecked"] == ["test/tenant-gone"]
     junit = ElementTree.parse(tmp_path / "reports" / "p3009-status.junit.xml").getroot()
     assert len(junit.findall(".//testcase")) == 4 and junit.get("failures") == "1" and junit.get("errors") == "1"
 
@@ -111,7 +118,7 @@ def test_a_chosen_environment_in_check_mode_writes_nothing(tmp_path, make_backen
     )
     result = run(inventory, "--check", environment=env_with_reports(tmp_path), env="test")
     assert result.returncode == 0, result.output
-    assert "No database is blocked: 1 checked." in result.output
+    assert "No database is blocked: 1 checked. 1 databases: 1 ok." in result.output
     assert not (tmp_path / "reports").exists()
     unknown = run(inventory, environment=env_with_reports(tmp_path), env="test,staging")
     assert unknown.returncode != 0 and "Unknown environment(s) staging; known: prod, test" in unknown.output
@@ -132,7 +139,10 @@ def test_the_firewall_is_opened_only_when_asked_and_closed_again(tmp_path, make_
         emulator.vault_secrets[SECRET_NAME] = with_password_and_port(backend.url, proxy.port)
         inventory = write_environments(tmp_path, {"test": azure_vars(emulator)})
         closed = run(inventory, environment=env_with_reports(tmp_path, emulator), env="test")
-        assert closed.returncode == 0, closed.output
+        assert closed.returncode != 0 and "1 database(s) could not be checked (1 unreachable): test." in closed.output
+        allowed = run(inventory, environment=env_with_reports(tmp_path, emulator), env="test", allow_unchecked=True)
+        assert allowed.returncode == 0, allowed.output
+        assert "WARNING: 1 database(s) could not be checked (1 unreachable): test." in allowed.output
         assert emulator.write_calls == 0
         report = json.loads((tmp_path / "reports" / "p3009-status.json").read_text())
         assert report["databases"][0]["outcome"] == "unreachable"
@@ -143,3 +153,93 @@ def test_the_firewall_is_opened_only_when_asked_and_closed_again(tmp_path, make_
     assert emulator.write_calls == 2 and server.rules == {}
     report = json.loads((tmp_path / "reports" / "p3009-status.json").read_text())
     assert report["databases"][0]["outcome"] == "ok"
+
+
+def test_one_firewall_rule_per_azure_sql_server_whatever_the_number_of_databases(tmp_path, make_backend, emulator):
+    """Two environments and their tenants, four databases behind one logical server: one rule opened and removed
+    (two ARM writes), in one run over the environments and in one run over the prisma_databases inventory."""
+    backend = make_backend("postgresql")
+    deployed_init(backend, tmp_path / "db")
+    tenant = make_backend("postgresql")
+    deployed_init(tenant, tmp_path / "tenant")
+    server = emulator.add_server("rg-backoffice-test", "sql-backoffice-test")
+    proxy = FirewalledDatabaseProxy(server, ECHO_IP, ("127.0.0.1", int(backend.target.port))).start()
+    try:
+        emulator.vault_secrets[SECRET_NAME] = with_password_and_port(backend.url, proxy.port)
+        tenants = [
+            {"name": f"{environment}/tenant", "database_url": with_password_and_port(tenant.url, proxy.port)}
+            for environment in ("test", "stage")
+        ]
+        inventory = write_environments(
+            tmp_path,
+            {
+                "test": azure_vars(emulator, p3009_status_databases=tenants[:1]),
+                "stage": azure_vars(emulator, p3009_status_databases=tenants[1:]),
+            },
+        )
+        (inventory / "prisma_databases.yml").write_text("plugin: backoffice.dbops.prisma_databases\n")
+        environment = env_with_reports(tmp_path, emulator)
+        by_environment = run(inventory, environment=environment, env="all", open_firewall=True)
+        assert by_environment.returncode == 0, by_environment.output
+        assert emulator.write_calls == 2 and server.rules == {}
+        assert "sql-backoffice-test (4 database(s))" in by_environment.output
+        by_database = run(inventory / "prisma_databases.yml", environment=environment, env="all", open_firewall=True)
+    finally:
+        proxy.stop()
+    assert by_database.returncode == 0, by_database.output
+    assert emulator.write_calls == 4 and server.rules == {}
+    report = json.loads((tmp_path / "reports" / "p3009-status.json").read_text())
+    assert {entry["name"]: entry["outcome"] for entry in report["databases"]} == {
+        "stage": "ok",
+        "stage/tenant": "ok",
+        "test": "ok",
+        "test/tenant": "ok",
+    }
+
+
+def test_as_an_awx_job_reports_land_in_the_artifacts_and_unchecked_databases_fail_the_run(tmp_path, make_backend):
+    """Through ansible-runner as AWX's worker runs a job, with no DBOPS_STATUS_DIR: the files are in the job's
+    artifacts folder, schema-valid; a control character in a database's name leaves the JUnit file parseable and
+    the terminal untouched; the databases that could not be checked fail the run, counted by outcome."""
+    healthy = make_backend("postgresql")
+    deployed_init(healthy, tmp_path / "healthy")
+    odd = "test/tenant-\x01odd"
+    inventory = write_environments(
+        tmp_path,
+        {
+            "test": {
+                "p3009_recovery_database_url": healthy.url,
+                "p3009_status_databases": [
+                    {"name": odd, "database_url": healthy.url},
+                    {"name": "test/gone", "database_url": f"postgresql://u:{DB_PASSWORD}@127.0.0.1:{free_port()}/x"},
+                    {"name": "test/no-file", "database_url": f"file:{tmp_path / 'none.db'}"},
+                ],
+            }
+        },
+    )
+    job = tmp_path / "job"
+    (job / "env").mkdir(parents=True)
+    (job / "env" / "extravars").write_text(json.dumps({"env": "test", "awx_job_id": 7}))
+    (job / "project").symlink_to(ROOT)
+    subprocess.run(
+        [f"{BIN}/ansible-runner", "run", str(job), "-p", PLAYBOOK, "--ident", "job", "--inventory", str(inventory)],
+        env=ansible_env(), cwd=tmp_path, capture_output=True, check=False, timeout=300,
+    )  # fmt: skip
+    artifacts = job / "artifacts" / "job"
+    output = (artifacts / "stdout").read_text()
+    assert (artifacts / "status").read_text().strip() == "failed", output
+    assert DB_PASSWORD not in output and "\x01" not in output and "test/tenant-\\x01odd" in output
+    assert (
+        "2 database(s) could not be checked (1 database_missing, 1 unreachable): test/gone, test/no-file. "
+        "Their state is unknown" in output
+    )
+    assert "4 databases: 2 ok, 1 database_missing, 1 unreachable." in output
+    report = json.loads((artifacts / "p3009-status.json").read_text())
+    pytest.importorskip("jsonschema").validate(report, json.loads(SCHEMA.read_text()))
+    assert report["unchecked"] == ["test/gone", "test/no-file"]
+    assert [entry["name"] for entry in report["databases"]] == ["test", "test/gone", "test/no-file", odd]
+    junit = ElementTree.parse(artifacts / "p3009-status.junit.xml").getroot()
+    names = [case.get("name") for case in junit.iter("testcase")]
+    assert names == ["test", "test/gone", "test/no-file", "test/tenant-\\x01odd"]
+    assert junit.get("errors") == "2" and junit.get("failures") == "0"
+    assert not (tmp_path / "p3009-status").exists() and not (ROOT / "p3009-status").exists()

@@ -3,13 +3,18 @@ own engine where it runs (PostgreSQL, SQLite), by writing rows as Prisma's deplo
 
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from ansible_collections.backoffice.dbops.tests.support import prisma_like
 from ansible_collections.backoffice.dbops.tests.support.prisma_referee import PrismaReferee
+from ansible_collections.backoffice.dbops.tests.support.recovery import BIN, ROOT
 from ansible_collections.backoffice.dbops.tests.support.scenarios import INIT, p3009_database, write_migrations
+from ansible_collections.backoffice.dbops.tests.support.servers import free_port
 
 
 def only(folder: Path, names: list[str]) -> Path:
@@ -81,3 +86,141 @@ def mysql_migrations(folder: Path, names) -> Path:
 
 
 __all__ = ["INIT", "p3009_database"]
+
+
+# -- Fleets of hundreds of databases, checked in one run or in slices as AWX's job slicing runs them ---------------
+
+
+def awx_slices(hosts, count: int) -> list[list[str]]:
+    """The hosts of each of `count` slices as AWX's job slicing makes them: the inventory's hosts ordered by name,
+    slice k (from 1) taking every count-th from the k-th (awx/main/models/inventory.py, get_script_data)."""
+    ordered = sorted(hosts)
+    return [ordered[offset::count] for offset in range(count)]
+
+
+def write_fleet_inventory(folder: Path, environments: dict[str, list[dict]]) -> Path:
+    """An inventory laid out like the collection's inventories/: hosts.yml with one runner per environment,
+    group_vars/<environment>.yml with the environment's own database (the first entry, named after it; its URL only)
+    and the others in p3009_status_databases; and prisma_databases.yml, the same fleet one host per database.
+    Returns the folder."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "group_vars").mkdir(exist_ok=True)
+    hosts = {
+        "all": {
+            "children": {environment: {"hosts": {f"{environment}-runner": None}} for environment in environments},
+            "vars": {"ansible_connection": "local", "ansible_python_interpreter": sys.executable},
+        }
+    }
+    (folder / "hosts.yml").write_text(json.dumps(hosts))
+    for environment, (own, *listed) in environments.items():
+        assert own["name"] == environment
+        group_vars = {"p3009_recovery_database_url": own["database_url"], "p3009_status_databases": listed}
+        (folder / "group_vars" / f"{environment}.yml").write_text(json.dumps(group_vars))
+    (folder / "prisma_databases.yml").write_text("plugin: backoffice.dbops.prisma_databases\n")
+    return folder
+
+
+def runner_job(folder: Path, extravars: dict) -> Path:
+    """A private data folder as AWX writes one for a job: its extra variables, the project (the repository)."""
+    (folder / "env").mkdir(parents=True)
+    (folder / "env" / "extravars").write_text(json.dumps(extravars))
+    (folder / "project").symlink_to(ROOT)
+    return folder
+
+
+def start_runner(job: Path, playbook: str, inventory: Path, *, env: dict, limit: list[str] | None = None):
+    """`ansible-runner run` in its own process, as AWX's worker runs a job; its artifacts go to job/artifacts/job."""
+    command = [
+        f"{BIN}/ansible-runner",
+        "run",
+        str(job),
+        "-p",
+        playbook,
+        "--ident",
+        "job",
+        "--inventory",
+        str(inventory),
+    ]
+    if limit:
+        command += ["--limit", ",".join(limit)]
+    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def runner_artifacts(job: Path) -> Path:
+    return job / "artifacts" / "job"
+
+
+# Per environment of a large fleet: how many databases of each kind (the environment's own database is the first
+# SQLite one that is ok).
+FLEET_MIX = (
+    ("sqlite", "ok", 30),
+    ("sqlite", "pending", 30),
+    ("sqlite", "blocked", 20),
+    ("postgresql", "ok", 6),
+    ("postgresql", "pending", 6),
+    ("postgresql", "blocked", 6),
+    ("sqlite", "database_missing", 1),
+    ("postgresql", "unreachable", 1),
+)
+
+
+def large_fleet(folder: Path, postgres_server: str, environments: int = 4) -> tuple[dict[str, list[dict]], dict]:
+    """`environments` environments of sum(FLEET_MIX) databases each (100: 400 for 4), made from three states Prisma's
+    own engine leaves (P3009; the first release deployed, more pending; the same with no migrations folder given:
+    ok), copied: SQLite files, and PostgreSQL databases created from templates on `postgres_server` (an admin URL
+    without a database). Returns the environments' entries and the outcome each database must get."""
+    import psycopg
+
+    def execute(statement: str) -> None:
+        with psycopg.connect(f"{postgres_server}/postgres", autocommit=True) as connection:
+            connection.execute(statement)
+
+    templates, migrations = {}, {}
+    for provider in ("sqlite", "postgresql"):
+        for state in ("blocked", "deployed"):
+            if provider == "sqlite":
+                (folder / "templates").mkdir(parents=True, exist_ok=True)
+                path = folder / "templates" / f"{state}.db"
+                path.touch()
+                url = f"file:{path}"
+            else:
+                execute(f'CREATE DATABASE "template_{state}"')
+                url = f"{postgres_server}/template_{state}?schema=public"
+            target = folder / "migrations" / provider / state
+            if state == "blocked":
+                migrations[provider, "blocked"] = p3009_database(provider, url, target)
+            else:
+                full = write_migrations(target / "full", provider)
+                PrismaReferee(provider, url).apply_migrations(
+                    only(write_migrations(target / "first", provider), [INIT])
+                )
+                migrations[provider, "pending"] = full
+            templates[provider, state] = url
+    fleet, expected = {}, {}
+    (folder / "files").mkdir(exist_ok=True)
+    for number in range(1, environments + 1):
+        environment = f"env{number}"
+        entries = []
+        for provider, outcome, count in FLEET_MIX:
+            for index in range(count):
+                name = environment if not entries else f"{environment}/{provider}-{outcome}-{index:02}"
+                key = f"{environment}_{provider}_{outcome}_{index:02}"
+                if outcome == "unreachable":
+                    url = f"postgresql://app:never-used@127.0.0.1:{free_port()}/gone"
+                elif outcome == "database_missing":
+                    url = f"file:{folder / 'files' / 'missing.db'}"
+                elif provider == "sqlite":
+                    path = folder / "files" / f"{key}.db"
+                    shutil.copyfile(templates[provider, "blocked" if outcome == "blocked" else "deployed"][5:], path)
+                    url = f"file:{path}"
+                else:
+                    template = "blocked" if outcome == "blocked" else "deployed"
+                    execute(f'CREATE DATABASE "{key}" TEMPLATE "template_{template}"')
+                    url = f"{postgres_server}/{key}?schema=public"
+                entry = {"name": name, "database_url": url}
+                if (provider, outcome) in migrations:
+                    entry["migrations_dir"] = str(migrations[provider, outcome])
+                entries.append(entry)
+                expected[name] = outcome
+        fleet[environment] = entries
+    return fleet, expected

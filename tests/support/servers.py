@@ -13,6 +13,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 
 
@@ -122,13 +123,14 @@ def mariadb_available() -> str | None:
 
 
 @contextlib.contextmanager
-def throwaway_mariadb():
-    with _service_dir("mysql", "dbops-mariadb-") as workdir, _mariadb_in(workdir) as url:
+def throwaway_mariadb(options: tuple[str, ...] = ()):
+    """`options`: more mariadbd options (e.g. --performance-schema=ON)."""
+    with _service_dir("mysql", "dbops-mariadb-") as workdir, _mariadb_in(workdir, options) as url:
         yield url
 
 
 @contextlib.contextmanager
-def _mariadb_in(workdir: str):
+def _mariadb_in(workdir: str, options: tuple[str, ...] = ()):
     import pymysql
 
     data = os.path.join(workdir, "data")
@@ -157,6 +159,7 @@ def _mariadb_in(workdir: str):
                 f"--socket={os.path.join(workdir, 'sock')}",
                 "--skip-log-bin",
                 "--innodb-flush-log-at-trx-commit=0",
+                *options,
             ],
         ),
         stdout=subprocess.DEVNULL,
@@ -296,3 +299,32 @@ def _tds_port_open(data: str) -> bool:
         return True
     except OSError:
         return False
+
+
+class SilentServer:
+    """A TCP server on a free loopback port that accepts every connection and never sends a byte: a database behind
+    a stuck load balancer. `accepted` counts the connections; stop() closes them all."""
+
+    def __init__(self):
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        self._connections: list[socket.socket] = []
+        self.accepted = 0
+
+    def start(self) -> SilentServer:
+        threading.Thread(target=self._accept, daemon=True).start()
+        return self
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _address = self._listener.accept()
+            except OSError:  # closed by stop()
+                return
+            self._connections.append(connection)
+            self.accepted += 1
+
+    def stop(self) -> None:
+        self._listener.close()
+        for connection in self._connections:
+            connection.close()

@@ -22,12 +22,16 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.errors imp
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.history import LocalMigration, iso_utc
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.status import (
     PRISMA_TABLE,
-    UNSUPPORTED,
     connection_status,
     history_status,
+    lock_wait_status,
+    read_failure_status,
     shape_of,
 )
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.store import records_of
+
+# Seconds a statement runs beyond statement_timeout, the limit of its lock waits (see _status).
+LOCK_WAIT_MARGIN = 1
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,8 @@ def check_member(member: FleetMember, settings: CheckSettings) -> dict:
 
 
 def _status(flavour, member: FleetMember, settings: CheckSettings) -> dict:
+    # A wait for a lock on the history ends at statement_timeout, told apart from a server that does not answer: the
+    # statements themselves get one second more, so the server's lock-wait error always arrives first.
     connection = open_connection(
         flavour,
         read_only=True,
@@ -78,25 +84,42 @@ def _status(flavour, member: FleetMember, settings: CheckSettings) -> dict:
         secrets=[settings.access_token],
         odbc_driver=settings.odbc_driver,
         access_token=settings.access_token,
-        statement_timeout=settings.statement_timeout,
+        statement_timeout=settings.statement_timeout + LOCK_WAIT_MARGIN,
     )
+    secrets = [flavour.target.password, settings.access_token]
     try:
-        return _read_status(flavour, connection.cursor(), member)
+        cursor = connection.cursor()
+        flavour.limit_lock_waits(cursor, settings.statement_timeout)
+        return _read_status(flavour, cursor, member)
     except DbopsError:
         raise
     except Exception as exc:  # a driver error once connected: this database's answer, not the fleet's failure
-        detail = redact(one_line(exc), [flavour.target.password, settings.access_token])
+        detail = redact(one_line(exc), secrets)
         if flavour.is_statement_timeout(exc):
-            return connection_status(
-                UNREACHABLE, f"No answer within {settings.statement_timeout} s: {detail}", None, {}
-            )
-        return {"outcome": UNSUPPORTED, "detail": f"Cannot read the migration history: {detail}", "lock_holders": []}
+            limit = settings.statement_timeout + LOCK_WAIT_MARGIN
+            return connection_status(UNREACHABLE, f"No answer within {limit} s: {detail}", None, {})
+        kind = flavour.classify_error(flavour.error_code(exc), flavour.error_text(exc))
+        if flavour.is_lock_timeout(exc) or kind == "lock_timeout":
+            message = f"Reading _prisma_migrations waited {settings.statement_timeout} s for a lock: {detail}"
+            return lock_wait_status(message, _table_lock_holders(flavour, connection))
+        return read_failure_status(f"Cannot read the migration history: {detail}", kind)
     finally:
         # Nothing was written; a rollback the server refuses (its transaction already ended) is no news either.
         with suppress(Exception):
             connection.rollback()
         with suppress(Exception):
             connection.close()
+
+
+def _table_lock_holders(flavour, connection) -> list[dict]:
+    """Who holds the lock the history read waited for, where the engine tells it; nothing when it cannot be read."""
+    with suppress(Exception):
+        connection.rollback()
+    try:
+        holders = flavour.history_lock_holders(connection.cursor())
+    except Exception:  # naming the holder is a courtesy: the outcome stands without it
+        return []
+    return [{key: _plain(value) for key, value in holder.items()} for holder in holders]
 
 
 def _read_status(flavour, cursor, member: FleetMember) -> dict:

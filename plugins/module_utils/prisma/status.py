@@ -33,10 +33,19 @@ EDITED = "edited"
 MISSING_LOCALLY = "missing_locally"
 LOCK_HELD = "lock_held"
 UNSUPPORTED = "unsupported"
+# Another session's lock on `_prisma_migrations` kept the history from being read (a deploy would wait on it too).
+LOCK_WAIT = "lock_wait"
 HISTORY_OUTCOMES = (OK, PENDING, BLOCKED, EDITED, MISSING_LOCALLY, LOCK_HELD, UNSUPPORTED)
-OUTCOMES = HISTORY_OUTCOMES + CONNECTION_KINDS
+OUTCOMES = (*HISTORY_OUTCOMES, LOCK_WAIT, *CONNECTION_KINDS)
 # What stops `prisma migrate deploy` (or makes reading the history unsafe): the fleet check fails on these.
 FAILING_OUTCOMES = (BLOCKED, LOCK_HELD, UNSUPPORTED)
+# Databases whose history could not be read at all: their state is unknown, so a fleet check cannot pass on them.
+UNCHECKED_OUTCOMES = (LOCK_WAIT, *CONNECTION_KINDS)
+LOCK_WAIT_HINT = (
+    "Another session holds (or is queued for) a lock on _prisma_migrations that blocks reading it: a migration or a "
+    "hand-run ALTER/LOCK TABLE in an open transaction. prisma migrate deploy would wait on it too. Let that "
+    "transaction finish (or end it) and check again; a longer statement_timeout only waits longer."
+)
 
 # The shapes a database's history can have.
 PRISMA_TABLE = "prisma"
@@ -130,20 +139,51 @@ def _outcome(status: dict) -> tuple[str, str]:
 
 
 def describe_holder(holder: dict) -> str:
+    """A lock holder in one phrase. `since` is when it took the lock, where the engine records that; otherwise
+    `since_earliest`/`since_latest` bound it (the session's start; the end of its last statement while it idles)."""
     if holder.get("session") is None:
         return holder.get("detail") or "an unknown session"
     parts = [f"session {holder['session']}"]
     for key, label in (("application", "application"), ("client_address", "from"), ("user", "user")):
         if holder.get(key):
             parts.append(f"{label} {holder[key]}")
-    if holder.get("since"):
+    earliest, latest = holder.get("since_earliest"), holder.get("since_latest")
+    if holder.get("granted") is False:
+        parts.append("queued for it" + (f" since {holder['since']}" if holder.get("since") else ""))
+    elif holder.get("since"):
         parts.append(f"since {holder['since']}")
+    elif earliest and latest:
+        parts.append(f"took it between {earliest} and {latest}")
+    elif latest:
+        parts.append(f"took it at {latest} or before")
+    elif earliest:
+        parts.append(f"took it after {earliest}")
     return " ".join(parts)
 
 
 def connection_status(kind: str | None, message: str, hint: str | None, facts: dict) -> dict:
     """The outcome of a database that could not be reached; an unclassified failure counts as unreachable."""
-    return {"outcome": kind or UNREACHABLE, "detail": message, "hint": hint, **facts}
+    return {"outcome": kind or UNREACHABLE, "error_kind": kind or UNREACHABLE, "detail": message, "hint": hint, **facts}
+
+
+def lock_wait_status(message: str, holders: list[dict]) -> dict:
+    """The outcome of a database whose history read waited for another session's lock on the table until the
+    limit; `holders` are the sessions whose lock it waited behind, where the engine tells them."""
+    detail = message
+    if holders:
+        detail += "; the table is locked by " + ", ".join(map(describe_holder, holders))
+    return {
+        "outcome": LOCK_WAIT,
+        "error_kind": "lock_timeout",
+        "detail": detail,
+        "hint": LOCK_WAIT_HINT,
+        "lock_holders": holders,
+    }
+
+
+def read_failure_status(message: str, error_kind: str | None) -> dict:
+    """The outcome of a database that answered but whose history could not be read (a missing privilege, ...)."""
+    return {"outcome": UNSUPPORTED, "error_kind": error_kind, "detail": message, "lock_holders": []}
 
 
 def counts(statuses: list[dict]) -> dict:

@@ -177,7 +177,19 @@ class Flavour:
         return None
 
     def lock_holders(self, cursor) -> list[dict]:
-        """Who holds Prisma's migrate lock right now: session, user, application, client address, since when."""
+        """Who holds Prisma's migrate lock right now: session, user, application, client address, and when it took
+        the lock: `since` where the engine records it, else null with `since_earliest`/`since_latest` bounding it."""
+        del cursor
+        return []
+
+    def limit_lock_waits(self, cursor, seconds: int) -> None:
+        """Make a read that waits `seconds` for another session's lock fail with a lock-wait error (is_lock_timeout,
+        or an error classified `lock_timeout`), before the statement's own limit cuts it off."""
+        del cursor, seconds
+
+    def history_lock_holders(self, cursor) -> list[dict]:
+        """The sessions holding (or queued for) a lock on `_prisma_migrations` that keeps it from being read, where
+        the engine tells them; keys as lock_holders', plus `granted` (false: queued, `since` when it began to wait)."""
         del cursor
         return []
 

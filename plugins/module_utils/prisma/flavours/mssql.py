@@ -294,8 +294,11 @@ class MssqlFlavour(Flavour):
         try:
             cursor.execute(
                 "SELECT l.request_session_id AS session, s.login_name AS [user], s.program_name AS application, "
-                "c.client_net_address AS client_address, s.last_request_end_time AS since, "
-                "s.login_time AS connected_since, s.status AS state FROM sys.dm_tran_locks AS l "
+                # When the lock was granted is not recorded: after the login, by the end of the last request
+                # while the session sleeps (its running request may be the one that took it).
+                "c.client_net_address AS client_address, NULL AS since, s.login_time AS since_earliest, "
+                "CASE WHEN s.status = 'sleeping' THEN s.last_request_end_time ELSE SYSDATETIME() END AS since_latest, "
+                "s.status AS state FROM sys.dm_tran_locks AS l "
                 "JOIN sys.dm_exec_sessions AS s ON s.session_id = l.request_session_id "
                 "LEFT JOIN sys.dm_exec_connections AS c ON c.session_id = l.request_session_id "
                 "WHERE l.resource_type = 'APPLICATION' AND l.resource_database_id = DB_ID() "
@@ -310,6 +313,10 @@ class MssqlFlavour(Flavour):
         if cursor.fetchone()[0] == 1:
             return []
         return [{"session": None, "detail": "held by a session this login cannot see (no VIEW SERVER STATE)"}]
+
+    def limit_lock_waits(self, cursor, seconds: int) -> None:
+        # Error 1222 (lock request time out) instead of the query timeout's HYT00.
+        cursor.execute(f"SET LOCK_TIMEOUT {int(seconds) * 1000}")
 
     # Preflight (issue 9) -------------------------------------------------------------------------------------------
     sqlglot_dialect = "tsql"

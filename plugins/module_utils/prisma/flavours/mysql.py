@@ -37,6 +37,8 @@ SHAPE = "mysql://USER:PASSWORD@HOST:PORT/DATABASE"
 TABLE_ACCESS_DENIED = 1142
 DEFAULT_PORT = 3306
 SSL_ACCEPT = ("strict", "accept_invalid_certs")
+# A statement taking Prisma's lock, as a LIKE pattern (`_` escaped): SELECT GET_LOCK('prisma_migrate', ...).
+LOCK_STATEMENT = "%GET\\_LOCK%" + LOCK_NAME.replace("_", "\\_") + "%"
 # MySQL/MariaDB error numbers of a failed connection (PyMySQL puts the number first in the error's args).
 ERROR_KINDS = {
     1044: AUTH_FAILED,  # access denied to the database
@@ -112,6 +114,11 @@ class MysqlFlavour(Flavour):
             "password": (target.password or "").encode("utf-8"),
             "database": target.database,
             "connect_timeout": target.connect_timeout or 10,
+            # PyMySQL bounds only the TCP connect with connect_timeout, and every read after it, the server's
+            # greeting included, with read_timeout: a server that accepts and never answers would hold us for the
+            # whole read_timeout (or forever). The handshake reads get connect_timeout; the statements, below, theirs.
+            "read_timeout": target.connect_timeout or 10,
+            "write_timeout": target.connect_timeout or 10,
             "autocommit": False,
             "charset": "utf8mb4",
             # Prisma keeps DATETIME columns in UTC; the session zone only matters for column defaults.
@@ -119,15 +126,17 @@ class MysqlFlavour(Flavour):
         }
         if target.socket:
             params["unix_socket"] = target.socket
-        if statement_timeout:
-            # PyMySQL waits on a silent server forever unless the socket reads are bounded.
-            params["read_timeout"] = params["write_timeout"] = statement_timeout
         if "sslcert" in target.options or target.options.get("sslaccept"):
             ssl = {"check_hostname": target.options.get("sslaccept", "strict") == "strict"}
             if "sslcert" in target.options:
                 ssl["ca"] = target.options["sslcert"]
             params["ssl"] = ssl
-        return pymysql.connect(**params)
+        connection = pymysql.connect(**params)
+        # Once connected, reads wait statement_timeout (PyMySQL waits on a silent server forever unless its socket
+        # reads are bounded), or without limit as PyMySQL does by default. PyMySQL has no setter for these: they are
+        # the attributes its reads and writes consult each time (1.1 and later).
+        connection._read_timeout = connection._write_timeout = statement_timeout or None
+        return connection
 
     @property
     def table(self) -> str:
@@ -198,14 +207,57 @@ class MysqlFlavour(Flavour):
         holder = cursor.fetchone()[0]
         if holder is None:
             return []
+        # PROCESSLIST's TIME is how long the session has been in its current command: while it sleeps, the end of
+        # its last statement, by which it had taken the lock.
         cursor.execute(
             "SELECT p.ID AS session, p.USER AS user, SUBSTRING_INDEX(p.HOST, ':', 1) AS client_address, "
-            "DATE_SUB(UTC_TIMESTAMP(), INTERVAL p.TIME SECOND) AS since, p.DB AS database_name, p.COMMAND AS state "
-            "FROM information_schema.PROCESSLIST AS p WHERE p.ID = %s",
+            "NULL AS since, NULL AS since_earliest, CASE WHEN p.COMMAND = 'Sleep' "
+            "THEN DATE_SUB(UTC_TIMESTAMP(), INTERVAL p.TIME SECOND) ELSE UTC_TIMESTAMP() END AS since_latest, "
+            "p.DB AS database_name, p.COMMAND AS state FROM information_schema.PROCESSLIST AS p WHERE p.ID = %s",
             (holder,),
         )
         # Without the PROCESS privilege another user's connection is invisible: its id is all we know.
-        return rows_as_dicts(cursor) or [{"session": holder}]
+        holders = rows_as_dicts(cursor) or [{"session": holder}]
+        holders[0]["since"] = self._lock_taken_at(cursor, holder)
+        return holders
+
+    def _lock_taken_at(self, cursor, session: int):
+        """When `session` took Prisma's lock: the end of its GET_LOCK('prisma_migrate') in performance_schema's
+        statement history (MySQL keeps each thread's last 10 statements by default; MariaDB when
+        performance_schema and its events_statements_current/history consumers are on). Performance-schema timers
+        count from the server's start: the holder's statement is dated from our own running statement's timer.
+        None when the history does not have it (off, not readable, or pushed out by later statements)."""
+        try:
+            cursor.execute(
+                "SELECT UTC_TIMESTAMP(6) - INTERVAL ((mine.TIMER_START - taken.TIMER_END) DIV 1000000) MICROSECOND "
+                "FROM performance_schema.events_statements_history AS taken "
+                "JOIN performance_schema.threads AS holder ON holder.THREAD_ID = taken.THREAD_ID "
+                "JOIN performance_schema.threads AS me ON me.PROCESSLIST_ID = CONNECTION_ID() "
+                "JOIN performance_schema.events_statements_current AS mine ON mine.THREAD_ID = me.THREAD_ID "
+                "WHERE holder.PROCESSLIST_ID = %s AND taken.TIMER_END IS NOT NULL AND taken.ERRORS = 0 "
+                "AND taken.SQL_TEXT LIKE %s ORDER BY taken.TIMER_END DESC LIMIT 1",
+                (session, LOCK_STATEMENT),
+            )
+            row = cursor.fetchone()
+        except Exception:  # performance_schema missing or not readable: the bounds above stand
+            return None
+        return row[0] if row else None
+
+    def limit_lock_waits(self, cursor, seconds: int) -> None:
+        # Metadata locks (ALTER TABLE, LOCK TABLES ... WRITE) are what a read of the table can wait for.
+        cursor.execute("SET SESSION lock_wait_timeout = %s", (seconds,))
+
+    def history_lock_holders(self, cursor) -> list[dict]:
+        # performance_schema.metadata_locks names them (MySQL 8 by default; MariaDB with performance_schema on).
+        cursor.execute(
+            "SELECT t.PROCESSLIST_ID AS session, t.PROCESSLIST_USER AS user, t.PROCESSLIST_HOST AS client_address, "
+            "m.LOCK_STATUS = 'GRANTED' AS granted, m.LOCK_TYPE AS lock_type "
+            "FROM performance_schema.metadata_locks AS m JOIN performance_schema.threads AS t "
+            "ON t.THREAD_ID = m.OWNER_THREAD_ID WHERE m.OBJECT_TYPE = 'TABLE' AND m.OBJECT_SCHEMA = DATABASE() "
+            "AND m.OBJECT_NAME = '_prisma_migrations' AND t.PROCESSLIST_ID <> CONNECTION_ID() "
+            "AND m.LOCK_TYPE NOT IN ('SHARED_READ', 'SHARED_HIGH_PRIO', 'SHARED') ORDER BY granted DESC, session"
+        )
+        return [{**holder, "granted": bool(holder["granted"])} for holder in rows_as_dicts(cursor)]
 
     # Preflight (issue 9) -------------------------------------------------------------------------------------------
     sqlglot_dialect = "mysql"

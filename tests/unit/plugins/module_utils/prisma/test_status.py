@@ -16,10 +16,14 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.history im
 )
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.status import (
     COLUMNS,
+    FAILING_OUTCOMES,
     OUTCOMES,
+    UNCHECKED_OUTCOMES,
     connection_status,
     counts,
+    describe_holder,
     history_status,
+    lock_wait_status,
     shape_of,
 )
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.status_report import (
@@ -130,10 +134,12 @@ def statuses():
 
 def test_report_is_versioned_and_names_each_environment():
     report = build_report(statuses(), {"test": "test", "prod": "prod", "prod/tenant-a": "prod"}, "2026-11-26T10:00:00Z")
-    assert report["schema_version"] == 1
+    assert report["schema_version"] == 2
     assert report["environments"] == ["prod", "test"]
-    assert report["failing"] == ["prod"]
-    assert report["databases"][2]["client_ip"] == "1.2.3.4" and "p3009_message" not in report["databases"][0]
+    assert report["failing"] == ["prod"] and report["unchecked"] == ["prod/tenant-a"]
+    # Sorted by environment, then name, whatever order the databases were checked in.
+    assert [entry["name"] for entry in report["databases"]] == ["prod", "prod/tenant-a", "test"]
+    assert report["databases"][1]["client_ip"] == "1.2.3.4" and "p3009_message" not in report["databases"][2]
     table = report_table(report)
     assert table.splitlines()[0].split() == ["ENVIRONMENT", "DATABASE", "OUTCOME", "DETAIL"]
     assert table.splitlines()[-1] == "3 databases: 1 ok, 1 blocked, 1 firewall_closed"
@@ -143,12 +149,12 @@ def test_junit_has_one_case_per_database_and_fails_the_blocked():
     report = build_report(statuses(), {"test": "test", "prod": "prod", "prod/tenant-a": "prod"}, "2026-11-26T10:00:00Z")
     root = ElementTree.fromstring(report_junit(report))
     cases = root.findall("./testsuite/testcase")
-    assert [case.get("name") for case in cases] == ["test", "prod", "prod/tenant-a"]
+    assert [case.get("name") for case in cases] == ["prod", "prod/tenant-a", "test"]
     assert root.get("tests") == "3" and root.get("failures") == "1" and root.get("errors") == "1"
-    assert cases[1].find("failure").get("type") == "blocked"
-    assert "<&>" in cases[1].find("failure").text
-    assert cases[2].find("error").get("type") == "firewall_closed"
-    assert cases[0].find("failure") is None and cases[0].find("error") is None
+    assert cases[0].find("failure").get("type") == "blocked"
+    assert "<&>" in cases[0].find("failure").text
+    assert cases[1].find("error").get("type") == "firewall_closed"
+    assert cases[2].find("failure") is None and cases[2].find("error") is None
 
 
 def params(databases, **extra):
@@ -181,3 +187,28 @@ def test_the_report_matches_its_published_schema():
     schema_path = Path(__file__).resolve().parents[5] / "docs" / "p3009_status_report.schema.json"
     report = build_report(statuses(), {"test": "test", "prod": "prod", "prod/tenant-a": "prod"}, "2026-11-26T10:00:00Z")
     jsonschema.validate(report, json.loads(schema_path.read_text()))
+
+
+def test_a_holder_is_dated_by_its_lock_where_known_else_bounded():
+    exact = {"session": 7, "since": "2026-11-26T10:00:00.000Z", "since_earliest": "2026-11-26T09:00:00.000Z"}
+    bounded = {
+        "session": 7,
+        "since": None,
+        "since_earliest": "2026-11-26T09:00:00Z",
+        "since_latest": "2026-11-26T09:05Z",
+    }
+    assert describe_holder(exact) == "session 7 since 2026-11-26T10:00:00.000Z"
+    assert describe_holder(bounded) == "session 7 took it between 2026-11-26T09:00:00Z and 2026-11-26T09:05Z"
+    assert describe_holder({"session": 7, "since_latest": "T"}) == "session 7 took it at T or before"
+    assert describe_holder({"session": 8, "granted": False, "since": "T"}) == "session 8 queued for it since T"
+
+
+def test_a_locked_history_is_its_own_outcome_with_its_own_hint():
+    holder = {"session": 9, "user": "dba", "granted": True, "since_earliest": "A", "since_latest": "B"}
+    status = lock_wait_status("Reading _prisma_migrations waited 10 s for a lock: canceling", [holder])
+    assert status["outcome"] == "lock_wait" and status["error_kind"] == "lock_timeout"
+    assert status["detail"].endswith("; the table is locked by session 9 user dba took it between A and B")
+    assert "ALTER/LOCK TABLE" in status["hint"]
+    assert lock_wait_status("waited", [])["detail"] == "waited"
+    assert "lock_wait" in UNCHECKED_OUTCOMES and "lock_wait" not in FAILING_OUTCOMES
+    assert counts([status])["lock_wait"] == 1
