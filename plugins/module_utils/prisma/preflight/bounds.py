@@ -107,16 +107,16 @@ def _only_setting(tokens, provider: str, guarded) -> bool:
 def without_statements(script: str, statements, indexes) -> str:
     """The script with the text of these statements replaced by a statement that does nothing, for databases that
     receive the script as one batch (SQL Server). Each statement's text is found in order, as the splitter cut it."""
-    out, position = [], 0
+    out, copied, searched = [], 0, 0
     for statement in statements:
-        start = script.find(statement.text, position)
+        start = script.find(statement.text, searched)
         if start < 0:
             continue
-        end = start + len(statement.text)
+        searched = start + len(statement.text)
         if statement.index in indexes:
-            out.append(script[position:start])
+            out.append(script[copied:start])
             # A declaration has no effect; the name is unique per statement, so two never clash.
             out.append(f"DECLARE @dbops_not_sent_{statement.index} INT")
-            position = end
-    out.append(script[position:])
+            copied = searched
+    out.append(script[copied:])
     return "".join(out)

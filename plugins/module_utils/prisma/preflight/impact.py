@@ -13,6 +13,7 @@ rehearsal treats as a data change. Estimates of the tables (rows, bytes) come fr
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field, replace
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.imports import import_library
@@ -45,6 +46,7 @@ MSSQL_MODES = {
     "Sch-S": (False, False),
 }
 SQLITE_WRITE = "database write lock"
+SQLITE_READ = "database read lock"
 # Objects that hold no rows: creating, altering or dropping them locks no table of the application.
 NO_TABLE_OBJECTS = (
     "FUNCTION",
@@ -85,6 +87,9 @@ class TableEffect:
     index: tuple[str | None, str] | None = None
     # UPDATE/DELETE/MERGE lock the rows they change: writers of those rows wait.
     row_locks: bool = False
+    # An existing table whose rows this one holds (a copy made by the migration, or the same table renamed): its
+    # catalog estimate stands for this one's.
+    rows_of: TableName | None = None
 
 
 @dataclass(frozen=True)
@@ -97,6 +102,8 @@ class Impact:
     changes_data: bool | None = False
     algorithm: str | None = None
     notes: tuple[str, ...] = ()
+    # (old name, new name) of a table the statement renames.
+    renamed: tuple[TableName, TableName] | None = None
 
 
 @dataclass(frozen=True)
@@ -114,6 +121,8 @@ class _Context:
     provider: str
     # Tables made earlier in the migration (folded names): their rows are the migration's own.
     created: set = field(default_factory=set)
+    # Folded name -> the existing table whose rows it holds (copied into it, or renamed to it).
+    rows_of: dict = field(default_factory=dict)
     sqlite_wal: bool = False
 
 
@@ -331,11 +340,26 @@ def _mark_new_tables(impact: Impact, context: _Context) -> Impact:
         key = _key(effect.table, context.provider)
         if effect.created and key is not None:
             context.created.add(key)
+            context.rows_of.pop(key, None)
         new = key is not None and key in context.created
-        effects.append(replace(effect, created=True) if new and not effect.created else effect)
+        effects.append(replace(effect, created=new, rows_of=context.rows_of.get(key)))
     changes = impact.changes_data
     if changes and impact.operation in ("INSERT", "UPDATE", "DELETE", "MERGE") and _targets_new(effects, context):
         changes = False
+        # Prisma's RedefineTables: INSERT INTO "new_T" SELECT ... FROM "T" fills the copy with T's rows.
+        sources = [effect for effect in effects[1:] if effect.table is not None]
+        if impact.operation == "INSERT" and sources:
+            source = sources[0]
+            context.rows_of[_key(effects[0].table, context.provider)] = source.rows_of or source.table
+    if impact.renamed is not None:
+        old, new_name = (_key(table, context.provider) for table in impact.renamed)
+        if old in context.created:
+            context.created.add(new_name)
+            context.rows_of[new_name] = context.rows_of.get(old)
+        else:
+            # The same existing table under another name.
+            context.created.discard(new_name)
+            context.rows_of[new_name] = context.rows_of.get(old) or impact.renamed[0]
     return replace(impact, tables=tuple(effects), changes_data=changes)
 
 
@@ -368,12 +392,14 @@ def _lock(provider: str, mode: str) -> tuple[bool, bool]:
 
 def blocks(provider: str, effect: TableEffect, *, sqlite_wal: bool = False) -> tuple[bool, bool]:
     """(blocks reads, blocks writes) of other sessions while the statement's transaction lasts."""
+    if provider == "sqlite":
+        # One lock for the whole database, whatever table is written, a new one included. In rollback-journal mode
+        # readers are shut out once the writer's changes outgrow its page cache (it then holds the EXCLUSIVE lock
+        # until the transaction ends); in WAL mode never.
+        writes = effect.lock in (SQLITE_WRITE, UNKNOWN)
+        return writes and not sqlite_wal, writes
     if effect.created:
         return False, False
-    if provider == "sqlite":
-        # One lock for the whole database. In rollback-journal mode readers are shut out once the writer's changes
-        # outgrow its page cache (it then holds the EXCLUSIVE lock until the transaction ends); in WAL mode never.
-        return (not sqlite_wal and effect.lock != "none"), effect.lock != "none"
     reads, writes = _lock(provider, effect.lock)
     return reads, writes or effect.row_locks
 
@@ -383,7 +409,8 @@ def _strongest(provider: str, modes) -> str:
         "postgresql": list(PG_MODES),
         "mysql": list(MYSQL_MODES),
         "sqlserver": ["Sch-S", "IX", "S", "X", "Sch-M"],
-    }.get(provider, [])
+        "sqlite": [SQLITE_READ, SQLITE_WRITE],
+    }[provider]
     modes = [mode for mode in modes if mode]
     if not modes:
         return ""
@@ -505,6 +532,12 @@ def _postgres(reader: _Reader, index: int, context: _Context) -> Impact:
     return Impact(index, UNKNOWN, (TableEffect(None, UNKNOWN),), changes_data=None, notes=("a form not planned",))
 
 
+def _renamed(old: TableName | None, new: TableName | None):
+    if old is None or new is None:
+        return None
+    return old, TableName(new.name, new.schema or old.schema)
+
+
 def _index_ref(name: TableName | None):
     return (name.schema, name.name) if name is not None else None
 
@@ -548,6 +581,8 @@ def _pg_alter_table(reader: _Reader, index: int) -> Impact:
     table = reader.name()
     if reader.peek() is not None and reader.peek().text == "*":
         reader.at += 1
+    if reader.words("RENAME", "TO"):
+        return Impact(index, "ALTER TABLE", (TableEffect(table, AE),), renamed=_renamed(table, reader.name()))
     if reader.words("RENAME") or reader.words("SET", "SCHEMA"):
         return Impact(index, "ALTER TABLE", (TableEffect(table, AE),))
     if reader.words("ATTACH", "PARTITION"):
@@ -591,8 +626,9 @@ def _pg_subcommand(tokens: list[_Tok]) -> tuple[str, bool, bool, str | None, lis
     if head[:1] in (["ENABLE"], ["DISABLE"]) and "RULE" not in ups:
         return AE, False, False, None, []
     if head[:1] == ["SET"] and tokens[1:2] and tokens[1].text == "(":
-        params = {token.up for token in tokens if token.kind == "word"}
-        low = all(word in PG_SUE_STORAGE or word.startswith(("AUTOVACUUM_", "TOAST")) for word in params - {"SET"})
+        # The names right after "(" or ",": SET (fillfactor = 70, autovacuum_enabled = false).
+        params = {following.up for token, following in itertools.pairwise(tokens) if token.text in ("(", ",")}
+        low = all(word in PG_SUE_STORAGE or word.startswith(("AUTOVACUUM_", "TOAST")) for word in params if word)
         return (SUE if low else AE), False, False, None, []
     if head[:2] in (["SET", "TABLESPACE"], ["SET", "LOGGED"], ["SET", "UNLOGGED"]) or head[:3] == [
         "SET",
@@ -784,7 +820,16 @@ def _mysql(reader: _Reader, index: int, context: _Context) -> Impact:
             _Reader(tokens[start:], "mysql").name()
             for start in [reader.at] + [position + 1 for position, token in enumerate(tokens) if token.text == ","]
         ]
-        return Impact(index, "RENAME TABLE", tuple(TableEffect(table, "EXCLUSIVE") for table in renamed if table))
+        targets = [
+            _Reader(tokens[position + 1 :], "mysql").name() for position, token in enumerate(tokens) if token.up == "TO"
+        ]
+        pairs = [(old, new) for old, new in zip(renamed, targets, strict=False) if old and new]
+        return Impact(
+            index,
+            "RENAME TABLE",
+            tuple(TableEffect(table, "EXCLUSIVE") for table in renamed if table),
+            renamed=pairs[0] if len(pairs) == 1 else None,
+        )
     if reader.words("TRUNCATE"):
         reader.optional(("TABLE",))
         return Impact(index, "TRUNCATE", (TableEffect(reader.name(), "EXCLUSIVE"),), changes_data=True)
@@ -962,10 +1007,10 @@ def _sqlite(reader: _Reader, index: int, context: _Context) -> Impact:
         name = reader.name()
         pragma = name.name.lower() if name else ""
         if pragma in ("foreign_key_check", "integrity_check", "quick_check"):
-            return Impact(index, "PRAGMA", (TableEffect(None, "none", scans=True),), notes=("reads every table",))
+            return Impact(index, "PRAGMA", (TableEffect(None, SQLITE_READ, scans=True),), notes=("reads every table",))
         return Impact(index, "PRAGMA")
     if first in ("INSERT", "UPDATE", "DELETE", "REPLACE"):
-        impact = _dml(reader, index, SQLITE_WRITE, "none")
+        impact = _dml(reader, index, SQLITE_WRITE, SQLITE_READ)
         return replace(impact, operation="INSERT" if first == "REPLACE" else first)
     if reader.words("CREATE"):
         reader.optional(("TEMP",), ("TEMPORARY",))
@@ -1025,10 +1070,20 @@ def _sqlite(reader: _Reader, index: int, context: _Context) -> Impact:
         if rest[:1] == ["ADD"]:
             checks = "CHECK" in rest or "GENERATED" in rest or ("NOT" in rest and "NULL" in rest)
             return Impact(index, "ALTER TABLE", (TableEffect(table, SQLITE_WRITE, scans=checks),))
-        return Impact(index, "ALTER TABLE", (TableEffect(table, SQLITE_WRITE),), notes=("rewrites the schema only",))
+        renamed = None
+        if rest[:2] == ["RENAME", "TO"]:
+            reader.words("RENAME", "TO")
+            renamed = _renamed(table, reader.name())
+        return Impact(
+            index,
+            "ALTER TABLE",
+            (TableEffect(table, SQLITE_WRITE),),
+            notes=("rewrites the schema only",),
+            renamed=renamed,
+        )
     if first in ("SELECT", "WITH", "VALUES"):
         tables = _tables_after(reader.tokens, "sqlite", "FROM", "JOIN")
-        return Impact(index, first, tuple(TableEffect(table, "none", scans=True) for table in tables))
+        return Impact(index, first, tuple(TableEffect(table, SQLITE_READ, scans=True) for table in tables))
     if first in ("ANALYZE", "REINDEX"):
         return Impact(index, first, (TableEffect(None, SQLITE_WRITE, scans=True),))
     return Impact(index, UNKNOWN, (TableEffect(None, UNKNOWN),), changes_data=None, notes=("a form not planned",))
@@ -1068,7 +1123,11 @@ def _mssql(reader: _Reader, index: int, context: _Context) -> Impact:
                 table = TableName(parts[-2], parts[-3] if len(parts) >= 3 else None)
             else:
                 table = TableName(parts[-1], parts[-2] if len(parts) >= 2 else None) if parts and parts[-1] else None
-            return Impact(index, "sp_rename", (TableEffect(table, "Sch-M"),))
+            renamed = None
+            strings = [token.text for token in reader.tokens if token.kind == "string"]
+            if not column_or_index and table is not None and len(strings) >= 2:
+                renamed = _renamed(table, TableName(strings[1].strip("[]"), table.schema))
+            return Impact(index, "sp_rename", (TableEffect(table, "Sch-M"),), renamed=renamed)
         return Impact(index, "EXEC", (TableEffect(None, UNKNOWN),), changes_data=None)
     if reader.words("CREATE"):
         unique = reader.words("UNIQUE")
@@ -1179,13 +1238,14 @@ def resolve_indexes(impacts: list[Impact], owners: dict) -> list[Impact]:
 
 
 def tables_of(impacts: list[Impact]) -> list[TableName]:
-    """The existing tables the statements touch, once each, in order (created ones excluded)."""
+    """The existing tables whose estimates the plan needs, once each, in order."""
     seen, out = set(), []
     for impact in impacts:
         for effect in impact.tables:
-            if effect.table is not None and not effect.created and effect.table not in seen:
-                seen.add(effect.table)
-                out.append(effect.table)
+            table = effect.rows_of or (None if effect.created else effect.table)
+            if table is not None and table not in seen:
+                seen.add(table)
+                out.append(table)
     return out
 
 
@@ -1196,7 +1256,9 @@ def entries(impacts: list[Impact], estimates: dict, provider: str, *, sqlite_wal
         tables = []
         for effect in impact.tables:
             reads, writes = blocks(provider, effect, sqlite_wal=sqlite_wal)
-            estimate = None if effect.created else estimates.get(effect.table)
+            estimate = estimates.get(effect.rows_of) if effect.rows_of else None
+            if estimate is None and not effect.created:
+                estimate = estimates.get(effect.table)
             tables.append(
                 {
                     "table": str(effect.table) if effect.table is not None else None,
@@ -1206,12 +1268,13 @@ def entries(impacts: list[Impact], estimates: dict, provider: str, *, sqlite_wal
                     "rewrites": effect.rewrites,
                     "scans": effect.scans,
                     "created_by_migration": effect.created,
-                    "estimated_rows": 0 if effect.created else (estimate.rows if estimate else None),
-                    "estimated_bytes": 0 if effect.created else (estimate.bytes if estimate else None),
-                    "rows_counted": bool(estimate and estimate.counted and not effect.created),
+                    "estimated_rows": estimate.rows if estimate else (0 if effect.created else None),
+                    "estimated_bytes": estimate.bytes if estimate else (0 if effect.created else None),
+                    "rows_counted": bool(estimate and estimate.counted),
                 }
             )
-        existing = [table for table in tables if not table["created_by_migration"]]
+        # SQLite's lock is the database's: writing a new table holds it as much as writing an old one.
+        existing = [table for table in tables if provider == "sqlite" or not table["created_by_migration"]]
         out.append(
             {
                 "index": impact.index,
@@ -1249,7 +1312,8 @@ def rehearsal_skip_reason(impact_entries: list[dict], statements, max_rows: int)
                 "rehearse: force runs it anyway"
             )
         for table in entry["tables"]:
-            if table["created_by_migration"] or not (table["rewrites"] or table["scans"]):
+            # A table the migration made counts too when it holds an existing table's rows (RedefineTables' copy).
+            if not (table["rewrites"] or table["scans"]):
                 continue
             rows = table["estimated_rows"]
             if rows is not None and rows > max_rows:
