@@ -138,5 +138,7 @@ def preflight(backend, migrations: Path, migration: str, *, via_ansible=False, c
         rehearse_migration=options.get("rehearse", True),
         sample_size=options.get("sample_size", 5),
         statement_timeout=options.get("statement_timeout", 30),
+        rehearsal_timeout=options.get("rehearsal_timeout", 10),
+        rehearsal_max_rows=options.get("rehearsal_max_rows", 1_000_000),
     )
     return Run(0, "", "", {"changed": False, **result})

@@ -95,6 +95,12 @@ class Watchdog:
     def left(self) -> float:
         return self.seconds - (time.monotonic() - self.started)
 
+    @property
+    def expired(self) -> bool:
+        """The deadline has passed: whatever stopped a statement since (the watchdog, or the database's own
+        timeouts set from the same deadline), the deadline did."""
+        return self.fired or self.left() <= 0
+
     def finish(self) -> None:
         with self._sending:
             self._finished.set()
@@ -189,7 +195,7 @@ def rehearse(
             for index, sql in batches:
                 per_statement = index is not None
                 left = watchdog.left()
-                if left <= 0 or watchdog.fired:
+                if watchdog.expired:
                     return timed_out(index), None
                 try:
                     flavour.bound_rehearsal(
@@ -202,23 +208,22 @@ def rehearse(
                     if per_statement:
                         cursor.execute(f"SAVEPOINT {SAVEPOINT}")
                 except Exception:  # the drivers share no base class
-                    if watchdog.fired:
+                    if watchdog.expired:
                         return timed_out(index), None
                     raise
                 try:
                     cursor.execute(sql)
                     _drain(cursor)
                 except Exception as error:  # the drivers share no base class
-                    if watchdog.fired:
+                    if watchdog.expired:
                         return timed_out(index), None
                     code = flavour.error_code(error)
                     text = redact(flavour.error_text(error), secrets)
                     kind = flavour.classify_error(code, text)
                     failed = index if per_statement else locate_statement(kind, mentioned_names(text), statements)
                     if per_statement and on_failure is not None and failed is not None:
+                        # Counted under the same deadline: a count it cuts short gives nothing, the failure stands.
                         found = _after_failure(cursor, on_failure, failed, kind)
-                    if watchdog.fired:
-                        return timed_out(index), None
                     return outcome(
                         succeeded=False,
                         failed_statement_index=failed,
