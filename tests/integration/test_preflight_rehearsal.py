@@ -16,7 +16,13 @@ import threading
 import pytest
 
 from ansible_collections.backoffice.dbops.tests.support.ansible_run import run_module
-from ansible_collections.backoffice.dbops.tests.support.preflight import dump, preflight, write_migrations
+from ansible_collections.backoffice.dbops.tests.support.preflight import (
+    add_probes,
+    preflight,
+    probes,
+    write_migrations,
+)
+from ansible_collections.backoffice.dbops.tests.support.preflight import digest_without_probes as digest
 
 NAME = "20201201000000_rehearsed"
 PG_TABLE = (
@@ -25,23 +31,6 @@ PG_TABLE = (
     "INSERT INTO \"User\" (\"email\", \"bio\") SELECT 'u' || i || '@example.com', 'bio ' || i "
     "FROM generate_series(1, 50) AS i"
 )
-# A sequence only moves forward: what an event trigger (DDL) and a row trigger (UPDATE) add to it stays after a
-# rollback, so it tells whether a rehearsal ran the migration's statements.
-PG_PROBES = (
-    "CREATE SEQUENCE probe_ddl",
-    "CREATE SEQUENCE probe_rows",
-    "CREATE FUNCTION probe_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM nextval('probe_ddl'); "
-    "END $$",
-    "CREATE EVENT TRIGGER probe_ddl ON ddl_command_start EXECUTE FUNCTION probe_ddl()",
-    "CREATE FUNCTION probe_rows() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM nextval('probe_rows'); "
-    "RETURN NEW; END $$",
-    'CREATE TRIGGER probe_rows BEFORE UPDATE ON "User" FOR EACH ROW EXECUTE FUNCTION probe_rows()',
-)
-
-
-def digest(backend) -> str:
-    """The whole database as its dump tool writes it, but for the probes' own sequence values (they only count)."""
-    return "\n".join(line for line in dump(backend).splitlines() if "probe_" not in line or "setval" not in line)
 
 
 def ok(run) -> dict:
@@ -53,16 +42,8 @@ def postgres(make_backend):
     backend = make_backend("postgresql")
     for statement in PG_TABLE.split(";\n"):
         backend.execute(statement)
-    for statement in PG_PROBES:
-        backend.execute(statement)
+    add_probes(backend, "User")
     return backend
-
-
-def probes(backend) -> tuple[int, int]:
-    """(DDL commands, rows updated) seen by the triggers so far."""
-    (row,) = backend.execute("SELECT last_value, is_called FROM probe_ddl")
-    (rows,) = backend.execute("SELECT last_value, is_called FROM probe_rows")
-    return (row[0] if row[1] else 0), (rows[0] if rows[1] else 0)
 
 
 def migrations_with(tmp_path, provider, script):
