@@ -126,7 +126,7 @@ ansible-test-pip: setup
 	cp scripts/ansible-test-get-pip.py "$(ANSIBLE_TEST_CACHE)/get_pip_$${version//./_}.py"
 
 bench: setup
-	for script in run large_history firewall recover preflight status; do PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python benchmarks/$$script.py || exit 1; done
+	for script in run large_history firewall recover preflight rehearsal_load status; do PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python benchmarks/$$script.py || exit 1; done
 
 clean:
 	rm -rf $(VENV) $(IMPORTER) $(LOWEST) .collections .ansible $(REFEREE)/node_modules demo/prisma/*.db \
