@@ -7,9 +7,11 @@ On a throwaway PostgreSQL (or DBOPS_TEST_POSTGRES_URL), two sessions run all alo
 (`SELECT ... WHERE id = <random>`) and a writer (`UPDATE ... SET balance = balance + 1 WHERE id = <random>`), each
 timing every query. For each migration the preflight runs in this process (rehearse true, or force where the rules
 would skip it); its stall is the longest query of each session that overlapped the preflight. The baseline is the
-longest over an idle window (15 s, about as long as the --check run). Last, `recover_p3009.yml --check` on a
-protected environment (the real ansible-playbook): no stall above the baseline, and no rehearsal (an event trigger
-counts the DDL commands the database runs, rolled back or not).
+longest over an idle window (15 s, about as long as the --check run). A third session samples pg_stat_activity every
+5 ms: the longest time either session waited for a lock tells the stalls the locks cause from the machine's own
+noise. Last, `recover_p3009.yml --check` on a protected environment (the real ansible-playbook): no lock wait, no
+stall above the baseline's noise, and no rehearsal (an event trigger counts the DDL commands the database runs,
+rolled back or not).
 """
 
 from __future__ import annotations
@@ -110,12 +112,17 @@ def ddl_seen(url: str) -> int:
 
 
 class Load:
-    """A reader and a writer, each every 10 ms on its own session, timing every query."""
+    """A reader and a writer, each every 10 ms on its own session, timing every query; and a monitor session that
+    samples every 5 ms whether either is waiting for a lock (pg_stat_activity), which tells a stall the rehearsal's
+    locks cause from one the machine's load causes."""
 
     def __init__(self, url: str, rows: int):
         self.url, self.rows = url, rows
         self.stop = threading.Event()
         self.timings = {"reader": [], "writer": []}
+        # role -> [(first sample waiting, last sample waiting)]
+        self.lock_waits = {"reader": [], "writer": []}
+        self.pids = {}
         self.threads = [
             threading.Thread(target=self._run, args=("reader", 'SELECT "bio" FROM "Big" WHERE "id" = %s'), daemon=True),
             threading.Thread(
@@ -123,6 +130,7 @@ class Load:
                 args=("writer", 'UPDATE "Big" SET "balance" = "balance" + 1 WHERE "id" = %s'),
                 daemon=True,
             ),
+            threading.Thread(target=self._monitor, daemon=True),
         ]
 
     def __enter__(self):
@@ -137,11 +145,29 @@ class Load:
 
     def _run(self, role: str, query: str) -> None:
         with psycopg.connect(self.url, autocommit=True) as connection:
+            self.pids[connection.info.backend_pid] = role
             while not self.stop.is_set():
                 started = time.monotonic()
                 connection.execute(query, (random.randint(1, self.rows),))
                 self.timings[role].append((started, time.monotonic()))
                 time.sleep(0.01)
+
+    def _monitor(self) -> None:
+        waiting = {}
+        with psycopg.connect(self.url, autocommit=True) as connection:
+            while not self.stop.is_set():
+                now = time.monotonic()
+                rows = connection.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE pid = ANY(%s) AND wait_event_type = 'Lock'",
+                    (list(self.pids),),
+                ).fetchall()
+                blocked = {self.pids[pid] for (pid,) in rows}
+                for role in self.lock_waits:
+                    if role in blocked:
+                        waiting.setdefault(role, now)
+                    elif role in waiting:
+                        self.lock_waits[role].append((waiting.pop(role), now))
+                time.sleep(0.005)
 
     def worst(self, start: float, end: float) -> dict[str, float]:
         """The longest query of each session that overlapped [start, end]."""
@@ -149,6 +175,18 @@ class Load:
             role: max((done - began for began, done in timings if done >= start and began <= end), default=0.0)
             for role, timings in self.timings.items()
         }
+
+    def longest_lock_wait(self, start: float, end: float) -> float:
+        """The longest wait for a lock, of either session, that overlapped [start, end] (to 5 ms)."""
+        return max(
+            (
+                done - began
+                for waits in self.lock_waits.values()
+                for began, done in waits
+                if done >= start and began <= end
+            ),
+            default=0.0,
+        )
 
 
 def preflight(url: str, migrations: Path, name: str, mode, timeout: int) -> dict:
@@ -248,26 +286,35 @@ def main() -> None:
             )
             time.sleep(1)
         # Measured once the sessions have stopped: a query still waiting when a preflight returned counts in full.
-        idle = load.worst(*idle_window)
-        rows = [(label, mode, what, end - start, load.worst(start, end)) for label, mode, what, (start, end) in runs]
+        idle, idle_waits = load.worst(*idle_window), load.longest_lock_wait(*idle_window)
+        rows = [
+            (label, mode, what, end - start, load.worst(start, end), load.longest_lock_wait(start, end))
+            for label, mode, what, (start, end) in runs
+        ]
     print(
         f"\nWorst stall of a reader and a writer (every 10 ms each) on a {options.rows:,}-row PostgreSQL table, "
         f"rehearsal_timeout = {timeout} s (bound {bound} s)\n"
     )
-    print(f"  {'migration':<60} {'rehearse':<8} {'rehearsal':<26} {'took':>7} {'reader':>8} {'writer':>8}")
+    print(
+        f"  {'migration':<60} {'rehearse':<8} {'rehearsal':<26} {'took':>7} {'reader':>8} {'writer':>8} "
+        f"{'lock wait':>9}"
+    )
     print(
         f"  {'idle baseline':<60} {'':<8} {'':<26} {options.idle:>6.1f}s {idle['reader']:>7.3f}s "
-        f"{idle['writer']:>7.3f}s"
+        f"{idle['writer']:>7.3f}s {idle_waits:>8.3f}s"
     )
-    for label, mode, what, seconds, worst in rows:
-        print(f"  {label:<60} {mode:<8} {what:<26} {seconds:>6.1f}s {worst['reader']:>7.3f}s {worst['writer']:>7.3f}s")
-    worst_stall = max(max(worst.values()) for *_rest, worst in rows[:-1])
-    gate = rows[-1][-1]
+    for label, mode, what, seconds, worst, waits in rows:
+        print(
+            f"  {label:<60} {mode:<8} {what:<26} {seconds:>6.1f}s {worst['reader']:>7.3f}s {worst['writer']:>7.3f}s "
+            f"{waits:>8.3f}s"
+        )
+    worst_stall = max(max(worst.values()) for *_rest, worst, _waits in rows[:-1])
+    *_rest, gate, gate_waits = rows[-1]
     print(
         f"\n  worst stall during a rehearsal: {worst_stall:.3f} s (bound {bound} s: "
-        f"{'within' if worst_stall <= bound else 'ABOVE'}); --check on a protected environment: reader "
-        f"{gate['reader']:.3f} s, writer {gate['writer']:.3f} s against idle {idle['reader']:.3f} s / "
-        f"{idle['writer']:.3f} s"
+        f"{'within' if worst_stall <= bound else 'ABOVE'})\n  --check on a protected environment: reader "
+        f"{gate['reader']:.3f} s, writer {gate['writer']:.3f} s, longest lock wait {gate_waits:.3f} s; idle: "
+        f"{idle['reader']:.3f} s, {idle['writer']:.3f} s, {idle_waits:.3f} s"
     )
 
 
