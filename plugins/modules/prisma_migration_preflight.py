@@ -83,8 +83,8 @@ options:
   rehearsal_max_rows:
     description:
       - A statement that rewrites or reads every row of an existing table estimated above this many rows is not
-        rehearsed unless O(rehearse=force). Estimates come from the catalog (PostgreSQL C(pg_class.reltuples),
-        MySQL C(information_schema.TABLES), SQLite C(sqlite_stat1) where ANALYZE ran, SQL Server
+        rehearsed unless O(rehearse=force). Estimates come from the catalog (PostgreSQL C(pg_class.reltuples) and
+        C(relpages), MySQL C(information_schema.TABLES), SQLite C(sqlite_stat1) where ANALYZE ran, SQL Server
         C(sys.partitions)); where it has none (a table never analysed), rows are counted, no further than one past
         this limit.
     type: int

@@ -372,10 +372,15 @@ class PostgresFlavour(Flavour):
         )
 
     def table_estimate(self, cursor, table) -> tuple[int | None, int | None] | None:
-        # reltuples is -1 until the table is first vacuumed or analysed (PostgreSQL 14+): no estimate then.
+        # reltuples is -1 until the table is first vacuumed or analysed (PostgreSQL 14+): no estimate then. The size
+        # is relpages (table, TOAST, indexes) as VACUUM/ANALYZE last counted them: pg_total_relation_size would wait
+        # for a lock a running deployment holds.
         cursor.execute(
-            "SELECT c.reltuples::bigint, pg_catalog.pg_total_relation_size(c.oid) FROM pg_catalog.pg_class c "
-            "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+            "SELECT c.reltuples::bigint, (c.relpages::bigint + COALESCE(t.relpages, 0) + COALESCE(("
+            "SELECT sum(i.relpages) FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid "
+            "WHERE x.indrelid = c.oid), 0)) * current_setting('block_size')::bigint "
+            "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+            "LEFT JOIN pg_catalog.pg_class t ON t.oid = c.reltoastrelid "
             "WHERE n.nspname = %s AND c.relname = %s AND c.relkind IN ('r', 'p', 'm')",
             (table.schema or self.target.schema, table.name),
         )
@@ -383,7 +388,7 @@ class PostgresFlavour(Flavour):
         if row is None:
             return None
         rows, size = row
-        return (rows if rows >= 0 else None), size
+        return (None, None) if rows < 0 else (rows, size)
 
 
 def _milliseconds(seconds: float) -> str:

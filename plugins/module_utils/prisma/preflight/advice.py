@@ -47,9 +47,8 @@ def advise(migration: str, state: str, judgement, cause, offending, rehearsal) -
             return (
                 "investigate",
                 f"The rehearsal was stopped{at} and rolled back ({rehearsal.error}): it cannot tell whether "
-                f"{migration} will succeed. Rehearse "
-                "it again with a larger rehearsal_timeout when the database is quiet, or check it by hand before "
-                "resolving.",
+                f"{migration} will succeed. Rehearse it again with a larger rehearsal_timeout when the database is "
+                "quiet, or check it by hand before resolving.",
             )
         if rehearsal.succeeded:
             return (

@@ -7,6 +7,8 @@ from __future__ import annotations
 from contextlib import suppress
 from dataclasses import replace
 
+from ansible.module_utils.parsing.convert_bool import boolean
+
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import DbopsError
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.text import one_line, redact
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.errors import DatabaseError
@@ -258,8 +260,14 @@ class _Preflight:
             # No estimate, or 0, which is also what a table never analysed shows: counting an empty table is free.
             if rows:
                 estimates[table] = Estimate(rows, size)
-            else:
+                continue
+            try:
                 estimates[table] = Estimate(flavour.count_up_to(cursor, table, max_rows + 1), size, counted=True)
+            except Exception:  # the drivers share no base class
+                # The count waits for no lock longer than the reads may (a deployment holding the table): no
+                # estimate then. Its aborted transaction ends here; every read before is done.
+                self.connection.rollback()
+                estimates[table] = Estimate(None, size)
         return entries(impacts, estimates, flavour.provider, **facts)
 
     def _history_state(self, migration):
@@ -319,8 +327,6 @@ def rehearse_mode(value) -> bool | str:
         return FORCE
     if isinstance(value, bool):
         return value
-    from ansible.module_utils.parsing.convert_bool import boolean
-
     try:
         return boolean(value, strict=True)
     except TypeError:
