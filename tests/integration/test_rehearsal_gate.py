@@ -149,7 +149,7 @@ def test_with_the_confirmation_it_rehearses_then_resolves(database, tmp_path):
 def test_a_rehearsal_that_reaches_its_deadline_stops_the_resolve(database, tmp_path):
     backend, migrations = database
     (migrations / BIO_INDEX / "migration.sql").write_text(
-        'CREATE UNIQUE INDEX "User_bio_key" ON "User"("bio");\nSELECT pg_sleep(600);\n'
+        'SET lock_timeout = 0;\nCREATE UNIQUE INDEX "User_bio_key" ON "User"("bio");\nSELECT pg_sleep(600);\n'
     )
     hosts = inventory(tmp_path, backend, migrations, protected=False)
     before = digest_without_probes(backend)
@@ -157,6 +157,7 @@ def test_a_rehearsal_that_reaches_its_deadline_stops_the_resolve(database, tmp_p
     assert stopped.returncode != 0
     assert "Rehearsal: stopped at its deadline and rolled back (rehearsal_timeout (1 s) reached)" in stopped.output
     assert "whether it will succeed is not known. Nothing was written." in stopped.output
+    assert "Not sent to the rehearsal: SET lock_timeout = 0 (they set its own timeouts)" in stopped.output
     assert backend.execute("SELECT count(*) FROM probe_log") == [(0,)]
     assert digest_without_probes(backend) == before
 

@@ -123,7 +123,6 @@ class _Context:
     created: set = field(default_factory=set)
     # Folded name -> the existing table whose rows it holds (copied into it, or renamed to it).
     rows_of: dict = field(default_factory=dict)
-    sqlite_wal: bool = False
 
 
 # Tokens ------------------------------------------------------------------------------------------------------------
@@ -288,9 +287,9 @@ def _tables_after(tokens: list[_Tok], provider: str, *keywords: str) -> list[Tab
 # Planning ----------------------------------------------------------------------------------------------------------
 
 
-def plan_impact(statements, provider: str, *, sqlite_wal: bool = False) -> list[Impact]:
+def plan_impact(statements, provider: str) -> list[Impact]:
     """One Impact per statement, in order; tables created earlier in the migration count as new."""
-    context = _Context(provider, sqlite_wal=sqlite_wal)
+    context = _Context(provider)
     dialect = DIALECTS[provider]
     planner = {"postgresql": _postgres, "mysql": _mysql, "sqlite": _sqlite, "sqlserver": _mssql}[provider]
     impacts = []
@@ -417,10 +416,6 @@ def _strongest(provider: str, modes) -> str:
     if UNKNOWN in modes:
         return UNKNOWN
     return max(modes, key=lambda mode: order.index(mode) if mode in order else len(order))
-
-
-def strongest_lock(provider: str, impact: Impact) -> str | None:
-    return _strongest(provider, [effect.lock for effect in impact.tables]) or None
 
 
 # PostgreSQL --------------------------------------------------------------------------------------------------------

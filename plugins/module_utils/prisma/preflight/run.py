@@ -241,7 +241,7 @@ class _Preflight:
         has no row estimate, rows are counted up to just past `max_rows` (enough to tell whether it is above)."""
         flavour, cursor = self.flavour, self.cursor
         facts = flavour.impact_facts(cursor)
-        impacts = plan_impact(self.statements, flavour.provider, **facts)
+        impacts = plan_impact(self.statements, flavour.provider)
         owners = {}
         for impact in impacts:
             for effect in impact.tables:

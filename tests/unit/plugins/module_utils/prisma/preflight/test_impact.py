@@ -24,7 +24,7 @@ AE, SUE, SRE = "ACCESS EXCLUSIVE", "SHARE UPDATE EXCLUSIVE", "SHARE ROW EXCLUSIV
 
 def plan(provider, sql, estimates=None, **facts):
     statements = split_statements(sql, DIALECTS[provider])
-    return entries(plan_impact(statements, provider, **facts), estimates or {}, provider, **facts)
+    return entries(plan_impact(statements, provider), estimates or {}, provider, **facts)
 
 
 def shape(entry):
