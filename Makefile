@@ -170,7 +170,7 @@ dist: setup
 	$(DEV_ENV) scripts/build-dist
 
 bench: setup
-	for script in run large_history firewall recover preflight status status_slices; do $(DEV_ENV) $(BIN)/python benchmarks/$$script.py || exit 1; done
+	for script in run large_history firewall recover preflight rehearsal_load status status_slices; do $(DEV_ENV) $(BIN)/python benchmarks/$$script.py || exit 1; done
 
 clean:
 	rm -rf $(VENV) $(IMPORTER) $(LOWEST) dist .collections .ansible $(REFEREE)/node_modules demo/prisma/*.db demo/audit \

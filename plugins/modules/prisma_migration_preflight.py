@@ -27,10 +27,16 @@ description:
     sequences, triggers, extensions. A statement is judged when every hypothesis the catalog leaves standing agrees
     on it; a statement that changes data (INSERT, UPDATE, DELETE, DO, a procedure) is judged only through the
     statements around it.
+  - B(What running it costs production) (RV(impact)), statement by statement, before anything runs (the lock it
+    takes and on which tables, whether it rewrites or reads every row, each table's rows and size as the catalog
+    estimates them, and whether it changes data).
   - B(Whether it will succeed now) (RV(rehearsal)) where DDL is transactional (PostgreSQL, SQLite, SQL Server), runs
-    the migration as Prisma would, inside a transaction that is always rolled back, under Prisma's migrate lock, with
-    O(statement_timeout) and a lock timeout of at most 5 seconds so that production is never held up for long. Never
-    on MySQL or MariaDB (DDL commits implicitly), nor when statements already took effect.
+    the migration as Prisma would, inside a transaction that is always rolled back, under Prisma's migrate lock. One
+    deadline, O(rehearsal_timeout), bounds it from the first lock taken to the rollback, enforced from outside the
+    rehearsing session, whatever the migration contains; each statement also gets O(statement_timeout) and a lock
+    timeout of at most 5 seconds. Never on MySQL or MariaDB (DDL commits implicitly), nor when statements already
+    took effect; not (unless O(rehearse=force)) when a statement changes data or rewrites or reads a table above
+    O(rehearsal_max_rows) rows.
   - RV(advice) and RV(advice_text) say what to do next.
 author:
   - Backoffice platform team (@backoffice-platform)
@@ -52,11 +58,46 @@ options:
     required: true
   rehearse:
     description:
-      - Run the migration inside a transaction that is rolled back, to tell whether it succeeds now.
-      - The rehearsal takes the same locks as the real migration for its duration (at most O(statement_timeout) per
-        statement, and at most 5 seconds waiting for any lock).
-    type: bool
+      - V(true) runs the migration inside a transaction that is rolled back, to tell whether it succeeds now;
+        V(false) does not.
+      - The rehearsal takes the same locks as the real migration until its rollback, at most O(rehearsal_timeout)
+        seconds in all (RV(impact) says which locks, on which tables). What a rollback does not undo is listed in
+        the notes.
+      - Statements that change data (INSERT, UPDATE, DELETE, MERGE, TRUNCATE, C(nextval)/C(setval), and DO blocks
+        or procedure calls, whose writes their text does not show), and statements that rewrite or read every row
+        of a table the catalog estimates above O(rehearsal_max_rows) rows, are not rehearsed, and
+        RV(rehearsal.skipped_reason) names the first; V(force) rehearses them anyway.
+      - A statement that sets the session's own timeouts (PostgreSQL C(SET)/C(RESET)/C(set_config) of
+        C(statement_timeout), C(lock_timeout), C(idle_in_transaction_session_timeout), C(idle_session_timeout) or
+        C(transaction_timeout); SQL Server C(SET LOCK_TIMEOUT), C(SET QUERY_GOVERNOR_COST_LIMIT),
+        C(SET DEADLOCK_PRIORITY); SQLite C(PRAGMA busy_timeout)) is not sent to the rehearsal
+        (RV(rehearsal.neutralised)); one that changes them from inside another statement (a DO block, a function's
+        SET clause) makes the rehearsal refuse, even with V(force).
+      - The role C(backoffice.dbops.p3009_recovery) never rehearses in check mode on a protected environment, nor
+        before its confirmation; this module rehearses whenever asked, check mode included.
+      - Booleans in any spelling Ansible accepts keep working.
+    type: raw
     default: true
+  rehearsal_timeout:
+    description:
+      - Seconds the whole rehearsal may hold locks, from the first lock taken (Prisma's, as its transaction begins)
+        to the rollback. A watchdog thread enforces it from outside the rehearsing session (PostgreSQL's cancel
+        request, then ending the session from a second connection; SQLite's interrupt; ODBC's cancel on SQL
+        Server), so no other session waits on the rehearsal for more than about O(rehearsal_timeout) + 1 seconds.
+      - A rehearsal stopped by it reports RV(rehearsal.timed_out) and tells nothing about success.
+    type: int
+    default: 10
+    version_added: 0.3.0
+  rehearsal_max_rows:
+    description:
+      - A statement that rewrites or reads every row of an existing table estimated above this many rows is not
+        rehearsed unless O(rehearse=force). Estimates come from the catalog (PostgreSQL C(pg_class.reltuples) and
+        C(relpages), MySQL C(information_schema.TABLES), SQLite C(sqlite_stat1) where ANALYZE ran, SQL Server
+        C(sys.partitions)); where it has none (a table never analysed), rows are counted, no further than one past
+        this limit.
+    type: int
+    default: 1000000
+    version_added: 0.3.0
   sample_size:
     description:
       - How many sample key values RV(offending) returns (the duplicated values, the missing parents, or the keys of
@@ -68,20 +109,43 @@ options:
     default: 5
   statement_timeout:
     description:
-      - Seconds each statement of the rehearsal may run (PostgreSQL; on SQLite the whole rehearsal, on SQL Server the
-        migration's one batch) before it is cancelled and everything rolled back.
+      - Seconds each of the preflight's own reads (catalog, estimates, offending rows) may run before it is
+        cancelled.
+      - Also the most any one statement of the rehearsal may run (on SQL Server, the migration's one batch); the
+        whole rehearsal is bounded by O(rehearsal_timeout).
     type: int
     default: 30
 attributes:
   check_mode:
     support: full
-    description: Never writes; the rehearsal is always rolled back, so it runs the same in check mode.
+    description:
+      - Never writes; the rehearsal is always rolled back, so it runs the same in check mode. Callers that must not
+        rehearse in check mode (the recovery role on a protected environment) pass O(rehearse=false).
   diff_mode:
     support: none
     description: Nothing is changed, so there is nothing to show.
 notes:
   - The rehearsal holds Prisma's migrate lock while it runs; a C(prisma migrate deploy) started meanwhile waits for
     it (Prisma waits 10 seconds).
+  - "Locks while it runs, per statement (RV(impact)): PostgreSQL C(ALTER TABLE) takes ACCESS EXCLUSIVE (reads and
+    writes of the table wait) except the subforms its documentation lists lower (ADD FOREIGN KEY: SHARE ROW
+    EXCLUSIVE on both tables; VALIDATE CONSTRAINT, SET STATISTICS: SHARE UPDATE EXCLUSIVE); C(CREATE INDEX) takes
+    SHARE (writes wait, reads do not); C(DROP INDEX), C(DROP TABLE), C(TRUNCATE) ACCESS EXCLUSIVE; INSERT, UPDATE and
+    DELETE ROW EXCLUSIVE plus the rows they change. SQLite: one write lock for the whole database (other writers
+    wait), and in rollback-journal mode readers wait too once the rehearsal's changes outgrow its page cache.
+    SQL Server: every C(ALTER TABLE) holds Sch-M (nothing reads the table, not even NOLOCK), a non-clustered
+    C(CREATE INDEX) a shared table lock (writes wait), row changes escalate to a table lock beyond about 5,000
+    rows. MySQL/MariaDB are never rehearsed; their plan names the online DDL algorithm (INSTANT, INPLACE, COPY)."
+  - "What a rolled-back rehearsal still costs: PostgreSQL writes WAL for everything it did (a table rewrite or
+    UPDATE writes the table again: replicas receive it and may lag), leaves dead rows and orphaned files behind
+    until VACUUM (table bloat), consumes sequence values (C(nextval), serial columns filled: never given back), and
+    may spill sorts and index builds to temporary files; SQL Server logs every change and its undo in the
+    transaction log (it grows, replicas and log backups carry it) and rolls a large change back as slowly as it
+    made it; SQLite copies every changed page into the rollback journal (or WAL) and, in rollback-journal mode,
+    blocks readers while it holds the exclusive lock. MySQL/MariaDB: not rehearsed."
+  - On Babelfish (SQL Server's protocol on PostgreSQL) an attention reaches the server only once the running
+    statement ends (measured on Babelfish 4.3), so the rehearsal is bounded there by PostgreSQL's C(statement_timeout)
+    and the lock timeout instead, set to the deadline; a T-SQL C(WHILE) loop checks neither.
   - RV(cause.message) is the database error as Prisma recorded it in C(_prisma_migrations), which can quote row values
     (for example MySQL's C(Duplicate entry)) unless O(sample_size=0).
 """
@@ -262,6 +326,72 @@ statements:
     statement:
       description: The statement, cut at 500 characters.
       type: str
+impact:
+  description:
+    - The lock-impact plan, one entry per statement of C(migration.sql), read from each statement's text by the
+      database's documented lock rules, with the catalog's estimates of the tables.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    index:
+      description: The statement, 1-based.
+      type: int
+    operation:
+      description: What it is (C(ALTER TABLE), C(CREATE INDEX), C(UPDATE), ...; V(unknown) when its text does not
+        tell).
+      type: str
+    lock:
+      description:
+        - The strongest lock it takes on a table that exists before the migration (PostgreSQL's mode names,
+          V(Sch-M)/V(S)/V(IX) on SQL Server, V(database write lock) on SQLite, the LOCK level V(NONE)/V(SHARED)/
+          V(EXCLUSIVE) of MySQL's online DDL), V(unknown), or null (no table lock).
+      type: str
+    blocks_reads:
+      description: Whether other sessions' reads of those tables wait while it holds its lock.
+      type: bool
+    blocks_writes:
+      description: Whether other sessions' writes wait (for UPDATE/DELETE, writes of the rows it changes).
+      type: bool
+    rewrites:
+      description: Whether it rewrites a whole existing table.
+      type: bool
+    scans:
+      description: Whether it reads every row of an existing table (a rewrite does).
+      type: bool
+    changes_data:
+      description: Whether it writes rows; null when its text cannot tell (DO blocks, procedure calls).
+      type: bool
+    algorithm:
+      description: MySQL/MariaDB, the online DDL algorithm (V(INSTANT), V(INPLACE), V(COPY)); null elsewhere.
+      type: str
+    tables:
+      description:
+        - Per table, C({table, lock, blocks_reads, blocks_writes, rewrites, scans, created_by_migration,
+          estimated_rows, estimated_bytes, rows_counted}). Estimates come from the catalog (SQLite's size is the
+          whole database's); C(rows_counted) when the catalog had none and rows were counted up to one past
+          O(rehearsal_max_rows).
+      type: list
+      elements: dict
+    notes:
+      description: What the planner knows beyond the fields (for example that a type change rewrites unless the types
+        are binary-coercible).
+      type: list
+      elements: str
+  sample:
+    - index: 1
+      operation: CREATE INDEX
+      lock: SHARE
+      blocks_reads: false
+      blocks_writes: true
+      rewrites: false
+      scans: true
+      changes_data: false
+      algorithm: null
+      tables:
+        - {table: User, lock: SHARE, blocks_reads: false, blocks_writes: true, rewrites: false, scans: true,
+           created_by_migration: false, estimated_rows: 1000000, estimated_bytes: 75235328, rows_counted: false}
+      notes: ["UNIQUE: fails on duplicated values; reads and sorts every row; writes wait until it ends"]
 rehearsal:
   description: Whether the migration succeeds now, run in a transaction that was rolled back.
   returned: always
@@ -291,6 +421,23 @@ rehearsal:
     seconds:
       description: How long it ran.
       type: float
+    timed_out:
+      description:
+        - Whether O(rehearsal_timeout) stopped it (RV(rehearsal.error_kind) is then V(rehearsal_timeout)); it then
+          tells nothing about whether the migration succeeds.
+      type: bool
+      version_added: 0.3.0
+    stopped_by:
+      description: How the watchdog stopped it, V(cancel) or V(terminate) (the session ended); null when it did not.
+      type: str
+      version_added: 0.3.0
+    neutralised:
+      description:
+        - The statements a rehearsal does not send because they set its own timeouts, C({index, statement,
+          reason}); the real deploy still runs them.
+      type: list
+      elements: dict
+      version_added: 0.3.0
 advice:
   description:
     - V(fix_data_then_retry), V(retry) (resolve rolled back and redeploy), V(complete_by_hand_then_applied),
@@ -323,9 +470,11 @@ def main():
         argument_spec=database_argument_spec(
             migration={"type": "raw", "required": True},
             migrations_dir={"type": "path", "required": True},
-            rehearse={"type": "bool", "default": True},
+            rehearse={"type": "raw", "default": True},
             sample_size={"type": "int", "default": 5},
             statement_timeout={"type": "int", "default": 30},
+            rehearsal_timeout={"type": "int", "default": 10},
+            rehearsal_max_rows={"type": "int", "default": 1_000_000},
         ),
         supports_check_mode=True,
     )
@@ -341,6 +490,8 @@ def main():
             rehearse_migration=params["rehearse"],
             sample_size=params["sample_size"],
             statement_timeout=params["statement_timeout"],
+            rehearsal_timeout=params["rehearsal_timeout"],
+            rehearsal_max_rows=params["rehearsal_max_rows"],
         )
         module.exit_json(changed=False, database=store.target.describe(), **result)
 

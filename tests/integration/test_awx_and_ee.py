@@ -30,11 +30,19 @@ from ansible_collections.backoffice.dbops.tests.support.execution_environment im
     create_context,
     install_as_the_galaxy_stage,
 )
+from ansible_collections.backoffice.dbops.tests.support.preflight import (
+    add_probes,
+    deploy_with_prisma,
+    digest_without_probes,
+    probes,
+    write_migrations,
+)
 from ansible_collections.backoffice.dbops.tests.support.prisma_referee import referee_available
 from ansible_collections.backoffice.dbops.tests.support.recovery import (
     AZURE_SECRET,
     BIN,
     BIO_INDEX,
+    INIT,
     RG,
     ROOT,
     SECRET_NAME,
@@ -42,8 +50,10 @@ from ansible_collections.backoffice.dbops.tests.support.recovery import (
     arm_emulator,
     azure_vars,
     p3009_database,
+    write_environments,
     write_inventory,
 )
+from ansible_collections.backoffice.dbops.tests.support.scenarios import FIX_DATA, SCRIPTS
 
 VERSION = yaml.safe_load((ROOT / "galaxy.yml").read_text())["version"]
 
@@ -282,3 +292,49 @@ def test_the_execution_environment_installs_the_version_galaxy_yml_names():
     definition = yaml.safe_load((ROOT / "execution-environment.yml").read_text())
     (source,) = [entry["src"] for entry in definition["additional_build_files"]]
     assert source == f"dist/backoffice-dbops-{VERSION}.tar.gz"
+
+
+def test_the_production_workflow_dry_run_shows_the_plan_and_never_rehearses(awx_objects, make_backend, tmp_path):
+    """The dry-run node as the workflow spawns it (its job type, its variables, inside a workflow job) against a
+    protected prod in the P3009 state: the lock-impact plan, no rehearsal (an event trigger counts every DDL command
+    the database runs, rolled back or not), nothing written."""
+    if not referee_available():
+        unavailable("Prisma's engine is not installed: run `make setup`")
+    backend = make_backend("postgresql")
+    migrations = write_migrations(
+        tmp_path / "migrations",
+        "postgresql",
+        {INIT: SCRIPTS["postgresql"][INIT], BIO_INDEX: SCRIPTS["postgresql"][BIO_INDEX]},
+    )
+    assert deploy_with_prisma(backend, migrations) is not None
+    backend.execute(FIX_DATA)
+    add_probes(backend)
+    before, start = digest_without_probes(backend), probes(backend)
+    workflow, job_templates = production_workflow(awx_objects), templates(awx_objects)
+    accepted, _rejected, _errors = accept_or_ignore_variables(workflow, SURVEY_ANSWERS[0])
+    (node,) = [node for node in workflow["workflow_nodes"] if node["identifier"] == "dry-run"]
+    template = job_templates[node["unified_job_template"]["name"]]
+    assert template["job_type"] == "check"
+    job = job_variables(template, node, launch_variables(workflow, accepted))
+    hosts = write_environments(
+        tmp_path,
+        {
+            "prod": {
+                "p3009_recovery_database_url": backend.url,
+                "p3009_recovery_migrations_dir": str(migrations),
+                "p3009_recovery_protected": True,
+            }
+        },
+    )
+    extra = json.dumps({**job, "awx_workflow_job_id": 7, "awx_job_id": 8})
+    completed = subprocess.run(
+        [f"{BIN}/ansible-playbook", "playbooks/recover_p3009.yml", "-i", str(hosts), "--check", "--diff", "-e", extra],
+        cwd=ROOT, env=ansible_env(), capture_output=True, text=True, check=False, timeout=300,
+    )  # fmt: skip
+    output = " ".join((completed.stdout + completed.stderr).split())
+    assert completed.returncode == 0, output
+    assert "Impact of statement 1 (CREATE INDEX): SHARE on User; writes wait; reads every row" in output, output
+    assert "Rehearsal: not run: prod is protected: the rehearsal runs only after the confirmation" in output
+    assert "Dry run: would mark 1 row(s)" in output
+    assert probes(backend) == start
+    assert digest_without_probes(backend) == before

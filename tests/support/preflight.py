@@ -138,5 +138,46 @@ def preflight(backend, migrations: Path, migration: str, *, via_ansible=False, c
         rehearse_migration=options.get("rehearse", True),
         sample_size=options.get("sample_size", 5),
         statement_timeout=options.get("statement_timeout", 30),
+        rehearsal_timeout=options.get("rehearsal_timeout", 10),
+        rehearsal_max_rows=options.get("rehearsal_max_rows", 1_000_000),
     )
     return Run(0, "", "", {"changed": False, **result})
+
+
+# A sequence only moves forward: what an event trigger (DDL commands) and a row trigger (rows updated) add to it stays
+# after a rollback, so it tells whether a rehearsal ran a migration's statements (PostgreSQL).
+PG_PROBES = (
+    "CREATE SEQUENCE probe_ddl",
+    "CREATE SEQUENCE probe_rows",
+    "CREATE FUNCTION probe_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM nextval('probe_ddl'); "
+    "END $$",
+    "CREATE EVENT TRIGGER probe_ddl ON ddl_command_start EXECUTE FUNCTION probe_ddl()",
+    "CREATE FUNCTION probe_rows() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM nextval('probe_rows'); "
+    "RETURN NEW; END $$",
+)
+
+
+def add_probes(backend, *tables: str) -> None:
+    """The probes of PG_PROBES, counting the rows updated in these tables."""
+    for statement in PG_PROBES:
+        backend.execute(statement)
+    for table in tables:
+        backend.execute(
+            f'CREATE TRIGGER probe_rows BEFORE UPDATE ON "{table}" FOR EACH ROW EXECUTE FUNCTION probe_rows()'
+        )
+
+
+def probes(backend) -> tuple[int, int]:
+    """(DDL commands, rows updated) the probes saw so far."""
+    counts = []
+    for sequence in ("probe_ddl", "probe_rows"):
+        ((value, called),) = backend.execute(f"SELECT last_value, is_called FROM {sequence}")
+        counts.append(value if called else 0)
+    return counts[0], counts[1]
+
+
+def digest_without_probes(backend) -> str:
+    """The whole database's dump but for the probes' sequence values (they only count)."""
+    return hashlib.sha256(
+        "\n".join(line for line in dump(backend).splitlines() if not ("probe_" in line and "setval" in line)).encode()
+    ).hexdigest()

@@ -324,6 +324,40 @@ class Flavour:
         """Undo connection settings the rehearsal made (after its rollback)."""
         del connection
 
+    # Rehearsal bounds and lock impact (issue 15) --------------------------------------------------------------------
+
+    def rehearsal_stopper(self, connection, cursor) -> tuple:
+        """(cancel, terminate): what the rehearsal's watchdog calls from another thread at its deadline. `cancel`
+        stops the statement running on `cursor`; `terminate` (or None) ends the session when cancels were not
+        enough."""
+        del connection, cursor
+        return None, None
+
+    def bound_rehearsal(
+        self, connection, cursor, *, seconds_left: float, lock_wait: int, statement_timeout: int
+    ) -> None:
+        """Bound the rehearsal's next statement with the database's own timeouts too: it runs at most
+        min(statement_timeout, seconds_left) and waits for a lock at most min(lock_wait, seconds_left), plus
+        REHEARSAL_ENGINE_MARGIN where the watchdog's cancel works (it then acts first)."""
+        del connection, cursor, seconds_left, lock_wait, statement_timeout
+
+    def table_estimate(self, cursor, table) -> tuple[int | None, int | None] | None:
+        """(rows, bytes) of a table of migration.sql as the catalog estimates them, without reading the table;
+        None when there is no such table. Either may be None where the catalog keeps no estimate."""
+        del cursor, table
+        return None
+
+    def count_up_to(self, cursor, table, limit: int) -> int:
+        """The table's rows, counted no further than `limit`: for a table the catalog has no estimate of."""
+        query = self.limited_select("1 AS one", f"FROM {self.qualified(table)}", limit)
+        cursor.execute(f"SELECT count(*) FROM ({query}) AS counted")
+        return cursor.fetchone()[0]
+
+    def impact_facts(self, cursor) -> dict:
+        """What the lock-impact plan needs to know about the database beyond its tables (SQLite's journal mode)."""
+        del cursor
+        return {}
+
 
 class _Unreadable:
     def __repr__(self) -> str:
@@ -379,6 +413,9 @@ class TableInfo:
     # cannot be told.
     ambiguous: frozenset[str] = frozenset()
 
+
+# How far past the rehearsal's deadline the database's own timeouts are set where the watchdog's cancel works.
+REHEARSAL_ENGINE_MARGIN = 0.5
 
 # Transaction control Prisma's own migrations contain (PostgreSQL enum changes: BEGIN; ...; COMMIT;): inside the
 # rehearsal's transaction they are no-ops; anything else (ROLLBACK, SAVEPOINT) blocks a rehearsal.

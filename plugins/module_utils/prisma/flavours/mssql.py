@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import glob
 import importlib
+import math
 import os
 import platform
 import re
@@ -34,6 +35,7 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.database_u
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.errors import ConnectionFailed, DatabaseUrlError
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.flavours.base import (
     LOCK_NAME,
+    REHEARSAL_ENGINE_MARGIN,
     TABLE,
     UNREADABLE,
     ColumnInfo,
@@ -518,6 +520,62 @@ class MssqlFlavour(Flavour):
 
     def end_rehearsal(self, connection) -> None:
         connection.timeout = 0
+
+    # Rehearsal bounds and lock impact (issue 15) --------------------------------------------------------------------
+
+    def rehearsal_stopper(self, connection, cursor) -> tuple:
+        # pyodbc's Cursor.cancel() is ODBC's SQLCancel, meant to be called from another thread while the statement
+        # runs: the driver sends an attention, the server ends the batch, and T-SQL's TRY/CATCH (Prisma's wrapper)
+        # cannot catch it. Ending the session (KILL) needs ALTER ANY CONNECTION, which a migration login lacks.
+        del connection
+        return cursor.cancel, None
+
+    def bound_rehearsal(
+        self, connection, cursor, *, seconds_left: float, lock_wait: int, statement_timeout: int
+    ) -> None:
+        # The driver's query timeout (whole seconds) also sends an attention when it runs out.
+        with_margin = seconds_left + REHEARSAL_ENGINE_MARGIN
+        connection.timeout = max(1, math.ceil(min(statement_timeout, with_margin)))
+        cursor.execute(f"SET LOCK_TIMEOUT {max(1, int(min(lock_wait, with_margin) * 1000))}")
+        cursor.execute("SELECT CASE WHEN @@VERSION LIKE 'Babelfish%' THEN 1 ELSE 0 END")
+        if cursor.fetchone()[0] == 1:
+            # Babelfish (SQL Server's protocol on PostgreSQL) reads an attention only once the running statement has
+            # ended (measured on 4.3), so neither the watchdog nor the query timeout can stop it; PostgreSQL's own
+            # statement_timeout, which Babelfish honours for the batch, does, and lock waits end at the deadline too.
+            # (A T-SQL WHILE loop never checks for either on 4.3.)
+            cursor.execute(f"SET LOCK_TIMEOUT {max(1, int(min(lock_wait, seconds_left) * 1000))}")
+            cursor.execute(
+                "SELECT set_config('statement_timeout', ?, 'true')",
+                (f"{max(1, int(min(statement_timeout, seconds_left) * 1000))}ms",),
+            )
+            cursor.fetchall()
+
+    def table_estimate(self, cursor, table) -> tuple[int | None, int | None] | None:
+        cursor.execute(
+            "SELECT t.object_id FROM sys.tables t JOIN sys.schemas s ON s.schema_id = t.schema_id "
+            "WHERE s.name = ? AND t.name = ?",
+            (table.schema or self.target.schema, table.name),
+        )
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        object_id = row[0]
+        rows = size = None
+        # Row counts of the heap or clustered index, and the pages used; a server that hides either (permissions,
+        # Babelfish) gives no estimate rather than an error, whose rollback ends nothing of value here.
+        try:
+            cursor.execute(
+                "SELECT SUM(rows) FROM sys.partitions WHERE object_id = ? AND index_id IN (0, 1)", (object_id,)
+            )
+            rows = cursor.fetchone()[0]
+            cursor.execute(
+                "SELECT SUM(used_page_count) * 8192 FROM sys.dm_db_partition_stats WHERE object_id = ?", (object_id,)
+            )
+            size = cursor.fetchone()[0]
+        except Exception:  # the drivers share no base class
+            with suppress(Exception):
+                cursor.connection.rollback()
+        return (None if rows is None else int(rows)), (None if size is None else int(size))
 
 
 def sql_server_type(name: str, length: int, precision: int, scale: int) -> str:

@@ -413,3 +413,15 @@ class MysqlFlavour(Flavour):
             "MySQL and MariaDB commit every DDL statement implicitly, so a rehearsal could not be rolled back; "
             "count the offending rows instead to tell whether the data is fixed."
         )
+
+    # Lock impact (issue 15) -----------------------------------------------------------------------------------------
+
+    def table_estimate(self, cursor, table) -> tuple[int | None, int | None] | None:
+        # InnoDB's TABLE_ROWS is an estimate from its statistics, as is the size.
+        cursor.execute(
+            "SELECT TABLE_ROWS, DATA_LENGTH + INDEX_LENGTH FROM information_schema.TABLES "
+            "WHERE TABLE_SCHEMA = COALESCE(%s, DATABASE()) AND TABLE_NAME = %s",
+            (table.schema, table.name),
+        )
+        row = cursor.fetchone()
+        return None if row is None else (row[0], row[1])

@@ -21,6 +21,7 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.database_u
 )
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.errors import ConnectionFailed, DatabaseUrlError
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.flavours.base import (
+    REHEARSAL_ENGINE_MARGIN,
     TABLE,
     UNREADABLE,
     ColumnInfo,
@@ -442,6 +443,64 @@ class PostgresFlavour(Flavour):
             (f"{statement_timeout * 1000}ms", quote(self.target.schema)),
         )
         return True
+
+    # Rehearsal bounds and lock impact (issue 15) --------------------------------------------------------------------
+
+    def rehearsal_stopper(self, connection, cursor) -> tuple:
+        del cursor
+        pid = connection.info.backend_pid
+
+        def cancel():
+            # PostgreSQL's cancel request: a separate connection carrying this session's key (no login, no
+            # privilege), which psycopg lets another thread send while the session is busy. A cancel that lands
+            # between two statements is lost: the watchdog repeats it.
+            connection.cancel_safe(timeout=1.0)
+
+        def terminate():
+            # A DO block can catch query_canceled and carry on; the end of its backend cannot be caught, and rolls
+            # its transaction back. A role may end its own sessions (pg_terminate_backend needs no other privilege).
+            other = self.connect(read_only=True, lock_timeout=1, statement_timeout=5)
+            try:
+                other.cursor().execute("SELECT pg_terminate_backend(%s)", (pid,))
+                other.commit()
+            finally:
+                other.close()
+
+        return cancel, terminate
+
+    def bound_rehearsal(
+        self, connection, cursor, *, seconds_left: float, lock_wait: int, statement_timeout: int
+    ) -> None:
+        del connection
+        seconds_left += REHEARSAL_ENGINE_MARGIN
+        cursor.execute(
+            "SELECT set_config('statement_timeout', %s, true), set_config('lock_timeout', %s, true)",
+            (_milliseconds(min(statement_timeout, seconds_left)), _milliseconds(min(lock_wait, seconds_left))),
+        )
+
+    def table_estimate(self, cursor, table) -> tuple[int | None, int | None] | None:
+        # reltuples is -1 until the table is first vacuumed or analysed (PostgreSQL 14+): no estimate then. The size
+        # is relpages (table, TOAST, indexes) as VACUUM/ANALYZE last counted them: pg_total_relation_size would wait
+        # for a lock a running deployment holds.
+        cursor.execute(
+            "SELECT c.reltuples::bigint, (c.relpages::bigint + COALESCE(t.relpages, 0) + COALESCE(("
+            "SELECT sum(i.relpages) FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid "
+            "WHERE x.indrelid = c.oid), 0)) * current_setting('block_size')::bigint "
+            "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+            "LEFT JOIN pg_catalog.pg_class t ON t.oid = c.reltoastrelid "
+            "WHERE n.nspname = %s AND c.relname = %s AND c.relkind IN ('r', 'p', 'm')",
+            (table.schema or self.target.schema, table.name),
+        )
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        rows, size = row
+        return (None, None) if rows < 0 else (rows, size)
+
+
+def _milliseconds(seconds: float) -> str:
+    # 0 would mean no timeout at all.
+    return f"{max(1, int(seconds * 1000))}ms"
 
 
 _RELATION = (

@@ -16,6 +16,7 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connection
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.database_url import DatabaseTarget
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.errors import ConnectionFailed, DatabaseUrlError
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.flavours.base import (
+    REHEARSAL_ENGINE_MARGIN,
     STARTED_AT,
     TABLE,
     UNREADABLE,
@@ -243,6 +244,44 @@ class SqliteFlavour(Flavour):
 
     def end_rehearsal(self, connection) -> None:
         connection.set_progress_handler(None, 0)
+
+    # Rehearsal bounds and lock impact (issue 15) --------------------------------------------------------------------
+
+    def rehearsal_stopper(self, connection, cursor) -> tuple:
+        # sqlite3 documents interrupt() as called from another thread to abort what runs on the connection: the
+        # statement ends with SQLITE_INTERRUPT and SQLite rolls the transaction back.
+        del cursor
+        return connection.interrupt, None
+
+    def bound_rehearsal(
+        self, connection, cursor, *, seconds_left: float, lock_wait: int, statement_timeout: int
+    ) -> None:
+        seconds_left += REHEARSAL_ENGINE_MARGIN
+        deadline = time.monotonic() + min(statement_timeout, seconds_left)
+        # A non-zero answer interrupts the running statement (SQLITE_INTERRUPT).
+        connection.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
+        # The wait for another connection's lock (the busy handler) is bounded by the same deadline.
+        cursor.execute(f"PRAGMA busy_timeout = {max(1, int(min(lock_wait, seconds_left) * 1000))}")
+
+    def table_estimate(self, cursor, table) -> tuple[int | None, int | None] | None:
+        # Rows from ANALYZE's sqlite_stat1 (the first number of a table's or index's entry) where it was run; the
+        # size is the database file's: one write lock covers all of it.
+        cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ? COLLATE NOCASE", (table.name,))
+        if cursor.fetchone() is None:
+            return None
+        rows = None
+        cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat1'")
+        if cursor.fetchone() is not None:
+            cursor.execute("SELECT stat FROM sqlite_stat1 WHERE tbl = ? COLLATE NOCASE", (table.name,))
+            counts = [int(stat.split()[0]) for (stat,) in cursor.fetchall() if stat and stat.split()[0].isdigit()]
+            rows = max(counts) if counts else None
+        cursor.execute("SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()")
+        return rows, cursor.fetchone()[0]
+
+    def impact_facts(self, cursor) -> dict:
+        # Without a value the pragma only reads the mode.
+        cursor.execute("PRAGMA journal_mode")
+        return {"sqlite_wal": str(cursor.fetchone()[0]).lower() == "wal"}
 
 
 def bind_text_timestamp(value) -> str:

@@ -55,6 +55,14 @@ def advise(migration: str, state: str, judgement, cause, offending, rehearsal, s
         )
         return "fix_data_then_retry", f"Will fail{where}: {describe(offending)}; fix them, then {RETRY}."
     if rehearsal.ran:
+        if rehearsal.timed_out:
+            at = f" at statement {rehearsal.failed_statement_index}" if rehearsal.failed_statement_index else ""
+            return (
+                "investigate",
+                f"The rehearsal was stopped{at} and rolled back ({rehearsal.error}): it cannot tell whether "
+                f"{migration} will succeed. Rehearse it again with a larger rehearsal_timeout when the database is "
+                "quiet, or check it by hand before resolving.",
+            )
         if rehearsal.succeeded:
             return (
                 "retry",

@@ -7,6 +7,8 @@ from __future__ import annotations
 from contextlib import suppress
 from dataclasses import replace
 
+from ansible.module_utils.parsing.convert_bool import boolean
+
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import DbopsError
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.text import one_line, redact
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.errors import DatabaseError
@@ -16,6 +18,7 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.migrations
     read_migrations_directory,
 )
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.advice import advise, label
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.bounds import guard_settings
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.catalog import read_live_catalog
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.causes import (
     DATA_KINDS,
@@ -37,6 +40,14 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.
     parse_failure_log,
     without_values,
 )
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.impact import (
+    Estimate,
+    entries,
+    plan_impact,
+    rehearsal_skip_reason,
+    resolve_indexes,
+    tables_of,
+)
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.offending import (
     plan_offending,
     read_offending,
@@ -50,6 +61,7 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.store impo
 
 # How long the rehearsal waits for Prisma's lock and for a lock on a table: others queue behind a waiting ALTER.
 LOCK_WAIT = 5
+FORCE = "force"
 
 
 def run_preflight(
@@ -57,15 +69,21 @@ def run_preflight(
     *,
     migration: str,
     migrations_dir: str,
-    rehearse_migration: bool = True,
+    rehearse_migration: bool | str = True,
     sample_size: int = 5,
     statement_timeout: int = 30,
+    rehearsal_timeout: int = 10,
+    rehearsal_max_rows: int = 1_000_000,
 ) -> dict:
     """Everything prisma_migration_preflight returns; `store` is the HistoryStore of the database (its target and
-    credentials)."""
+    credentials). `rehearse_migration` is True, False or "force" (rehearse statements that change data or rewrite
+    or read a table above `rehearsal_max_rows` rows too)."""
     target, flavour = store.target, store.flavour
     if sample_size < 0 or statement_timeout < 1:
         raise DbopsError("sample_size must be 0 or more and statement_timeout at least 1 (seconds).")
+    if rehearsal_timeout < 1 or rehearsal_max_rows < 0:
+        raise DbopsError("rehearsal_timeout must be at least 1 (seconds) and rehearsal_max_rows 0 or more.")
+    rehearse_migration = rehearse_mode(rehearse_migration)
     directory = read_migrations_directory(migrations_dir)
     check_lockfile(directory, flavour.lockfile_providers)
     local = next((candidate for candidate in directory.migrations if candidate.name == migration), None)
@@ -88,7 +106,13 @@ def run_preflight(
     connection = store.connect(read_only=not rehearse_migration, lock_timeout=lock_wait)
     try:
         return _Preflight(flavour, connection, statements, script, secrets).run(
-            migration, rehearse_migration, sample_size, statement_timeout, lock_wait
+            migration,
+            rehearse_migration,
+            sample_size,
+            statement_timeout,
+            lock_wait,
+            rehearsal_timeout=rehearsal_timeout,
+            rehearsal_max_rows=rehearsal_max_rows,
         )
     except DbopsError:
         raise
@@ -119,7 +143,17 @@ class _Preflight:
             self._tables[key] = flavour.catalog_table(self.cursor, table)
         return self._tables[key]
 
-    def run(self, migration, rehearse_migration, sample_size, statement_timeout, lock_wait) -> dict:
+    def run(
+        self,
+        migration,
+        rehearse_migration,
+        sample_size,
+        statement_timeout,
+        lock_wait,
+        *,
+        rehearsal_timeout,
+        rehearsal_max_rows,
+    ) -> dict:
         flavour, statements = self.flavour, self.statements
         flavour.limit_reads(self.cursor, statement_timeout=statement_timeout, lock_wait=lock_wait)
         state, failed = self._history_state(migration)
@@ -129,22 +163,27 @@ class _Preflight:
         offending = None
         if cause is not None and cause.statement_index:
             cause, offending = self._offending(cause, log.names, sample_size)
+        impact = self._impact(rehearsal_max_rows)
         # Reads are done: end their transaction before the rehearsal begins its own.
         self.connection.rollback()
 
+        neutralised, refusal = guard_settings(statements, flavour.provider)
         if not rehearse_migration:
-            rehearsal = skipped("rehearse is false.")
+            rehearsal = skipped("rehearse is false.", neutralised)
         elif state == APPLIED:
-            rehearsal = skipped("the migration is already applied.")
+            rehearsal = skipped("the migration is already applied.", neutralised)
         elif judgement.verdict in ("partial", "complete"):
             rehearsal = skipped(
                 f"statements {', '.join(map(str, judgement.applied))} already took effect ({judgement.verdict}); "
-                "running the migration again would fail on them."
+                "running the migration again would fail on them.",
+                neutralised,
             )
         else:
-            reason = flavour.rehearsal_blocker(self.connection, statements)
+            reason = flavour.rehearsal_blocker(self.connection, statements) or refusal
+            if not reason and rehearse_migration != FORCE:
+                reason = rehearsal_skip_reason(impact, statements, rehearsal_max_rows)
             if reason:
-                rehearsal = skipped(reason)
+                rehearsal = skipped(reason, neutralised)
             else:
 
                 def count_in_the_way(cursor, index, kind):
@@ -158,8 +197,10 @@ class _Preflight:
                     statements,
                     statement_timeout=statement_timeout,
                     lock_wait=lock_wait,
+                    rehearsal_timeout=rehearsal_timeout,
                     secrets=self.secrets,
                     on_failure=count_in_the_way if offending is None else None,
+                    neutralised=neutralised,
                 )
                 offending = offending or found
                 if cause is None and rehearsal.succeeded is False:
@@ -203,10 +244,45 @@ class _Preflight:
                 for index in judgement.unjudged
             ],
             "conflicts": list(judgement.conflicts),
+            "impact": impact,
             "rehearsal": rehearsal.as_dict(),
             "advice": advice,
             "advice_text": advice_text,
         }
+
+    def _impact(self, max_rows: int) -> list[dict]:
+        """The lock-impact plan, with each existing table's size as the catalog estimates it; where the catalog
+        has no row estimate, rows are counted up to just past `max_rows` (enough to tell whether it is above)."""
+        flavour, cursor = self.flavour, self.cursor
+        facts = flavour.impact_facts(cursor)
+        impacts = plan_impact(self.statements, flavour.provider)
+        owners = {}
+        for impact in impacts:
+            for effect in impact.tables:
+                if effect.table is None and effect.index is not None and effect.index not in owners:
+                    schema, name = effect.index
+                    owner = flavour.catalog_index_table(cursor, schema, name)
+                    if owner is not None:
+                        owners[effect.index] = TableName(owner, schema)
+        impacts = resolve_indexes(impacts, owners)
+        estimates = {}
+        for table in tables_of(impacts):
+            found = flavour.table_estimate(cursor, table)
+            if found is None:
+                continue
+            rows, size = found
+            # No estimate, or 0, which is also what a table never analysed shows: counting an empty table is free.
+            if rows:
+                estimates[table] = Estimate(rows, size)
+                continue
+            try:
+                estimates[table] = Estimate(flavour.count_up_to(cursor, table, max_rows + 1), size, counted=True)
+            except Exception:  # the drivers share no base class
+                # The count waits for no lock longer than the reads may (a deployment holding the table): no
+                # estimate then. Its aborted transaction ends here; every read before is done.
+                self.connection.rollback()
+                estimates[table] = Estimate(None, size)
+        return entries(impacts, estimates, flavour.provider, **facts)
 
     def _history_state(self, migration):
         """failed (with its most recent failed row), applied, or pending (no row, or only rolled-back ones)."""
@@ -271,3 +347,19 @@ class _Preflight:
             return cause, None
         plan = plan_offending(kind, statement, self.statements, self.flavour, self.facts, sample_size, names)
         return cause, read_offending(self.cursor, plan) if plan is not None else None
+
+
+def rehearse_mode(value) -> bool | str:
+    """True, False or "force", from what the module or a caller was given (booleans in any of Ansible's spellings)."""
+    if isinstance(value, str) and value.strip().lower() == FORCE:
+        return FORCE
+    if isinstance(value, bool):
+        return value
+    try:
+        return boolean(value, strict=True)
+    except TypeError:
+        raise DbopsError(
+            f"rehearse must be true, false or force, not {str(value)[:40]!r}.",
+            hint="force also rehearses statements that change data or rewrite or read a table above "
+            "rehearsal_max_rows rows.",
+        ) from None
