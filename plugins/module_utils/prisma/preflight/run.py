@@ -156,10 +156,10 @@ class _Preflight:
     ) -> dict:
         flavour, statements = self.flavour, self.statements
         flavour.limit_reads(self.cursor, statement_timeout=statement_timeout, lock_wait=lock_wait)
-        state, failed = self._history_state(migration)
+        state, failed, started = self._history_state(migration)
         log = parse_failure_log(failed.logs if failed else None)
         cause = cause_from_log(log, statements, flavour.classify_error)
-        judgement = self._judge(log, cause, state)
+        judgement = self._judge(log, cause, state, started)
         offending = None
         if cause is not None and cause.statement_index:
             cause, offending = self._offending(cause, log.names, sample_size)
@@ -285,21 +285,22 @@ class _Preflight:
         return entries(impacts, estimates, flavour.provider, **facts)
 
     def _history_state(self, migration):
-        """failed (with its most recent failed row), applied, or pending (no row, or only rolled-back ones)."""
+        """failed (with its most recent failed row), applied, or pending (no row, or only rolled-back ones); and
+        whether Prisma ever started it (a row of it, rolled back included)."""
         cursor = self.cursor
         cursor.execute(*self.flavour.table_exists_query())
         if cursor.fetchone() is None:
-            return "pending", None
+            return "pending", None, False
         cursor.execute(self.flavour.select_history)
         records = [record for record in records_of(cursor.fetchall()) if record.migration_name == migration]
         failed = [record for record in records if record.state == FAILED]
         if failed:
-            return "failed", failed[-1]
+            return "failed", failed[-1], True
         if any(record.state == APPLIED for record in records):
-            return "applied", None
-        return "pending", None
+            return "applied", None, True
+        return "pending", None, bool(records)
 
-    def _judge(self, log, cause, state):
+    def _judge(self, log, cause, state, started):
         """The verdict from the live catalog. The failed statement is pinned only where Prisma's record says which
         (MySQL's query number, PostgreSQL's position); otherwise any statement that can fail with the cause."""
         flavour, statements = self.flavour, self.statements
@@ -325,8 +326,9 @@ class _Preflight:
             failing = statement_at_line(statements, log.error_line)
         candidates = failure_candidates(statements, cause.kind if cause is not None else None)
         if state != "failed":
-            # Pending (never run, or rolled back): whatever ran before left a prefix, or nothing.
-            failing, candidates = None, None
+            # Rolled back: whatever that attempt ran left a prefix, or nothing. Never started by Prisma: nothing ran,
+            # unless a person ran statements by hand (which the catalog shows, or contradicts).
+            failing, candidates = (None, None) if started else (1, None)
         structure_held = cause is not None and cause.kind in (*DATA_KINDS, "type_conversion")
         return judge(statements, changes, universe, live, failing, candidates, structure_held)
 
