@@ -146,6 +146,16 @@ def connection_status(kind: str | None, message: str, hint: str | None, facts: d
     return {"outcome": kind or UNREACHABLE, "detail": message, "hint": hint, **facts}
 
 
+def identifiers_of(statuses: list[dict]) -> list[str]:
+    """The names a fleet report carries: each database's name and where it is, and the migrations it lists."""
+    names = []
+    for status in statuses:
+        names += [status.get("name"), status.get("database")]
+        for key in ("failed_migrations", "pending", "edited", "missing_locally"):
+            names += status.get(key) or []
+    return [name for name in names if isinstance(name, str)]
+
+
 def counts(statuses: list[dict]) -> dict:
     """How many databases have each outcome (every outcome present, zeros included)."""
     tally = dict.fromkeys(OUTCOMES, 0)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from contextlib import suppress
 from dataclasses import replace
 
+from ansible_collections.backoffice.dbops.plugins.module_utils.common.data_values import without_values
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import DbopsError
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.text import one_line, redact
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.errors import DatabaseError
@@ -26,7 +27,6 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.failure_logs import (
     mentioned_names,
     parse_failure_log,
-    without_values,
 )
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.offending import (
     plan_offending,
@@ -116,7 +116,7 @@ class _Preflight:
         flavour.limit_reads(self.cursor, statement_timeout=statement_timeout, lock_wait=lock_wait)
         state, failed = self._history_state(migration)
         log = parse_failure_log(failed.logs if failed else None)
-        cause = cause_from_log(log, statements, flavour.classify_error)
+        cause = cause_from_log(log, statements, flavour.classify_error, self.script)
         index_tables = self._read_catalog()
         judgement = judge(
             statements, flavour, self.facts_of, index_tables, failed_index=cause.statement_index if cause else None
@@ -169,12 +169,12 @@ class _Preflight:
                         # One batch (SQL Server) has no savepoint to count from: count as the database is now.
                         cause, offending = self._offending(cause, mentioned_names(cause.message), sample_size)
                         self.connection.rollback()
-        advice, advice_text = advise(migration, state, judgement, cause, offending, rehearsal)
         if sample_size == 0:
-            # Counts only: the row values a database quotes in its messages stay out too.
+            # Counts only: the row values a database quotes in its messages stay out too, advice_text included.
             cause = replace(cause, message=without_values(cause.message)) if cause else None
             if rehearsal.error:
                 rehearsal = replace(rehearsal, error=without_values(rehearsal.error))
+        advice, advice_text = advise(migration, state, judgement, cause, offending, rehearsal)
         return {
             "migration": migration,
             "migration_state": state,
