@@ -101,7 +101,10 @@ FAILING = {
             ("row", "key"),
         ),
         "failing_row_check": ('INSERT INTO "Note" ("id", "body") SELECT "id", "bio" FROM "User"', ("key",)),
-        "failing_row_not_null": ('UPDATE "User" SET "email" = NULL WHERE "id" = 1', ("key", "enum", "json")),
+        "failing_row_not_null": (
+            'UPDATE "User" SET "email" = NULL WHERE "id" = 1',
+            ("key", "enum", "timestamp", "date", "json", "integer", "big"),
+        ),
         "enum": ('ALTER TABLE "User" ALTER COLUMN "role" SET DATA TYPE "Role" USING ("role"::"Role")', ("enum",)),
         "timestamp": (
             'ALTER TABLE "User" ALTER COLUMN "seen" SET DATA TYPE TIMESTAMP(3) USING ("seen"::TIMESTAMP(3))',
