@@ -52,6 +52,8 @@ attributes:
 notes:
   - The output is redacted of the URL and of the password inside it; a password shorter than 8 characters is
     redacted only where it stands alone, never inside a longer word such as a migration name.
+  - The row values a database error in the output quotes (a failed C(prisma migrate deploy) prints Prisma's P3018
+    text with the database's C(DETAIL)) are replaced with C([redacted]), as in every module of the collection.
 """
 
 EXAMPLES = r"""
