@@ -283,6 +283,15 @@ def _native_attempt(backend, case: str, started_at: datetime, *, rolled_back: bo
     provider = backend.provider
     schema = backend.target.schema if provider == "sqlserver" else None
     script = _script(provider, case, schema)
+    logs = _native_failure(backend, script)
+    assert logs is not None, f"{case}: the statement succeeded"
+    state = "rolled_back" if rolled_back else "failed"
+    prisma_like.record(backend, PLANTED_MIGRATION, script, state=state, started_at=started_at, logs=logs)
+
+
+def _native_failure(backend, script: str) -> str | None:
+    """Run `script` as Prisma's native engine sends it; the logs it writes for the error, or None."""
+    provider = backend.provider
     connection = backend.connect()
     try:
         cursor = connection.cursor()
@@ -295,16 +304,13 @@ def _native_attempt(backend, case: str, started_at: datetime, *, rolled_back: bo
             while provider == "sqlserver" and cursor.nextset():
                 pass
         except Exception as error:  # the drivers share no base class
-            logs = native_logs(provider, PLANTED_MIGRATION, error)
-        else:
-            raise AssertionError(f"{case}: the statement succeeded")
+            return native_logs(provider, PLANTED_MIGRATION, error)
         finally:
             if provider == "postgresql":
                 cursor.execute("ROLLBACK")
+        return None
     finally:
         connection.close()
-    state = "rolled_back" if rolled_back else "failed"
-    prisma_like.record(backend, PLANTED_MIGRATION, script, state=state, started_at=started_at, logs=logs)
 
 
 def native_logs(provider: str, name: str, error: BaseException) -> str:
@@ -328,8 +334,8 @@ def postgres_native_logs(name: str, error) -> str:
     if diag.message_hint:
         display += f"\nHINT: {diag.message_hint}"
 
-    def some(value, render=_rust_string):
-        return "None" if value is None else f"Some({render(value)})"
+    def some(value, render=None):
+        return "None" if value is None else f"Some({(render or _rust_string)(value)})"
 
     position = some(diag.statement_position, lambda value: f"Original({value})")
     debug = (

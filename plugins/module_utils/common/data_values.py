@@ -41,43 +41,50 @@ _DEBUG_STRING = re.compile(r'\b(?P<field>message|detail|hint|where_): (?P<some>S
 _PLACEHOLDER = "\x00{}\x00"
 _PLACEHOLDERS = re.compile("\x00(\\d+)\x00")
 
-# One-line forms: the group `value` is replaced. Greedy values end at the last place the wording can follow; where a
-# message has two forms, the second skips what the first has redacted.
+# One-line forms, each after the words (lowercase) that must be in a text for it to match: the group `value` is
+# replaced. Greedy values end at the last place the wording can follow; where a message has two forms, the second
+# skips what the first has redacted.
 _LINE_FORMS = tuple(
-    re.compile(pattern, re.MULTILINE)
-    for pattern in (
+    (words, re.compile(pattern, re.MULTILINE))
+    for words, pattern in (
         # PostgreSQL (and Babelfish, which answers in its words)
-        r'\bfor (?:type|enum) [^:\n]*: "(?P<value>[^\n]*)"',
-        r'\bdate/time field value out of range: "(?P<value>[^\n]*)"',
-        r'\b(?:malformed \w+ literal|invalid hexadecimal digit|invalid \w+ value): "(?P<value>[^\n]*)"',
-        r'(?:(?<=\bvalue )|(?<=: )|(?<=:  )|^)"(?P<value>[^\n]*)" is out of range for type',
-        r'\binvalid value "(?P<value>[^\n]*)" for "',
-        r'\b(?:time zone|unit) "(?P<value>[^\n]*)" not recognized',
-        r'(?:(?<=: )|(?<=:  )|^)"(?P<value>[^\n]*)" is not a valid (?:binary|hexadecimal|octal) digit',
-        r"\binvalid byte sequence for encoding \"[^\"\n]*\": (?P<value>0x[0-9a-f]{2}(?: 0x[0-9a-f]{2})*)",
-        r"\bcharacter with byte sequence (?P<value>0x[0-9a-f]{2}(?: 0x[0-9a-f]{2})*) in encoding",
+        ("for ", r'\bfor (?:type|enum) [^:\n]*: "(?P<value>[^\n]*)"'),
+        ("date/time", r'\bdate/time field value out of range: "(?P<value>[^\n]*)"'),
+        (": ", r'\b(?:malformed \w+ literal|invalid hexadecimal digit|invalid \w+ value): "(?P<value>[^\n]*)"'),
+        ("out of range", r'(?:(?<=\bvalue )|(?<=: )|(?<=:  )|^)"(?P<value>[^\n]*)" is out of range for type'),
+        ("invalid value", r'\binvalid value "(?P<value>[^\n]*)" for "'),
+        ("not recognized", r'\b(?:time zone|unit) "(?P<value>[^\n]*)" not recognized'),
+        ("not a valid", r'(?:(?<=: )|(?<=:  )|^)"(?P<value>[^\n]*)" is not a valid (?:binary|hexadecimal|octal) digit'),
+        (
+            "byte sequence",
+            r'\binvalid byte sequence for encoding "[^"\n]*": (?P<value>0x[0-9a-f]{2}(?: 0x[0-9a-f]{2})*)',
+        ),
+        ("byte sequence", r"\bcharacter with byte sequence (?P<value>0x[0-9a-f]{2}(?: 0x[0-9a-f]{2})*) in encoding"),
         # PostgreSQL's CONTEXT of a JSON input error quotes the document.
-        r"\bJSON data, line \d+: (?P<value>[^\n]*)",
-        r'\bCOPY [^\n]*?, column [^\n]*?: "(?P<value>[^\n]*)"',
+        ("json data", r"\bJSON data, line \d+: (?P<value>[^\n]*)"),
+        ("copy ", r'\bCOPY [^\n]*?, column [^\n]*?: "(?P<value>[^\n]*)"'),
         # MySQL and MariaDB
-        r"\bDuplicate entry '(?P<value>[^\n]*)' for key ",
-        r"(?i:\bincorrect) [\w ]{1,40} value: '(?P<value>[^\n]*)' for (?:column|function) ",
-        r"(?i:\bincorrect) [\w ]{1,40} value: '(?!\[redacted\]')(?P<value>[^\n]*)'",
+        ("duplicate entry", r"\bDuplicate entry '(?P<value>[^\n]*)' for key "),
+        ("incorrect", r"(?i:\bincorrect) [\w ]{1,40} value: '(?P<value>[^\n]*)' for (?:column|function) "),
+        ("incorrect", r"(?i:\bincorrect) [\w ]{1,40} value: '(?!\[redacted\]')(?P<value>[^\n]*)'"),
         # SQL Server
-        r"\bThe duplicate key value is \((?P<value>[^\n]*)\)(?=\.(?:\s|$))",
-        r"\bThe duplicate key value is \((?!\[redacted\]\))(?P<value>[^\n]*)\)",
-        r"\bConversion failed when converting (?:the )?[\w ]{1,40} value '(?P<value>[^\n]*)' to data type",
-        r"\bThe conversion of the [\w ]{1,40} value '(?P<value>[^\n]*)' overflowed",
-        r"\bTruncated value: '(?P<value>[^\n]*)'(?=\.(?:\s|$))",
-        r"\bTruncated value: '(?!\[redacted\]')(?P<value>[^\n]*)'",
+        ("duplicate key value", r"\bThe duplicate key value is \((?P<value>[^\n]*)\)(?=\.(?:\s|$))"),
+        ("duplicate key value", r"\bThe duplicate key value is \((?!\[redacted\]\))(?P<value>[^\n]*)\)"),
+        (
+            "conversion failed",
+            r"\bConversion failed when converting (?:the )?[\w ]{1,40} value '(?P<value>[^\n]*)' to data type",
+        ),
+        ("conversion of the", r"\bThe conversion of the [\w ]{1,40} value '(?P<value>[^\n]*)' overflowed"),
+        ("truncated value", r"\bTruncated value: '(?P<value>[^\n]*)'(?=\.(?:\s|$))"),
+        ("truncated value", r"\bTruncated value: '(?!\[redacted\]')(?P<value>[^\n]*)'"),
     )
 )
 
 
 def without_values(text):
     """`text` with every row value a database message in it quotes replaced by `[redacted]`; None stays None."""
-    if text is None:
-        return None
+    if not text:
+        return text
     text = str(text)
     protected: list[str] = []
     text = _DEBUG_STRING.sub(lambda match: _protect(match, protected), text)
@@ -94,15 +101,18 @@ def records_without_values(records):
     """History records (prisma.history.MigrationRecord) with their `logs` without values; None (no table) stays."""
     if records is None:
         return None
-    return [replace(record, logs=without_values(record.logs)) for record in records]
+    # Only failed attempts have logs: a long history of applied rows is passed through as it is.
+    return [replace(record, logs=without_values(record.logs)) if record.logs else record for record in records]
 
 
 def _redact_plain(text: str) -> str:
     text = _redact_details(text)
     text = _redact_blocks(text, _KEY, _redact_key)
     text = _redact_blocks(text, _FAILING_ROW, _redact_row)
-    for form in _LINE_FORMS:
-        text = form.sub(_replace_value, text)
+    lowered = text.lower()
+    for words, form in _LINE_FORMS:
+        if words in lowered:
+            text = form.sub(_replace_value, text)
     return text
 
 
@@ -174,7 +184,7 @@ def _redact_row(text: str, match: re.Match) -> tuple[str, int]:
     """`Failing row contains (values).`: everything up to the row's last `).` that ends a line or a field before the
     next section (values may hold parentheses, dots and newlines)."""
     limit = _section_end(text, match.end())
-    ends = [found for found in _ROW_END.finditer(text, match.end(), limit)]
+    ends = list(_ROW_END.finditer(text, match.end(), limit))
     if ends:
         return match.group(0) + REDACTED + ").", ends[-1].end()
     closing = text.rfind(")", match.end(), limit)
