@@ -99,16 +99,15 @@ def not_retried(migration: str, cause, rehearsal) -> str:
             + (" - the rehearsal ran it under its own limit, not the deploy's" if rehearsed else "")
             + ". Decide that before resolving."
         )
+    if rehearsed:
+        return (
+            f"{migration} failed{at} with a syntax error ({error}), and a rehearsal of migration.sql as it is now runs "
+            "without error: the file changed since it failed. Check the change is what should be deployed before "
+            "resolving."
+        )
     return (
         f"{migration} failed{at} with a syntax error ({error}): a redeploy of the same migration.sql fails the same "
-        "way"
-        + (
-            "; a rehearsal of migration.sql as it is now runs without error, so it was changed since: check the "
-            "change is what should be deployed"
-            if rehearsed
-            else ""
-        )
-        + ". Correct the migration before resolving."
+        "way. Correct the migration before resolving."
     )
 
 
