@@ -82,6 +82,7 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.azure.secret_sour
 )
 from ansible_collections.backoffice.dbops.plugins.module_utils.azure.session import azure_argument_spec, azure_session
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import report_failures
+from ansible_collections.backoffice.dbops.plugins.module_utils.common.secrets import Secrets
 
 
 def main():
@@ -96,9 +97,10 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    with report_failures(module):
+    secrets = Secrets(module)
+    with report_failures(module, secrets):
         value, kind = read_app_setting(
-            azure_session(module),
+            azure_session(module, secrets),
             params["resource_group"],
             params["app_name"],
             params["setting"],

@@ -62,6 +62,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.backoffice.dbops.plugins.module_utils.azure.secret_sources import read_keyvault_secret
 from ansible_collections.backoffice.dbops.plugins.module_utils.azure.session import azure_argument_spec, azure_session
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import report_failures
+from ansible_collections.backoffice.dbops.plugins.module_utils.common.secrets import Secrets
 
 
 def main():
@@ -74,8 +75,11 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    with report_failures(module):
-        value = read_keyvault_secret(azure_session(module), params["vault_url"], params["name"], params["version"])
+    secrets = Secrets(module)
+    with report_failures(module, secrets):
+        value = read_keyvault_secret(
+            azure_session(module, secrets), params["vault_url"], params["name"], params["version"]
+        )
         module.exit_json(changed=False, value=value)
 
 

@@ -211,7 +211,7 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.azure.firewall_ru
 from ansible_collections.backoffice.dbops.plugins.module_utils.azure.session import azure_argument_spec, azure_session
 from ansible_collections.backoffice.dbops.plugins.module_utils.azure.sql_firewall import SqlFirewallClient, execute
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import report_failures
-from ansible_collections.backoffice.dbops.plugins.module_utils.common.masking import mask_secret
+from ansible_collections.backoffice.dbops.plugins.module_utils.common.secrets import Secrets
 
 
 def main():
@@ -234,9 +234,10 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    with report_failures(module):
+    secrets = Secrets(module)
+    with report_failures(module, secrets):
         request = firewall_request(params, socket.gethostname())
-        client = SqlFirewallClient(azure_session(module), params["resource_group"], params["server_name"])
+        client = SqlFirewallClient(azure_session(module, secrets), params["resource_group"], params["server_name"])
         server = client.server()
         client_ip = ip_detection = None
         start, end = request.start, request.end
@@ -248,7 +249,7 @@ def main():
                 client_ip, ip_detection = detect_client_ip(
                     params["database_url"],
                     params["ip_echo_url"],
-                    lambda password: mask_secret(module, password, "The database password"),
+                    secrets,
                 )
                 start, end = validate_range(client_ip, client_ip)
         plan = plan_request(request, client.rules(), now=datetime.now(UTC), start=start, end=end)

@@ -13,6 +13,9 @@ description:
     each row as V(applied), V(failed) or V(rolled_back).
   - Reports the failed migrations that make C(prisma migrate deploy) stop with P3009, with the database error Prisma
     recorded in C(logs) (which Prisma itself never prints), and the message Prisma would print.
+  - The row values a database error quotes (the key in PostgreSQL's C(DETAIL) line, MySQL's C(Duplicate entry), an
+    enum or date input that did not convert, ...) are replaced with C([redacted]) in every C(logs) unless
+    O(show_values) is true; the error's code, wording and the names it gives stay.
   - With O(migrations_dir), also reports what deploy would apply (pending), migrations edited after they were applied
     (checksum mismatch, by Prisma's rule) and applied migrations missing from the folder.
   - Read only; a missing C(_prisma_migrations) table is a normal answer, not an error.
@@ -50,6 +53,14 @@ options:
     description: The environment whose last audit record O(audit_dir) is searched for.
     type: str
     version_added: 0.2.0
+  show_values:
+    description:
+      - Return C(logs) as Prisma recorded them, with the row values the database error quotes (user data, which then
+        shows in the run output at any verbosity and in AWX's job output).
+      - By default those values are replaced with C([redacted]).
+    type: bool
+    default: false
+    version_added: 0.3.0
 attributes:
   check_mode:
     support: full
@@ -125,7 +136,9 @@ migrations:
       description: Steps Prisma applied.
       type: int
     logs:
-      description: The database error Prisma recorded for a failed migration.
+      description:
+        - The database error Prisma recorded for a failed migration, with the row values it quotes replaced by
+          C([redacted]) unless O(show_values) is true.
       type: str
     state:
       description: V(applied), V(failed) or V(rolled_back).
@@ -264,8 +277,9 @@ client_ip:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.backoffice.dbops.plugins.module_utils.common.data_values import records_without_values
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import report_failures
-from ansible_collections.backoffice.dbops.plugins.module_utils.common.masking import keep_identifiers
+from ansible_collections.backoffice.dbops.plugins.module_utils.common.secrets import Secrets
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.audit_trail import (
     last_record,
     unaudited_resolves,
@@ -290,23 +304,24 @@ def main():
             migration={"type": "raw"},
             audit_dir={"type": "path"},
             audit_environment={"type": "str"},
+            show_values={"type": "bool", "default": False},
         ),
         required_together=[("audit_dir", "audit_environment")],
         supports_check_mode=True,
     )
-    with report_failures(module):
+    secrets = Secrets(module)
+    with report_failures(module, secrets):
         limit = history_limit(module.params)
-        migration = requested_migration(module)
-        store = open_history_store(module)
+        migration = requested_migration(module, secrets)
+        store = open_history_store(module, secrets)
         directory = None
         if module.params["migrations_dir"]:
             directory = read_migrations_directory(module.params["migrations_dir"])
         records = store.read()
         local = directory.migrations if directory else None
-        keep_identifiers(
-            module, [record.migration_name for record in records or []] + [folder.name for folder in local or []]
-        )
-        result = summarize(records, local, limit, migration)
+        secrets.keep([record.migration_name for record in records or []] + [folder.name for folder in local or []])
+        shown = records if module.params["show_values"] else records_without_values(records)
+        result = summarize(shown, local, limit, migration)
         if module.params["audit_dir"]:
             last = last_record(module.params["audit_dir"], module.params["audit_environment"])
             result["last_audit"] = last.as_dict() if last else None

@@ -102,9 +102,10 @@ options:
     description:
       - How many sample key values RV(offending) returns (the duplicated values, the missing parents, or the keys of
         rows with a NULL or failing a check). Sample values are user data.
-      - V(0) returns counts only, and keeps values out of RV(advice_text), and out of RV(cause.message) and
-        RV(rehearsal.error), where the row values a database quotes (C(Duplicate entry '...'),
-        C(Key (bio)=(...))) are masked.
+      - V(0) returns counts only, and keeps every row value out of the result - RV(advice_text), RV(cause.message)
+        and RV(rehearsal.error) too, where the values a database quotes (MySQL's C(Duplicate entry), PostgreSQL's
+        C(Key) and C(Failing row contains) details, an enum, date or JSON input that did not convert) are replaced
+        with C([redacted]).
     type: int
     default: 5
   statement_timeout:
@@ -147,7 +148,8 @@ notes:
     statement ends (measured on Babelfish 4.3), so the rehearsal is bounded there by PostgreSQL's C(statement_timeout)
     and the lock timeout instead, set to the deadline; a T-SQL C(WHILE) loop checks neither.
   - RV(cause.message) is the database error as Prisma recorded it in C(_prisma_migrations), which can quote row values
-    (for example MySQL's C(Duplicate entry)) unless O(sample_size=0).
+    (for example MySQL's C(Duplicate entry)) unless O(sample_size=0). Error messages the module fails with never
+    quote row values.
 """
 
 EXAMPLES = r"""
@@ -195,7 +197,17 @@ cause:
       description:
         - V(unique_violation), V(not_null_violation), V(foreign_key_violation), V(check_violation),
           V(type_conversion), V(duplicate_object), V(missing_object), V(permission_denied), V(lock_timeout),
-          V(syntax_error) or V(unknown).
+          V(statement_timeout), V(syntax_error), V(unsupported_by_adapter) or V(unknown).
+        - V(lock_timeout) - a lock was not granted in time, or the statement was chosen as a deadlock victim
+          (PostgreSQL 55P03 and 40P01, MySQL 1205 and 1213, SQL Server 1222 and 1205, SQLite C(database is
+          locked)); nothing in the data is at fault.
+        - V(statement_timeout) - the statement ran longer than a limit and was cancelled (PostgreSQL 57014, MariaDB
+          1969, MySQL 3024, SQL Server's query timeout or cancel, SQLite's interrupt); running it again hits the
+          same limit unless the limit or the load changes.
+        - V(unsupported_by_adapter) - Prisma's driver adapter (Prisma 7's C(prisma.config.ts) setups) splits
+          C(migration.sql) at every C(;), also inside a C($$) body, a quoted string or a comment, so the database
+          received a fragment of the statement named; the data is not at fault and a redeploy fails the same way.
+          V(advice) is then V(investigate), never V(retry).
       type: str
     statement_index:
       description: The failing statement, 1-based in C(migration.sql) (SQL Server's transaction wrapper not counted).
@@ -407,10 +419,14 @@ rehearsal:
       description: The statement that failed.
       type: int
     error:
-      description: The database's message (its primary text only; no row values).
+      description:
+        - The database's message (its primary text only); the row values it quotes are replaced with C([redacted])
+          when O(sample_size=0).
       type: str
     error_kind:
-      description: The error classified as RV(cause.kind) is.
+      description:
+        - The error classified as RV(cause.kind) is; V(statement_timeout) when the rehearsal's own
+          O(statement_timeout) cut a statement off, V(lock_timeout) when a lock was not granted in time.
       type: str
     database_code:
       description: The database's error code.
@@ -457,6 +473,7 @@ advice_text:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import report_failures
+from ansible_collections.backoffice.dbops.plugins.module_utils.common.secrets import Secrets
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.modules import (
     database_argument_spec,
     open_history_store,
@@ -479,10 +496,11 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    with report_failures(module):
-        migration = requested_migration(module)
-        # The store carries the parsed URL, the masked password and the Entra ID token the other modules use.
-        store = open_history_store(module)
+    secrets = Secrets(module)
+    with report_failures(module, secrets):
+        migration = requested_migration(module, secrets)
+        # The store carries the parsed URL, the module's secrets and the Entra ID token the other modules use.
+        store = open_history_store(module, secrets)
         result = run_preflight(
             store,
             migration=migration,

@@ -25,6 +25,8 @@ description:
     72707369, MySQL C(GET_LOCK('prisma_migrate')), SQL Server C(sp_getapplock) on C(prisma_migrate), SQLite an
     immediate transaction); the history is re-read inside the lock before deciding. When the lock is not free within
     O(lock_timeout), nothing is changed.
+  - The rows it returns and its diff carry each row's C(logs) without the row values the database error quotes
+    (replaced with C([redacted])); M(backoffice.dbops.prisma_migration_info) shows them with its C(show_values).
 author:
   - Backoffice platform team (@backoffice-platform)
 extends_documentation_fragment:
@@ -164,8 +166,9 @@ client_ip:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.backoffice.dbops.plugins.module_utils.common.data_values import records_without_values
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import report_failures
-from ansible_collections.backoffice.dbops.plugins.module_utils.common.masking import keep_identifiers
+from ansible_collections.backoffice.dbops.plugins.module_utils.common.secrets import Secrets
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.history import listed, migration_summary
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.migrations_directory import (
     check_lockfile,
@@ -200,10 +203,11 @@ def main():
     )
     params = module.params
     state = params["state"]
-    with report_failures(module):
-        name = requested_migration(module)
+    secrets = Secrets(module)
+    with report_failures(module, secrets):
+        name = requested_migration(module, secrets)
         limit = history_limit(params)
-        store = open_history_store(module, lock_timeout=lock_timeout(params))
+        store = open_history_store(module, secrets, lock_timeout=lock_timeout(params))
         folders = []
         if state == "applied":
             directory = read_migrations_directory(params["migrations_dir"])
@@ -219,12 +223,14 @@ def main():
 
         def planner(records):
             # Names in errors (P3011 lists the failed ones) and in the result must survive Ansible's masking.
-            keep_identifiers(module, [record.migration_name for record in records or []] + [f.name for f in folders])
+            secrets.keep([record.migration_name for record in records or []] + [f.name for f in folders])
             return plan(records)
 
         outcome = store.resolve(planner, check_mode=module.check_mode)
         plan_done = outcome.plan
-        shown = listed(outcome.after, limit)
+        # What the rows show is for people: the row values Prisma's logs quote stay out.
+        before, after = records_without_values(outcome.before), records_without_values(outcome.after)
+        shown = listed(after, limit)
         result = {
             "changed": plan_done.changed,
             "migration": name,
@@ -233,12 +239,12 @@ def main():
             "inserted": plan_done.insert.as_dict() if plan_done.insert else None,
             "created_table": plan_done.create_table,
             "migrations": shown,
-            "migrations_count": len(outcome.after),
-            "migrations_truncated": len(shown) < len(outcome.after),
-            **migration_summary(outcome.after, name, limit),
+            "migrations_count": len(after),
+            "migrations_truncated": len(shown) < len(after),
+            **migration_summary(after, name, limit),
         }
         if module._diff:
-            result["diff"] = touched_rows_diff(outcome.before, outcome.after, plan_done)
+            result["diff"] = touched_rows_diff(before, after, plan_done)
         module.exit_json(**result)
 
 

@@ -195,6 +195,7 @@ unchecked:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import report_failures
+from ansible_collections.backoffice.dbops.plugins.module_utils.common.secrets import Secrets
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.fleet import CheckSettings, check_fleet
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.fleet_input import fleet_members
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.modules import (
@@ -205,6 +206,7 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.status imp
     FAILING_OUTCOMES,
     UNCHECKED_OUTCOMES,
     counts,
+    identifiers_of,
 )
 
 
@@ -231,15 +233,18 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    with report_failures(module):
-        members = fleet_members(params, module.no_log_values)
+    secrets = Secrets(module)
+    with report_failures(module, secrets):
+        members = fleet_members(params, secrets)
         settings = CheckSettings(
             connect_timeout=params["connect_timeout"],
             statement_timeout=params["statement_timeout"],
             odbc_driver=params["odbc_driver"],
-            access_token=access_token_for(module, [member.target for member in members]),
+            access_token=access_token_for(module, [member.target for member in members], secrets),
         )
         statuses = check_fleet(members, settings, params["concurrency"])
+        # Names the report carries (databases' own and their migrations') come back as they are.
+        secrets.keep(identifiers_of(statuses))
         module.exit_json(
             changed=False,
             databases=statuses,

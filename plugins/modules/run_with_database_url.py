@@ -52,6 +52,8 @@ attributes:
 notes:
   - The output is redacted of the URL and of the password inside it; a password shorter than 8 characters is
     redacted only where it stands alone, never inside a longer word such as a migration name.
+  - The row values a database error in the output quotes (a failed C(prisma migrate deploy) prints Prisma's P3018
+    text with the database's C(DETAIL)) are replaced with C([redacted]), as in every module of the collection.
 """
 
 EXAMPLES = r"""
@@ -88,11 +90,11 @@ timed_out:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import report_failures
-from ansible_collections.backoffice.dbops.plugins.module_utils.common.masking import mask_secret
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.secret_command import (
     run_with_secret,
     validate_command,
 )
+from ansible_collections.backoffice.dbops.plugins.module_utils.common.secrets import Secrets
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connector import parse_database_url
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.errors import DatabaseUrlError
 
@@ -110,7 +112,8 @@ def main():
         supports_check_mode=False,
     )
     params = module.params
-    with report_failures(module):
+    secrets = Secrets(module)
+    with report_failures(module, secrets):
         validate_command(params["argv"], params["variable"], params["output_lines"], params["timeout"])
         url = params["database_url"]
         try:
@@ -118,12 +121,12 @@ def main():
         except DatabaseUrlError:
             # The deploy tool may take a form we do not parse; the whole URL is still hidden.
             password = None
-        mask_secret(module, password, "The database password")
+        secrets.add(password, "The database password")
         outcome = run_with_secret(
             params["argv"],
             variable=params["variable"],
             value=url,
-            secrets=[password],
+            secrets=secrets,
             chdir=params["chdir"],
             output_lines=params["output_lines"],
             timeout=params["timeout"],

@@ -145,6 +145,7 @@ client_ip:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import report_failures
+from ansible_collections.backoffice.dbops.plugins.module_utils.common.secrets import Secrets
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.modules import (
     database_argument_spec,
     database_connection,
@@ -164,10 +165,13 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    with report_failures(module):
+    secrets = Secrets(module)
+    with report_failures(module, secrets):
         validate_schedule(params)
-        target, options = database_connection(module)
-        waited = wait_for(target, [params["database_url"], target.password], params, **options)
+        target, options = database_connection(module, secrets)
+        # The whole URL is Ansible's to mask (its option is no_log); it is redacted from driver messages all the same.
+        secrets.add(params["database_url"], "The DATABASE_URL")
+        waited = wait_for(target, secrets, params, **options)
         module.exit_json(changed=False, database=target.describe(), attempts=waited.attempts, elapsed=waited.elapsed)
 
 

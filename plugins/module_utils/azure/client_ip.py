@@ -8,8 +8,6 @@ the only I/O here.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from ansible_collections.backoffice.dbops.plugins.module_utils.azure.firewall_rules import FirewallError
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import DbopsError
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.imports import import_library
@@ -22,9 +20,9 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connection
 ECHO_TIMEOUT = 10
 
 
-def ip_from_login_attempt(database_url: str, mask: Callable[[str], None]) -> tuple[str | None, str]:
-    """Log in to the Azure SQL server as Azure Data Studio does: a 40615 refusal quotes our IP. `mask` is given the
-    password, for Ansible's masking."""
+def ip_from_login_attempt(database_url: str, secrets) -> tuple[str | None, str]:
+    """Log in to the Azure SQL server as Azure Data Studio does: a 40615 refusal quotes our IP. The password goes to
+    the module's `secrets` (common/secrets.py)."""
     from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connector import (
         flavour_for,
         open_connection,
@@ -32,13 +30,13 @@ def ip_from_login_attempt(database_url: str, mask: Callable[[str], None]) -> tup
     )
 
     target = parse_database_url(database_url)
-    mask(target.password)
+    secrets.add(target.password, "The database password")
     flavour = flavour_for(target)
     if not flavour.azure_sql:
         raise FirewallError("database_url must be the sqlserver:// URL of the Azure SQL server.")
     try:
         # The login timeout is the URL's (loginTimeout); lock_timeout only concerns SQLite.
-        connection = open_connection(flavour, read_only=True, lock_timeout=0)
+        connection = open_connection(flavour, read_only=True, lock_timeout=0, secrets=secrets)
     except DbopsError as exc:
         address = client_ip_from_40615(exc.message)
         return address, "" if address else f"the login attempt failed without error 40615 ({exc.message})"
@@ -57,11 +55,11 @@ def ip_from_echo(url: str) -> tuple[str | None, str]:
     return address, "" if address else f"{url} answered without an IPv4 address (IPv6-only egress?)"
 
 
-def detect_client_ip(database_url: str | None, ip_echo_url: str | None, mask: Callable[[str], None]) -> tuple[str, str]:
+def detect_client_ip(database_url: str | None, ip_echo_url: str | None, secrets) -> tuple[str, str]:
     """The runner's public IPv4 address and how it was found, trying the SQL login first."""
     notes = []
     if database_url:
-        address, note = ip_from_login_attempt(database_url, mask)
+        address, note = ip_from_login_attempt(database_url, secrets)
         if address:
             return address, "sql_error_40615"
         notes.append(note)

@@ -17,7 +17,6 @@ from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.azure.errors import AzureError, azure_errors
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.imports import import_library
-from ansible_collections.backoffice.dbops.plugins.module_utils.common.masking import mask_secret
 
 AUTH_SOURCES = ("auto", "env", "cli", "msi", "workload_identity")
 # The public client id of the Azure CLI: what azure.azcollection uses for user/password logins.
@@ -284,10 +283,10 @@ def open_session(params: dict, env, *, needs_subscription: bool = True) -> Azure
     return AzureSession(credential, cloud, params.get("subscription_id"), tuple(secret_values(params, env)))
 
 
-def azure_session(module) -> AzureSession:
-    """The session an Azure-facing module's options ask for."""
+def azure_session(module, secrets) -> AzureSession:
+    """The session an Azure-facing module's options ask for; its sign-in secrets go to the module's `secrets`."""
     # Ansible masks the `secret` option as given; its encoded forms, and secrets read straight from the
     # environment, must be masked too.
     for secret in secret_values(module.params, os.environ):
-        mask_secret(module, secret, "An Azure secret")
+        secrets.add(secret, "An Azure secret")
     return open_session(module.params, os.environ)

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
+from ansible_collections.backoffice.dbops.plugins.module_utils.common.data_values import without_values
+from ansible_collections.backoffice.dbops.plugins.module_utils.common.text import redact
+
 
 class DbopsError(Exception):
     """A failure to report as is; `code` is Prisma's (or Azure's) where one applies."""
@@ -43,13 +46,21 @@ class MissingLibrary(DbopsError):
 
 
 @contextmanager
-def report_failures(module):
-    """Our errors as `fail_json`; a missing library as Ansible's `missing_required_lib` message."""
+def report_failures(module, secrets=()):
+    """Our errors as `fail_json`; a missing library as Ansible's `missing_required_lib` message.
+
+    The last line of defence for every message a module fails with: no credential of `secrets` (the module's
+    Secrets) in any encoding, and no row value a database message quotes."""
     from ansible.module_utils.basic import missing_required_lib
+
+    def safe(text):
+        return without_values(redact(text, secrets))
 
     try:
         yield
     except MissingLibrary as error:
-        module.fail_json(msg=missing_required_lib(error.library), error=error.message)
+        module.fail_json(msg=missing_required_lib(error.library), error=safe(error.message))
     except DbopsError as error:
-        module.fail_json(**error.as_result())
+        result = error.as_result()
+        result.update({key: safe(result[key]) for key in ("msg", "hint") if result.get(key)})
+        module.fail_json(**result)

@@ -17,6 +17,7 @@ import signal
 import subprocess
 from dataclasses import dataclass
 
+from ansible_collections.backoffice.dbops.plugins.module_utils.common.data_values import without_values
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.text import redact
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.validation import OptionError, require_range
 
@@ -53,7 +54,8 @@ def run_with_secret(
     timeout: float | None = None,
 ) -> CommandOutcome:
     """Run `argv` with `variable=value` added to its environment; the last `output_lines` lines of its output come
-    back with every form of every secret (and `value`) redacted."""
+    back with every form of every secret (and `value`) redacted, and without the row values database errors in it
+    quote (a failed `prisma migrate deploy` prints its database error)."""
     environment = {**os.environ, variable: value}
     hidden = [value, *secrets]
     # Not AnsibleModule.run_command: it has no timeout, and a hung deploy must be stopped with all it started.
@@ -85,5 +87,5 @@ def run_with_secret(
 def _tail(output: bytes, secrets, lines: int) -> list[str]:
     if not lines:
         return []
-    text = redact(output.decode("utf-8", errors="replace"), secrets)
+    text = without_values(redact(output.decode("utf-8", errors="replace"), secrets))
     return text.splitlines()[-lines:]

@@ -13,6 +13,7 @@ from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
+from ansible_collections.backoffice.dbops.plugins.module_utils.common.data_values import without_values
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import DbopsError
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.text import one_line, redact
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connection_problems import UNREACHABLE
@@ -94,7 +95,7 @@ def _status(flavour, member: FleetMember, settings: CheckSettings) -> dict:
     except DbopsError:
         raise
     except Exception as exc:  # a driver error once connected: this database's answer, not the fleet's failure
-        detail = redact(one_line(exc), secrets)
+        detail = without_values(redact(one_line(exc), secrets))
         if flavour.is_statement_timeout(exc):
             limit = settings.statement_timeout + LOCK_WAIT_MARGIN
             return connection_status(UNREACHABLE, f"No answer within {limit} s: {detail}", None, {})

@@ -14,8 +14,9 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.migrations
 )
 
 
-def fleet_members(params: dict, secrets: set) -> list[FleetMember]:
-    """One member per entry; every password is added to `secrets` (Ansible's no_log values)."""
+def fleet_members(params: dict, secrets) -> list[FleetMember]:
+    """One member per entry; every password goes to the module's `secrets` (which masks it by the collection's rule:
+    never a short one), and every database name is kept out of Ansible's masking."""
     for option in ("concurrency", "connect_timeout", "statement_timeout"):
         if params[option] < 1:
             raise DbopsError(f"{option} must be at least 1, got {params[option]}.")
@@ -26,6 +27,7 @@ def fleet_members(params: dict, secrets: set) -> list[FleetMember]:
             f"Database names must be unique in databases; repeated: {', '.join(duplicates)}.",
             hint="Name each database after its environment or tenant, e.g. test, prod, tenant-a.",
         )
+    secrets.keep(names)
     directories = {}
     members = []
     for entry in params["databases"]:
@@ -33,8 +35,7 @@ def fleet_members(params: dict, secrets: set) -> list[FleetMember]:
             target = parse_database_url(entry["database_url"], entry.get("project_dir") or params.get("project_dir"))
         except DatabaseUrlError as exc:
             raise DbopsError(f"databases[{entry['name']}]: {exc.message}") from None
-        if target.password:
-            secrets.add(target.password)
+        secrets.add(target.password, f"The password of databases[{entry['name']}]")
         folder = entry.get("migrations_dir") or params.get("migrations_dir")
         if folder and folder not in directories:
             directories[folder] = read_migrations_directory(folder).migrations

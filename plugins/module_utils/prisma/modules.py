@@ -12,7 +12,6 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.azure.session imp
     secret_values,
 )
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import DbopsError
-from ansible_collections.backoffice.dbops.plugins.module_utils.common.masking import keep_identifiers, mask_secret
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.validation import migration_name, require_range
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connector import flavour_for, parse_database_url
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.database_url import DatabaseTarget
@@ -67,47 +66,46 @@ def lock_timeout(params: dict) -> int:
     )
 
 
-def requested_migration(module) -> str | None:
+def requested_migration(module, secrets) -> str | None:
     """The `migration` option, refused unless it is one folder name; it is never masked in the result."""
     value = module.params.get("migration")
     if value is None:
         return None
     name = migration_name(value)
-    keep_identifiers(module, [name])
+    secrets.keep([name])
     return name
 
 
-def database_connection(module) -> tuple[DatabaseTarget, dict]:
-    """The target of `database_url` and what connecting to it needs beyond the URL (ODBC driver, Entra token),
-    with every secret registered for masking."""
+def database_connection(module, secrets) -> tuple[DatabaseTarget, dict]:
+    """The target of `database_url` and what connecting to it needs beyond the URL (ODBC driver, Entra token); the
+    password and the token go to the module's `secrets` (Ansible masks the URL itself: its option is no_log)."""
     params = module.params
     target = parse_database_url(params["database_url"], params.get("project_dir"))
-    # Ansible masks no_log values it knows; the URL is one, the password inside it is another.
-    mask_secret(module, target.password, "The database password")
-    keep_identifiers(module, [params.get("migration")])
-    access_token = access_token_for(module, [target])
+    secrets.add(target.password, "The database password")
+    secrets.keep([target.database, params.get("migration")])
+    access_token = access_token_for(module, [target], secrets)
     return target, {"odbc_driver": params.get("odbc_driver"), "access_token": access_token}
 
 
-def open_history_store(module, lock_timeout: int = DEFAULT_LOCK_TIMEOUT) -> HistoryStore:
-    target, options = database_connection(module)
-    return HistoryStore(target, lock_timeout=lock_timeout, **options)
+def open_history_store(module, secrets, lock_timeout: int = DEFAULT_LOCK_TIMEOUT) -> HistoryStore:
+    target, options = database_connection(module, secrets)
+    return HistoryStore(target, lock_timeout=lock_timeout, secrets=secrets, **options)
 
 
-def access_token_for(module, targets) -> str | None:
+def access_token_for(module, targets, secrets) -> str | None:
     """The Entra ID token entra_auth asks for (None for password sign-in); only SQL Server takes one."""
     if module.params.get("entra_auth", "none") == "none":
         return None
     if not all(flavour_for(target).azure_sql for target in targets):
         raise DbopsError("entra_auth applies only to sqlserver:// URLs.", hint="Set entra_auth to none.")
-    return entra_access_token(module, ENTRA_AUTH_SOURCES[module.params["entra_auth"]])
+    return entra_access_token(ENTRA_AUTH_SOURCES[module.params["entra_auth"]], secrets)
 
 
-def entra_access_token(module, auth_source: str) -> str:
+def entra_access_token(auth_source: str, secrets) -> str:
     """An Azure SQL token from the collection's one Azure sign-in (AWX's Azure credential works as is)."""
     params = params_from_environment(os.environ, auth_source=auth_source)
     for secret in secret_values(params, os.environ):
-        mask_secret(module, secret, "An Azure secret")
+        secrets.add(secret, "An Azure secret")
     token = open_session(params, os.environ, needs_subscription=False).sql_access_token()
-    module.no_log_values.add(token)
+    secrets.add(token, "The Entra ID access token")
     return token

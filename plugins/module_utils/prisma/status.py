@@ -186,6 +186,16 @@ def read_failure_status(message: str, error_kind: str | None) -> dict:
     return {"outcome": UNSUPPORTED, "error_kind": error_kind, "detail": message, "lock_holders": []}
 
 
+def identifiers_of(statuses: list[dict]) -> list[str]:
+    """The names a fleet report carries: each database's name and where it is, and the migrations it lists."""
+    names = []
+    for status in statuses:
+        names += [status.get("name"), status.get("database")]
+        for key in ("failed_migrations", "pending", "edited", "missing_locally"):
+            names += status.get(key) or []
+    return [name for name in names if isinstance(name, str)]
+
+
 def counts(statuses: list[dict]) -> dict:
     """How many databases have each outcome (every outcome present, zeros included)."""
     tally = dict.fromkeys(OUTCOMES, 0)

@@ -14,6 +14,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import DbopsError
+from ansible_collections.backoffice.dbops.plugins.module_utils.common.secrets import Secrets
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.text import one_line, redact
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connector import flavour_for, open_connection
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.database_url import DatabaseTarget
@@ -38,12 +39,15 @@ class HistoryStore:
         lock_timeout: int,
         odbc_driver: str | None = None,
         access_token: str | None = None,
+        secrets: Secrets | None = None,
     ):
+        """`secrets`: the module's Secrets (the password and token in it); without one, the target's password and
+        the token are redacted from messages all the same."""
         self.target = target
         self.flavour = flavour_for(target)
         self.lock_timeout = lock_timeout
         self._connect_options = {"odbc_driver": odbc_driver, "access_token": access_token}
-        self._secrets = [target.password, access_token]
+        self._secrets = secrets if secrets is not None else Secrets(values=(target.password, access_token))
 
     @contextmanager
     def _connection(self, read_only: bool):
@@ -194,8 +198,8 @@ class HistoryStore:
         )
 
     @property
-    def secrets(self) -> list:
-        return [secret for secret in self._secrets if secret]
+    def secrets(self) -> Secrets:
+        return self._secrets
 
     def _lock_timeout(self) -> LockTimeout:
         return LockTimeout(

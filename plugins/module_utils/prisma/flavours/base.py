@@ -49,9 +49,6 @@ class Flavour:
     azure_sql: ClassVar[bool] = False
     # Whether CREATE TABLE is undone by a rollback; MySQL commits DDL at once.
     transactional_ddl: ClassVar[bool] = True
-    # Error texts of this database that quote stored values: regular expressions whose group `value` is the data
-    # (prisma/error_redaction.py replaces it). Prisma copies these texts into `_prisma_migrations.logs`.
-    data_value_patterns: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, target: DatabaseTarget):
         self.target = target
@@ -445,11 +442,18 @@ MESSAGE_KINDS = tuple(
         ),
         (r"permission denied|command denied|access denied|must be owner|not authori[sz]ed", "permission_denied"),
         (
-            r"lock timeout|lock wait timeout|could not obtain lock|deadlock|database is locked|lock request time"
-            r"|statement timeout|canceling statement|interrupted",
+            r"lock timeout|lock wait timeout|could not obtain lock|deadlock|database is locked|lock request time",
             "lock_timeout",
         ),
-        (r"syntax error|error in your SQL syntax|incorrect syntax", "syntax_error"),
+        (
+            r"statement timeout|canceling statement|max_statement_time|maximum statement execution time"
+            r"|query timeout expired|operation cancell?ed|cancell?ed by user|interrupted",
+            "statement_timeout",
+        ),
+        (
+            r"syntax error|error in your SQL syntax|incorrect syntax|unterminated (?:dollar-)?quoted|unterminated /\*",
+            "syntax_error",
+        ),
     )
 )
 

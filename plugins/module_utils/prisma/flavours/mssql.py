@@ -132,11 +132,6 @@ class MssqlFlavour(Flavour):
     # Prisma's engine calls this connector `mssql` (its P3019 text names it so); project files and Prisma versions
     # also say `sqlserver`, the datasource provider's own name. Both mean this database: neither is a switch.
     lockfile_providers = ("mssql", "sqlserver")
-    data_value_patterns = (
-        r"The duplicate key value is \((?P<value>[^\n]*)\)",
-        r"Conversion failed when converting (?:the )?[\w ]*?value '(?P<value>[^\n]*?)' to data type",
-        r"Truncated value: '(?P<value>[^\n]*?)'(?=\.?(?:\s|$))",
-    )
     placeholder = "?"
     azure_sql = True
 
@@ -351,6 +346,7 @@ class MssqlFlavour(Flavour):
         "262": "permission_denied",
         "297": "permission_denied",
         "1222": "lock_timeout",
+        # Deadlock victim: the statement lost a lock conflict with another session, as a lock timeout does.
         "1205": "lock_timeout",
         "102": "syntax_error",
         "105": "syntax_error",

@@ -66,11 +66,6 @@ class MysqlFlavour(Flavour):
     provider = "mysql"
     schemes = ("mysql",)
     lockfile_providers = ("mysql",)
-    data_value_patterns = (
-        r"Duplicate entry '(?P<value>[^\n]*?)' for key",
-        # `Incorrect integer value: 'abc' for column`, `Truncated incorrect DOUBLE value: 'x'`
-        r"(?:Incorrect|incorrect) [\w ]*?value: '(?P<value>[^\n]*?)'(?= for column|\s|$)",
-    )
     fraction_digits = 3
     transactional_ddl = False
 
@@ -290,8 +285,12 @@ class MysqlFlavour(Flavour):
         "1044": "permission_denied",
         "1227": "permission_denied",
         "1205": "lock_timeout",
+        # Deadlocks: the statement lost a lock conflict with another session, as a lock timeout does.
         "1213": "lock_timeout",
-        "3024": "lock_timeout",
+        # MariaDB's max_statement_time, MySQL's max_execution_time, KILL QUERY.
+        "1969": "statement_timeout",
+        "3024": "statement_timeout",
+        "1317": "statement_timeout",
         "1064": "syntax_error",
     }
 

@@ -88,27 +88,10 @@ def quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
-# DETAIL texts whose values the patterns of PostgresFlavour.data_value_patterns replace one by one.
-_KEPT_DETAIL = r"Key \(|Failing row contains \("
-
-
 class PostgresFlavour(Flavour):
     provider = "postgresql"
     schemes = ("postgresql", "postgres")
     lockfile_providers = ("postgresql",)
-    data_value_patterns = (
-        # DETAIL carries the rows: `Key (bio)=(same) is duplicated.`, `Failing row contains (1, ada, null).`; the
-        # forms matched below keep their column names, any other DETAIL goes whole. The schema engine's Rust debug
-        # dump repeats it: `detail: Some("Key (bio)=...")`.
-        r"DETAIL:(?![ \t]*(?:" + _KEPT_DETAIL + r"))[ \t]*(?P<value>[^\n]*?)"
-        r"(?=\s+(?:HINT|CONTEXT|WHERE|STATEMENT):|\n|$)",
-        r'detail: Some\("(?!' + _KEPT_DETAIL + r')(?P<value>(?:[^"\\]|\\.)*)"\)',
-        r"Key \([^)\n]*\)=\((?P<value>[^\n]*?)\)"
-        r"(?= (?:is duplicated|already exists|is not present|is still referenced|conflicts))",
-        r"Failing row contains \((?P<value>[^\n]*)\)",
-        r'invalid input (?:syntax|value) for [^:\n]+: "(?P<value>(?:[^"\\\n]|\\.)*)"',
-        r'value "(?P<value>[^"\n]*)" is out of range',
-    )
 
     @classmethod
     def parse_url(cls, url: str, project_dir: str | None) -> DatabaseTarget:
@@ -272,9 +255,10 @@ class PostgresFlavour(Flavour):
         "3F000": "missing_object",
         "42501": "permission_denied",
         LOCK_NOT_AVAILABLE: "lock_timeout",
-        # canceled by statement_timeout, and deadlocks: the statement waited too long for others.
-        "57014": "lock_timeout",
+        # Deadlocks: the statement lost a lock conflict with another session, as a lock timeout does.
         "40P01": "lock_timeout",
+        # Cancelled: by statement_timeout, or by a session that ends a statement running too long.
+        QUERY_CANCELED: "statement_timeout",
         "42601": "syntax_error",
     }
 

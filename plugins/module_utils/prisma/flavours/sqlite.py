@@ -145,7 +145,7 @@ class SqliteFlavour(Flavour):
         "261": "lock_timeout",
         "517": "lock_timeout",
         # SQLITE_INTERRUPT: our statement_timeout stopped the statement.
-        "9": "lock_timeout",
+        "9": "statement_timeout",
     }
 
     def fold(self, name: str) -> str:

@@ -49,6 +49,8 @@ def advise(migration: str, state: str, judgement, cause, offending, rehearsal, s
             "investigate",
             f"Nothing of {migration} took effect, but a retry would fail: {'; '.join(judgement.conflicts)}.",
         )
+    if cause is not None and cause.kind in NOT_RETRIED:
+        return "investigate", not_retried(migration, cause, rehearsal)
     if offending is not None and offending.count:
         where = (
             f" at statement {offending_statement(cause, rehearsal)}" if offending_statement(cause, rehearsal) else ""
@@ -114,6 +116,51 @@ def label(statement) -> str:
     head = flat.split("'", 1)[0].rstrip()
     cut = head if len(head) <= LABEL_LIMIT else head[: LABEL_LIMIT - 3].rstrip()
     return cut if cut == flat else f"{cut} ..."
+
+
+# Causes a redeploy of the same migration.sql meets again whatever the data, so never `retry`, even after a rehearsal
+# that succeeded: the rehearsal sends each statement whole, under its own limits.
+NOT_RETRIED = ("unsupported_by_adapter", "syntax_error", "statement_timeout")
+
+
+def not_retried(migration: str, cause, rehearsal) -> str:
+    statement = f"statement {cause.statement_index} (`{_first_line(cause.statement)}`)" if cause.statement_index else ""
+    at = f" at {statement}" if statement else ""
+    error = _first_line(cause.message) or "no message"
+    rehearsed = rehearsal.ran and rehearsal.succeeded
+    if cause.kind == "unsupported_by_adapter":
+        return (
+            f"{statement[0].upper()}{statement[1:]} of {migration} has a `;` inside a quoted body, string or comment: "
+            f"Prisma's driver adapter sends migration.sql cut at every `;`, so the database got a fragment of it "
+            f"({error}); the data is not the cause and a redeploy through the adapter fails the same way"
+            + (
+                " (the rehearsal sends each statement whole, so its success says nothing about that)"
+                if rehearsed
+                else ""
+            )
+            + ". Apply the migration without the adapter (Prisma's native engine, or by hand) before resolving."
+        )
+    if cause.kind == "statement_timeout":
+        return (
+            f"{migration} was cancelled{at} by a statement timeout ({error}): a redeploy meets the same limit unless "
+            "the deploy's timeout is raised or the statement runs faster (less load, less data)"
+            + (" - the rehearsal ran it under its own limit, not the deploy's" if rehearsed else "")
+            + ". Decide that before resolving."
+        )
+    if rehearsed:
+        return (
+            f"{migration} failed{at} with a syntax error ({error}), and a rehearsal of migration.sql as it is now runs "
+            "without error: the file changed since it failed. Check the change is what should be deployed before "
+            "resolving."
+        )
+    return (
+        f"{migration} failed{at} with a syntax error ({error}): a redeploy of the same migration.sql fails the same "
+        "way. Correct the migration before resolving."
+    )
+
+
+def _first_line(text: str | None) -> str:
+    return text.strip().splitlines()[0] if text and text.strip() else ""
 
 
 def offending_statement(cause, rehearsal):

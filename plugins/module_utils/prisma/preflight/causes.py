@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.failure_logs import FailureLog
@@ -18,7 +19,9 @@ CAUSE_KINDS = (
     "missing_object",
     "permission_denied",
     "lock_timeout",
+    "statement_timeout",
     "syntax_error",
+    "unsupported_by_adapter",
     "unknown",
 )
 # The causes existing rows explain: an offending-rows query finds them.
@@ -44,11 +47,20 @@ class Cause:
         }
 
 
-def cause_from_log(log: FailureLog, statements, classify) -> Cause | None:
-    """The cause Prisma's record tells; `classify(code, message)` is the flavour's error classification."""
+# How PostgreSQL rejects the fragment of a statement a driver adapter cut at a `;` inside it.
+FRAGMENT_REJECTED = re.compile(r"unterminated|syntax error at (?:or near|end of input)")
+
+
+def cause_from_log(log: FailureLog, statements, classify, script: str | None = None) -> Cause | None:
+    """The cause Prisma's record tells; `classify(code, message)` is the flavour's error classification, `script`
+    the text of migration.sql the statements come from."""
     if log.format == "none":
         return None
     kind = log.adapter_kind or classify(log.database_code, log.message)
+    if log.format == "adapter" and kind == "syntax_error" and FRAGMENT_REJECTED.search(log.message) and script:
+        cut = statement_cut_by_adapter(script, statements)
+        if cut is not None:
+            return make_cause("unsupported_by_adapter", cut, statements, log.database_code, log.message)
     index = log.query_number if log.query_number and log.query_number <= len(statements) else None
     if index is None and log.error_line is not None:
         index = statement_at_line(statements, log.error_line)
@@ -65,6 +77,33 @@ def make_cause(kind: str, index: int | None, statements, code: str | None, messa
 
 def with_kind(cause: Cause, kind: str) -> Cause:
     return replace(cause, kind=kind)
+
+
+def statement_cut_by_adapter(script: str, statements) -> int | None:
+    """The first statement Prisma's driver adapter cuts in two, or None.
+
+    Prisma 7's schema engine sends migration.sql through a driver adapter (adapter-pg) cut at every `;` - also one
+    inside a dollar-quoted body, a string literal or a comment (measured with Prisma 7.10) - where the statements
+    here end only at the `;` between statements. A `;` that ends no statement cuts the statement it lies in, or
+    (inside a comment between statements) the one after it.
+    """
+    position, spans = 0, []
+    for statement in statements:
+        start = script.find(statement.text, position)
+        if start == -1:
+            return None
+        position = start + len(statement.text)
+        spans.append((start, position, statement.index))
+    separators = set()
+    for _start, end, _index in spans:
+        gap = re.match(r"\s*", script[end:]).end()
+        if script.startswith(";", end + gap):
+            separators.add(end + gap)
+    for cut in (offset for offset, char in enumerate(script) if char == ";" and offset not in separators):
+        for _start, end, index in spans:
+            if cut < end:
+                return index
+    return None
 
 
 def statement_at_line(statements, line: int) -> int | None:
@@ -109,7 +148,14 @@ def statement_names(statement) -> set[str]:
 def can_fail_with(statement, kind: str) -> bool:
     """Whether a statement of this shape can raise an error of this kind."""
     if statement.kind == "dml":
-        return kind in (*DATA_KINDS, "type_conversion", "missing_object", "permission_denied", "lock_timeout")
+        return kind in (
+            *DATA_KINDS,
+            "type_conversion",
+            "missing_object",
+            "permission_denied",
+            "lock_timeout",
+            "statement_timeout",
+        )
     actions = statement.actions
     if kind == "unique_violation":
         return any(action.unique for action in actions)

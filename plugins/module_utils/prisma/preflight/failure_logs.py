@@ -126,30 +126,6 @@ def _adapter(text: str) -> FailureLog:
     return FailureLog("other", message=message)
 
 
-# Where database messages quote row values: PostgreSQL's DETAIL "Key (bio)=(x)", MySQL's "Duplicate entry 'x'" and
-# "incorrect ... value: 'x'", SQL Server's "duplicate key value is (x)", PostgreSQL's "input syntax for type t: "x"".
-ROW_VALUES = re.compile(
-    r"(?P<head>\)=\()[^\n]*?(?P<tail>\) (?:is|already))"
-    r"|(?P<head2>\bentry ')[^']*(?P<tail2>')"
-    r"|(?P<head3>\bvalue(?: is)?:? \(?['\"]?)[^'\")\n]*(?P<tail3>['\")]?)"
-    r"|(?P<head4>\bfor type \w+: \")[^\"\n]*(?P<tail4>\")",
-    re.IGNORECASE,
-)
-
-
-def without_values(message: str) -> str:
-    """The message with the row values databases quote in it replaced by "...": for sample_size 0."""
-
-    def mask(match):
-        groups = match.groupdict()
-        for head, tail in (("head", "tail"), ("head2", "tail2"), ("head3", "tail3"), ("head4", "tail4")):
-            if groups[head] is not None:
-                return f"{groups[head]}...{groups[tail] or ''}"
-        return match.group(0)
-
-    return ROW_VALUES.sub(mask, message)
-
-
 def mentioned_names(message: str) -> tuple[str, ...]:
     """Identifiers an error message names (and the parts of `table.column` ones), in order, once each."""
     found: list[str] = []

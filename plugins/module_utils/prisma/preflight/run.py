@@ -9,6 +9,7 @@ from dataclasses import replace
 
 from ansible.module_utils.parsing.convert_bool import boolean
 
+from ansible_collections.backoffice.dbops.plugins.module_utils.common.data_values import without_values
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import DbopsError
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.text import one_line, redact
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.errors import DatabaseError
@@ -38,7 +39,6 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.failure_logs import (
     mentioned_names,
     parse_failure_log,
-    without_values,
 )
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.impact import (
     Estimate,
@@ -158,7 +158,7 @@ class _Preflight:
         flavour.limit_reads(self.cursor, statement_timeout=statement_timeout, lock_wait=lock_wait)
         state, failed, started = self._history_state(migration)
         log = parse_failure_log(failed.logs if failed else None)
-        cause = cause_from_log(log, statements, flavour.classify_error)
+        cause = cause_from_log(log, statements, flavour.classify_error, self.script)
         judgement = self._judge(log, cause, state, started)
         offending = None
         if cause is not None and cause.statement_index:
@@ -215,14 +215,14 @@ class _Preflight:
                         # One batch (SQL Server) has no savepoint to count from: count as the database is now.
                         cause, offending = self._offending(cause, mentioned_names(cause.message), sample_size)
                         self.connection.rollback()
-        advice, advice_text = advise(
-            migration, state, judgement, cause, offending, rehearsal, {s.index: s for s in statements}
-        )
         if sample_size == 0:
-            # Counts only: the row values a database quotes in its messages stay out too.
+            # Counts only: the row values a database quotes in its messages stay out too, advice_text included.
             cause = replace(cause, message=without_values(cause.message)) if cause else None
             if rehearsal.error:
                 rehearsal = replace(rehearsal, error=without_values(rehearsal.error))
+        advice, advice_text = advise(
+            migration, state, judgement, cause, offending, rehearsal, {s.index: s for s in statements}
+        )
         return {
             "migration": migration,
             "migration_state": state,

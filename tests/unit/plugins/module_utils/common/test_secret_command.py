@@ -69,3 +69,22 @@ def test_only_the_last_lines_come_back_and_a_timeout_kills_the_command():
 def test_bad_options_are_refused(argv, variable, lines, timeout, said):
     with pytest.raises(OptionError, match=said):
         validate_command(argv, variable, lines, timeout)
+
+
+def test_row_values_a_failed_deploy_prints_are_not_returned():
+    # What `prisma migrate deploy` prints when the migration fails on duplicated rows (Prisma's P3018 text).
+    deploy = (
+        "import sys\n"
+        "print('Error: P3018')\n"
+        "print('Database error code: 23505')\n"
+        "print('ERROR: could not create unique index \"User_bio_key\"')\n"
+        'print("DETAIL: Key (bio)=(plant-key) is dup\'s) is duplicated.")\n'
+        "sys.exit(1)\n"
+    )
+    outcome = run_with_secret([sys.executable, "-c", deploy], variable="DATABASE_URL", value=URL, secrets=[PASSWORD])
+    assert outcome.stdout_lines[-1] == "DETAIL: Key (bio)=([redacted]) is duplicated."
+    assert outcome.stdout_lines[:3] == [
+        "Error: P3018",
+        "Database error code: 23505",
+        'ERROR: could not create unique index "User_bio_key"',
+    ]

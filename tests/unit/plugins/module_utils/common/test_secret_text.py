@@ -1,5 +1,4 @@
-"""Secrets kept out of text: every encoded form is redacted, short secrets only where they stand alone, and Ansible's
-masking never gets a value that would mangle an identifier."""
+"""Secrets kept out of text: every encoded form is redacted, short secrets only where they stand alone."""
 
 import base64
 import json
@@ -10,7 +9,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ansible_collections.backoffice.dbops.plugins.module_utils.common.masking import keep_identifiers, mask_secret
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.text import MASK, redact, secret_forms
 
 PASSWORD = "p;}@:/%ü-Secret_42"
@@ -60,39 +58,3 @@ def test_redact_ignores_missing_secrets():
 def test_any_long_secret_is_redacted_in_any_surrounding(secret):
     for printed in (secret, quote(secret, safe=""), quote_plus(secret)):
         assert secret not in redact(f"a{printed}b", [secret]) or secret in "a" + MASK + "b"
-
-
-class Module:
-    """What AnsibleModule offers for masking: its set of no_log values and warnings."""
-
-    def __init__(self):
-        self.no_log_values = set()
-        self.warnings = []
-
-    def warn(self, message):
-        self.warnings.append(message)
-
-
-def test_a_long_secret_is_masked_in_all_its_forms():
-    module = Module()
-    mask_secret(module, PASSWORD, "The database password")
-    assert {PASSWORD, quote(PASSWORD, safe=""), quote_plus(PASSWORD)} <= module.no_log_values
-    assert module.warnings == []
-
-
-def test_a_short_secret_is_not_registered_and_the_operator_is_told():
-    module = Module()
-    mask_secret(module, "added", "The database password")
-    assert module.no_log_values == set()
-    (warning,) = module.warnings
-    assert "shorter than 8 characters" in warning and "added" not in warning
-
-
-def test_identifiers_are_kept_out_of_the_masking():
-    module = Module()
-    mask_secret(module, "bio_index", "The database password")
-    module.no_log_values.add("VALUE-OF-ANOTHER-OPTION")
-    names = ["20201127134937_init", "20201127134938_added_bio_index"]
-    keep_identifiers(module, [*names, None])
-    assert "VALUE-OF-ANOTHER-OPTION" in module.no_log_values
-    assert not [value for value in module.no_log_values for name in names if value in name]

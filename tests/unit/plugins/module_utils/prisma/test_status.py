@@ -8,6 +8,7 @@ from xml.etree import ElementTree
 import pytest
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import DbopsError
+from ansible_collections.backoffice.dbops.plugins.module_utils.common.secrets import Secrets
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.fleet_input import fleet_members
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.history import (
     LocalMigration,
@@ -23,6 +24,7 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.status imp
     counts,
     describe_holder,
     history_status,
+    identifiers_of,
     lock_wait_status,
     shape_of,
 )
@@ -169,17 +171,60 @@ def params(databases, **extra):
     }
 
 
+class Module:
+    """What AnsibleModule offers for masking: its set of no_log values and warnings."""
+
+    def __init__(self):
+        self.no_log_values = set()
+        self.warnings = []
+
+    def warn(self, message):
+        self.warnings.append(message)
+
+
 def test_the_list_is_checked_as_a_whole_before_any_database():
     url = "postgresql://app:pw@db/shop"
     with pytest.raises(DbopsError, match="repeated: a"):
-        fleet_members(params([{"name": "a", "database_url": url}, {"name": "a", "database_url": url}]), set())
+        fleet_members(params([{"name": "a", "database_url": url}, {"name": "a", "database_url": url}]), Secrets())
     with pytest.raises(DbopsError, match=r"databases\[b\]: Invalid database_url"):
-        fleet_members(params([{"name": "b", "database_url": "mongodb://x"}]), set())
+        fleet_members(params([{"name": "b", "database_url": "mongodb://x"}]), Secrets())
     with pytest.raises(DbopsError, match="concurrency must be at least 1"):
-        fleet_members(params([], concurrency=0), set())
-    secrets = set()
+        fleet_members(params([], concurrency=0), Secrets())
+    secrets = Secrets()
     (member,) = fleet_members(params([{"name": "a", "database_url": url}]), secrets)
-    assert secrets == {"pw"} and member.target.host == "db" and member.migrations is None
+    assert list(secrets) == ["pw"] and member.target.host == "db" and member.migrations is None
+
+
+def test_passwords_are_masked_by_the_collections_rule_and_names_never():
+    module = Module()
+    secrets = Secrets(module)
+    databases = [
+        {"name": "prod", "database_url": "postgresql://app:pw@db/shop"},
+        {"name": "badpw", "database_url": "postgresql://app:Long-Enough-Secret-1@db/badpw"},
+        {"name": "tenant-Long-Enough-Secret-1", "database_url": "postgresql://app@db/t"},
+    ]
+    fleet_members(params(databases), secrets)
+    # The short password is never registered (Ansible would mask it inside `badpw`), the long one is, except where a
+    # database's own name holds it.
+    assert not [value for value in module.no_log_values if "pw" in value and len(value) < 8]
+    assert "Long-Enough-Secret-1" not in module.no_log_values
+    assert [warning for warning in module.warnings if "databases[prod]" in warning]
+    assert list(secrets) == ["pw", "Long-Enough-Secret-1"]
+
+
+def test_the_names_a_report_carries():
+    pending = {"name": "badpw", "database": "postgresql app@db:5432/badpw", "outcome": "pending", "pending": ["c"]}
+    assert identifiers_of([*statuses(), pending]) == [
+        "test",
+        "pg",
+        "prod",
+        "mssql",
+        "b",
+        "prod/tenant-a",
+        "badpw",
+        "postgresql app@db:5432/badpw",
+        "c",
+    ]
 
 
 def test_the_report_matches_its_published_schema():

@@ -10,18 +10,31 @@ from pathlib import Path
 import pytest
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connector import flavour_for, parse_database_url
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.causes import cause_from_log
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.advice import advise
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.causes import (
+    Cause,
+    cause_from_log,
+    statement_cut_by_adapter,
+)
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.failure_logs import (
     mentioned_names,
     parse_failure_log,
-    without_values,
 )
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.rehearsal import Rehearsal, skipped
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.statements import split_statements
 
 FIXTURES = json.loads((Path(__file__).parent / "prisma_logs.json").read_text())
-URLS = {"postgresql": "postgresql://u@h/db", "mysql": "mysql://u@h/db", "sqlite": "file:/tmp/x.db"}
+URLS = {
+    "postgresql": "postgresql://u@h/db",
+    "mysql": "mysql://u@h/db",
+    "sqlite": "file:/tmp/x.db",
+    "sqlserver": "sqlserver://h:1433;database=db;user=u;password=p",
+}
 # What each case is (the research made each failure on purpose).
 KINDS = {
+    # Prisma 7's driver adapter cut the statement at a `;` inside it (measured with the referee).
+    "split_": "unsupported_by_adapter",
+    "statement_timeout": "statement_timeout",
     # MariaDB reports NULLs met by MODIFY ... NOT NULL as truncation (1265); the preflight refines it with the data.
     "modify_not_null": "type_conversion",
     "unique": "unique_violation",
@@ -44,7 +57,15 @@ KINDS = {
     "syntax": "syntax_error",
 }
 # Statement the failure is on, when it is not the only one; None: the logs cannot tell (two identical statements).
-INDEXES = {"third_statement_fails": 3, "redefine_not_null": 4, "duplicate_index": None}
+INDEXES = {
+    "third_statement_fails": 3,
+    "redefine_not_null": 4,
+    "duplicate_index": None,
+    # The adapter ran statement 1 (it committed) and cut statement 2 inside its $$ body.
+    "split_dollar_function": 2,
+    # SET or SELECT: an adapter's log names neither.
+    "statement_timeout": None,
+}
 
 
 def expected_kind(case: str) -> str:
@@ -70,7 +91,7 @@ def test_every_fixture_gives_its_cause_and_statement(case_id):
         assert log.query_number == 1
     flavour = flavour_for(parse_database_url(URLS[case["provider"]], "/tmp"))
     statements = split_statements(script(case), flavour.sqlglot_dialect)
-    cause = cause_from_log(log, statements, flavour.classify_error)
+    cause = cause_from_log(log, statements, flavour.classify_error, script(case))
     assert cause.kind == expected_kind(case_id)
     name = case_id.split("_", 2)[2]
     assert cause.statement_index == INDEXES.get(name, 1)
@@ -112,15 +133,89 @@ def test_names_a_message_mentions(message, names):
 
 
 @pytest.mark.parametrize(
-    ("message", "masked"),
+    ("provider", "code", "message", "kind"),
     [
-        ("DETAIL: Key (bio)=(same) is duplicated.", "DETAIL: Key (bio)=(...) is duplicated."),
-        ("Duplicate entry 'same' for key 'User_bio_key'", "Duplicate entry '...' for key 'User_bio_key'"),
-        ("Truncated incorrect INTEGER value: 'abc'", "Truncated incorrect INTEGER value: '...'"),
-        ('ERROR: invalid input syntax for type integer: "abc"', 'ERROR: invalid input syntax for type integer: "..."'),
-        ("The duplicate key value is (hello).", "The duplicate key value is (...)."),
-        ("Unique constraint failed: User_bio_key", "Unique constraint failed: User_bio_key"),
+        # Measured: SET statement_timeout then a slow statement (PostgreSQL 15), max_statement_time (MariaDB 10.11).
+        ("postgresql", "57014", "canceling statement due to statement timeout", "statement_timeout"),
+        ("postgresql", "57014", "canceling statement due to user request", "statement_timeout"),
+        ("postgresql", "55P03", "canceling statement due to lock timeout", "lock_timeout"),
+        ("postgresql", "40P01", "deadlock detected", "lock_timeout"),
+        ("postgresql", None, "ERROR: canceling statement due to statement timeout", "statement_timeout"),
+        ("postgresql", None, "ERROR: canceling statement due to lock timeout", "lock_timeout"),
+        ("mysql", "1969", "Query execution was interrupted (max_statement_time exceeded)", "statement_timeout"),
+        (
+            "mysql",
+            "3024",
+            "Query execution was interrupted, maximum statement execution time exceeded",
+            "statement_timeout",
+        ),
+        ("mysql", "1205", "Lock wait timeout exceeded; try restarting transaction", "lock_timeout"),
+        ("mysql", "1213", "Deadlock found when trying to get lock; try restarting transaction", "lock_timeout"),
+        ("sqlite", "9", "interrupted", "statement_timeout"),
+        ("sqlite", "5", "database is locked", "lock_timeout"),
+        ("sqlserver", "0", "[HYT00] [FreeTDS][SQL Server]Query timeout expired", "statement_timeout"),
+        ("sqlserver", "1222", "Lock request time out period exceeded.", "lock_timeout"),
+        ("sqlserver", "1205", "Transaction (Process ID 52) was deadlocked on lock resources", "lock_timeout"),
+        ("postgresql", None, 'unterminated dollar-quoted string at or near "$$ BEGIN"', "syntax_error"),
     ],
 )
-def test_counts_only_masks_the_row_values_messages_quote(message, masked):
-    assert without_values(message) == masked
+def test_a_statement_timeout_is_not_a_lock_timeout(provider, code, message, kind):
+    flavour = flavour_for(parse_database_url(URLS[provider], "/tmp"))
+    assert flavour.classify_error(code, message) == kind
+
+
+FUNCTION = (
+    'CREATE TABLE "Audit" ("id" INTEGER);\n\nCREATE FUNCTION "f"() RETURNS integer AS $$\nBEGIN\n  RETURN 1;\nEND;\n'
+    "$$ LANGUAGE plpgsql;\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("script", "cut"),
+    [
+        (FUNCTION, 2),
+        ("INSERT INTO \"T\" VALUES ('a;b');\n", 1),
+        ('-- first; then\nINSERT INTO "T" VALUES (1);\n', 1),
+        ('CREATE TABLE "A" (x int);\n-- one; two\nCREATE TABLE "B" (x int);\n', 2),
+        ('CREATE TABLE "A" (x int);\nCREATE TABLE "B" (x int)  ;  \n', None),
+        ('CREATE FUNCTION "g"() RETURNS integer AS $$ SELECT 1 $$ LANGUAGE sql;\n', None),
+    ],
+)
+def test_the_statement_a_driver_adapter_cuts_at_a_semicolon_inside_it(script, cut):
+    assert statement_cut_by_adapter(script, split_statements(script, "postgres")) == cut
+
+
+def test_an_adapter_fragment_is_unsupported_by_the_adapter_never_a_data_cause():
+    fixture = FIXTURES["postgresql_adapter_split_dollar_function"]
+    flavour = flavour_for(parse_database_url(URLS["postgresql"], "/tmp"))
+    statements = split_statements(fixture["sql"], "postgres")
+    cause = cause_from_log(parse_failure_log(fixture["logs"]), statements, flavour.classify_error, fixture["sql"])
+    assert (cause.kind, cause.statement_index) == ("unsupported_by_adapter", 2)
+    assert cause.statement.startswith('CREATE FUNCTION "audit_count"()')
+    # Without the script (or from Prisma's native engine, which sends the script whole) it is a syntax error.
+    assert cause_from_log(parse_failure_log(fixture["logs"]), statements, flavour.classify_error).kind == "syntax_error"
+
+
+@pytest.mark.parametrize("kind", ["unsupported_by_adapter", "syntax_error", "statement_timeout"])
+@pytest.mark.parametrize(
+    "rehearsal", [Rehearsal(ran=True, succeeded=True), skipped("rehearse is false."), Rehearsal(ran=False)]
+)
+def test_advice_never_retries_what_a_redeploy_meets_again(kind, rehearsal):
+    cause = Cause(kind, 2, 'CREATE FUNCTION "audit_count"() RETURNS integer AS $$\nBEGIN', None, "ERROR: x\nmore")
+    advice, text = advise("m", "failed", Judgement(), cause, None, rehearsal)
+    assert advice == "investigate"
+    assert 'tatement 2 (`CREATE FUNCTION "audit_count"() RETURNS integer AS $$`)' in text
+    assert "ERROR: x" in text and "more" not in text
+
+
+class Judgement:
+    """A verdict of `none`: nothing of the migration took effect."""
+
+    verdict = "none"
+    applied = ()
+    present = {}
+
+
+def test_a_lock_timeout_is_still_retried():
+    cause = Cause("lock_timeout", 1, "ALTER TABLE ...", "55P03", "canceling statement due to lock timeout")
+    assert advise("m", "failed", Judgement(), cause, None, skipped("rehearse is false."))[0] == "retry"
