@@ -16,6 +16,7 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.
     cause_from_log,
     statement_cut_by_adapter,
 )
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.effects import Judgement
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.failure_logs import (
     mentioned_names,
     parse_failure_log,
@@ -202,20 +203,16 @@ def test_an_adapter_fragment_is_unsupported_by_the_adapter_never_a_data_cause():
 )
 def test_advice_never_retries_what_a_redeploy_meets_again(kind, rehearsal):
     cause = Cause(kind, 2, 'CREATE FUNCTION "audit_count"() RETURNS integer AS $$\nBEGIN', None, "ERROR: x\nmore")
-    advice, text = advise("m", "failed", Judgement(), cause, None, rehearsal)
+    advice, text = advise("m", "failed", NONE, cause, None, rehearsal)
     assert advice == "investigate"
     assert 'tatement 2 (`CREATE FUNCTION "audit_count"() RETURNS integer AS $$`)' in text
     assert "ERROR: x" in text and "more" not in text
 
 
-class Judgement:
-    """A verdict of `none`: nothing of the migration took effect."""
-
-    verdict = "none"
-    applied = ()
-    present = {}
+# A verdict of `none`: nothing of the migration took effect.
+NONE = Judgement("none", {})
 
 
 def test_a_lock_timeout_is_still_retried():
     cause = Cause("lock_timeout", 1, "ALTER TABLE ...", "55P03", "canceling statement due to lock timeout")
-    assert advise("m", "failed", Judgement(), cause, None, skipped("rehearse is false."))[0] == "retry"
+    assert advise("m", "failed", NONE, cause, None, skipped("rehearse is false."))[0] == "retry"
