@@ -163,10 +163,13 @@ def install_read_only(tarball: Path, workspace: Path) -> Path:
     collections = workspace / "collections"
     completed = subprocess.run(
         [f"{BIN}/ansible-galaxy", "collection", "install", str(tarball), "-p", str(collections)],
-        # Away from this checkout (its ansible.cfg and the test venv's sys.path both name it), which ansible-galaxy
-        # would otherwise take as installed already.
+        # Away from this checkout (the venv's sys.path and, under make, ANSIBLE_COLLECTIONS_PATH both name it), which
+        # ansible-galaxy would otherwise take as installed already.
         cwd=workspace,
-        env={**os.environ, "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH": "false"},
+        env={
+            **{name: value for name, value in os.environ.items() if name != "ANSIBLE_COLLECTIONS_PATH"},
+            "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH": "false",
+        },
         capture_output=True, text=True, check=False, timeout=120,
     )  # fmt: skip
     assert (collections / "ansible_collections" / "backoffice" / "dbops" / "MANIFEST.json").is_file(), completed.stdout
