@@ -41,7 +41,7 @@ NEUTRALISED = [
 ]
 
 
-@pytest.mark.parametrize(("provider", "sql"), NEUTRALISED, ids=[sql for _, sql in NEUTRALISED])
+@pytest.mark.parametrize(("provider", "sql"), NEUTRALISED, ids=[case[1] for case in NEUTRALISED])
 def test_timeout_settings_are_not_sent(provider, sql):
     assert guard(provider, f"{sql};\nCREATE TABLE t (id INT)") == ([(1, sql)], None)
 
@@ -88,7 +88,7 @@ REFUSED = [
 ]
 
 
-@pytest.mark.parametrize(("provider", "sql", "setting"), REFUSED, ids=[sql[:50] for _, sql, _ in REFUSED])
+@pytest.mark.parametrize(("provider", "sql", "setting"), REFUSED, ids=[case[1][:50] for case in REFUSED])
 def test_settings_inside_other_statements_refuse_the_rehearsal(provider, sql, setting):
     neutralised, refusal = guard(provider, f"CREATE TABLE t (id INT);\n{sql}")
     assert neutralised == []

@@ -188,7 +188,10 @@ def test_enum_changes():
         'CREATE UNIQUE INDEX "User_bio_key" ON "User"("bio");'
     )
     schema = model_for(flavour_for(parse_database_url(URLS["postgresql"], "/tmp"))).schema
-    keyed = lambda types: {(schema, name): labels for name, labels in types.items()}  # noqa: E731
+
+    def keyed(types):
+        return {(schema, name): labels for name, labels in types.items()}
+
     before = {"Role": ("USER", "ADMIN"), "Role_new": None, "Role_old": None}
     none = verdict(sql, {"User": table()}, failing=5, types=keyed(before))
     assert (none.verdict, present(none)) == ("none", [False] * 5)

@@ -334,7 +334,7 @@ POSTGRES = [
 ]
 
 
-@pytest.mark.parametrize(("sql", "expected"), POSTGRES, ids=[sql[:60] for sql, _ in POSTGRES])
+@pytest.mark.parametrize(("sql", "expected"), POSTGRES, ids=[case[0][:60] for case in POSTGRES])
 def test_postgres_statements(sql, expected):
     assert one("postgresql", sql) == expected
 
@@ -444,7 +444,7 @@ MYSQL = [
 ]
 
 
-@pytest.mark.parametrize(("sql", "expected"), MYSQL, ids=[sql[:60] for sql, _ in MYSQL])
+@pytest.mark.parametrize(("sql", "expected"), MYSQL, ids=[case[0][:60] for case in MYSQL])
 def test_mysql_online_ddl(sql, expected):
     (entry,) = plan("mysql", sql)
     assert (*shape(entry), entry["algorithm"]) == expected
@@ -523,7 +523,7 @@ SQLITE = [
 ]
 
 
-@pytest.mark.parametrize(("sql", "expected"), SQLITE, ids=[sql[:60] for sql, _ in SQLITE])
+@pytest.mark.parametrize(("sql", "expected"), SQLITE, ids=[case[0][:60] for case in SQLITE])
 def test_sqlite_statements(sql, expected):
     assert one("sqlite", sql) == expected
 
@@ -603,7 +603,7 @@ MSSQL = [
 ]
 
 
-@pytest.mark.parametrize(("sql", "expected"), MSSQL, ids=[sql[:60] for sql, _ in MSSQL])
+@pytest.mark.parametrize(("sql", "expected"), MSSQL, ids=[case[0][:60] for case in MSSQL])
 def test_sql_server_statements_inside_prisma_wrapper(sql, expected):
     assert one("sqlserver", MSSQL_WRAPPED.format(body=sql + ";")) == expected
 
