@@ -25,7 +25,7 @@ import time
 import uuid
 from pathlib import Path
 
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connector import flavour_for, parse_database_url
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.database import open_database
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -34,9 +34,11 @@ MIGRATIONS = ROOT / "demo" / "prisma" / "migrations"
 
 
 def history(path: Path, rows: int) -> None:
-    """`rows` rows: applied ones, then FAILED failed, in Prisma's storage (epoch milliseconds)."""
+    """`rows` rows: applied ones, then FAILED failed, in Prisma's storage (epoch milliseconds), over the schema the
+    demo's init migration makes (the preflight judges FAILED from the catalog)."""
     with sqlite3.connect(path) as connection:
-        connection.execute(flavour_for(parse_database_url(f"file:{path}")).create_table)
+        connection.executescript((MIGRATIONS / "20201127134937_init" / "migration.sql").read_text())
+        connection.execute(open_database(f"file:{path}").history.create_table)
         start = 1577836800000
         connection.executemany(
             "INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, logs, started_at, "

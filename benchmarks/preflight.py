@@ -28,13 +28,8 @@ import time
 import uuid
 from pathlib import Path
 
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connector import (
-    flavour_for,
-    open_connection,
-    parse_database_url,
-)
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.database import open_database
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.run import run_preflight
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.store import HistoryStore
 from ansible_collections.backoffice.dbops.tests.support import servers
 from ansible_collections.backoffice.dbops.tests.support.preflight import write_migrations
 
@@ -60,14 +55,13 @@ def postgres_database():
 
 
 def connect(url: str):
-    target = parse_database_url(url, "/")
-    return open_connection(flavour_for(target), read_only=False, lock_timeout=10)
+    return open_database(url, "/").connect(read_only=False, lock_timeout=10)
 
 
 def fill(url: str, rows: int) -> None:
     """ "User" with `rows` distinct bios but two that share one (the seed scenario), and its failed migration."""
-    target = parse_database_url(url, "/")
-    flavour = flavour_for(target)
+    database = open_database(url, "/")
+    history, target = database.history, database.target
     connection = connect(url)
     cursor = connection.cursor()
     cursor.execute('CREATE TABLE "User" ("id" INTEGER NOT NULL PRIMARY KEY, "email" TEXT NOT NULL, "bio" TEXT)')
@@ -84,12 +78,12 @@ def fill(url: str, rows: int) -> None:
             'INSERT INTO "User" VALUES (?, ?, ?)',
             ((i, f"u{i}@example.com", "same" if i <= 2 else f"{i:032x}") for i in range(1, rows + 1)),
         )
-    cursor.execute(flavour.create_table)
-    p = flavour.placeholder
+    cursor.execute(history.create_table)
+    p = database.dialect.placeholder
     cursor.execute(
-        f"INSERT INTO {flavour.table} (id, checksum, logs, started_at, migration_name) VALUES ({p}, {p}, {p}, "
-        f"{flavour.timestamp_parameter}, {p})",
-        (str(uuid.uuid4()), "0" * 64, LOGS, flavour.bind_timestamp(flavour.now()), NAME),
+        f"INSERT INTO {history.table} (id, checksum, logs, started_at, migration_name) VALUES ({p}, {p}, {p}, "
+        f"{history.timestamp_parameter}, {p})",
+        (str(uuid.uuid4()), "0" * 64, LOGS, history.bind_timestamp(history.now()), NAME),
     )
     connection.commit()
     if target.provider == "postgresql":
@@ -111,7 +105,7 @@ def bare(url: str) -> None:
 
 def preflight(url: str, migrations: Path, rehearse: bool) -> None:
     result = run_preflight(
-        HistoryStore(parse_database_url(url, "/"), lock_timeout=10),
+        open_database(url, "/"),
         migration=NAME,
         migrations_dir=str(migrations),
         rehearse_migration=rehearse,

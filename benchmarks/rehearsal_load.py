@@ -31,9 +31,8 @@ from pathlib import Path
 
 import psycopg
 
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connector import flavour_for, parse_database_url
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.database import open_database
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.run import run_preflight
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.store import HistoryStore
 from ansible_collections.backoffice.dbops.tests.support import servers
 from ansible_collections.backoffice.dbops.tests.support.preflight import write_migrations
 
@@ -78,7 +77,7 @@ def postgres_database():
 def fill(url: str, rows: int) -> None:
     """ "Big" with `rows` rows (bio duplicated in pairs, so a unique index on it fails), a DDL probe, and failed rows in
     `_prisma_migrations` for FAILED and CHECKED."""
-    flavour = flavour_for(parse_database_url(url, "/"))
+    history = open_database(url, "/").history
     with psycopg.connect(url, autocommit=True) as connection:
         connection.execute(
             'CREATE TABLE "Big" ("id" SERIAL PRIMARY KEY, "n" INT NOT NULL, "m" INT NOT NULL, "email" TEXT NOT NULL, '
@@ -96,10 +95,10 @@ def fill(url: str, rows: int) -> None:
             "PERFORM nextval('probe_ddl'); END $$"
         )
         connection.execute("CREATE EVENT TRIGGER probe_ddl ON ddl_command_start EXECUTE FUNCTION probe_ddl()")
-        connection.execute(flavour.create_table)
+        connection.execute(history.create_table)
         for name, logs in ((FAILED, "Unique constraint failed: Big_bio_key"), (CHECKED, "canceling statement")):
             connection.execute(
-                f"INSERT INTO {flavour.table} (id, checksum, logs, started_at, migration_name) "
+                f"INSERT INTO {history.table} (id, checksum, logs, started_at, migration_name) "
                 "VALUES (%s, %s, %s, now(), %s)",
                 (str(uuid.uuid4()), "0" * 64, logs, name),
             )
@@ -191,7 +190,7 @@ class Load:
 
 def preflight(url: str, migrations: Path, name: str, mode, timeout: int) -> dict:
     return run_preflight(
-        HistoryStore(parse_database_url(url, "/"), lock_timeout=10),
+        open_database(url, "/"),
         migration=name,
         migrations_dir=str(migrations),
         rehearse_migration=mode,

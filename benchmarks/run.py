@@ -24,7 +24,7 @@ import time
 import uuid
 from pathlib import Path
 
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connector import flavour_for, parse_database_url
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.database import open_database
 from ansible_collections.backoffice.dbops.tests.support.prisma_referee import referee_available
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,7 +36,7 @@ def sqlite_history(path: Path, rows: int) -> None:
     path.unlink(missing_ok=True)
     with sqlite3.connect(path) as connection:
         # Prisma's DDL, as the collection writes it.
-        connection.execute(flavour_for(parse_database_url(f"file:{path}")).create_table)
+        connection.execute(open_database(f"file:{path}").history.create_table)
         start = 1606484978000
         connection.executemany(
             "INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, logs, started_at, "

@@ -280,6 +280,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.data_values import records_without_values
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import report_failures
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.secrets import Secrets
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.options import database_argument_spec
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.audit_trail import (
     last_record,
     unaudited_resolves,
@@ -290,7 +291,6 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.migrations
 )
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.modules import (
     DEFAULT_HISTORY_LIMIT,
-    database_argument_spec,
     history_limit,
     open_history_store,
     requested_migration,

@@ -474,11 +474,11 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import report_failures
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.secrets import Secrets
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.modules import (
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.options import (
     database_argument_spec,
-    open_history_store,
-    requested_migration,
+    open_module_database,
 )
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.modules import requested_migration
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.run import run_preflight
 
 
@@ -499,10 +499,10 @@ def main():
     secrets = Secrets(module)
     with report_failures(module, secrets):
         migration = requested_migration(module, secrets)
-        # The store carries the parsed URL, the module's secrets and the Entra ID token the other modules use.
-        store = open_history_store(module, secrets)
+        # The database carries the parsed URL, the module's secrets and the Entra ID token the other modules use.
+        database = open_module_database(module, secrets)
         result = run_preflight(
-            store,
+            database,
             migration=migration,
             migrations_dir=params["migrations_dir"],
             rehearse_migration=params["rehearse"],
@@ -511,7 +511,7 @@ def main():
             rehearsal_timeout=params["rehearsal_timeout"],
             rehearsal_max_rows=params["rehearsal_max_rows"],
         )
-        module.exit_json(changed=False, database=store.target.describe(), **result)
+        module.exit_json(changed=False, database=database.target.describe(), **result)
 
 
 if __name__ == "__main__":

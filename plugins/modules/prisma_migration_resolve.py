@@ -169,6 +169,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.data_values import records_without_values
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import report_failures
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.secrets import Secrets
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.options import database_argument_spec
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.history import listed, migration_summary
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.migrations_directory import (
     check_lockfile,
@@ -177,7 +178,6 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.migrations
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.modules import (
     DEFAULT_HISTORY_LIMIT,
     DEFAULT_LOCK_TIMEOUT,
-    database_argument_spec,
     history_limit,
     lock_timeout,
     open_history_store,
@@ -211,11 +211,11 @@ def main():
         folders = []
         if state == "applied":
             directory = read_migrations_directory(params["migrations_dir"])
-            check_lockfile(directory, store.flavour.lockfile_providers)
+            check_lockfile(directory, store.database.family.LOCKFILE_PROVIDERS)
             folders = directory.migrations
 
             def plan(records):
-                return plan_applied(records, name, folders, new_id=_uuid4(), now=store.flavour.now())
+                return plan_applied(records, name, folders, new_id=_uuid4(), now=store.database.history.now())
         else:
 
             def plan(records):

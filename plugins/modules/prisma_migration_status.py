@@ -196,12 +196,12 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import report_failures
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.secrets import Secrets
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.fleet import CheckSettings, check_fleet
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.fleet_input import fleet_members
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.modules import (
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.options import (
     access_token_for,
     connection_argument_spec,
 )
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.fleet import CheckSettings, check_fleet
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.fleet_input import fleet_members
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.status import (
     FAILING_OUTCOMES,
     UNCHECKED_OUTCOMES,

@@ -95,8 +95,8 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.common.secret_com
     validate_command,
 )
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.secrets import Secrets
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connector import parse_database_url
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.errors import DatabaseUrlError
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.database import parse_database_url
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.errors import DatabaseUrlError
 
 
 def main():

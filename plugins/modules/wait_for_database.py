@@ -146,9 +146,9 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import report_failures
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.secrets import Secrets
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.modules import (
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.options import (
     database_argument_spec,
-    database_connection,
+    open_module_database,
 )
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.wait import validate_schedule, wait_for
 
@@ -168,11 +168,13 @@ def main():
     secrets = Secrets(module)
     with report_failures(module, secrets):
         validate_schedule(params)
-        target, options = database_connection(module, secrets)
+        database = open_module_database(module, secrets)
         # The whole URL is Ansible's to mask (its option is no_log); it is redacted from driver messages all the same.
         secrets.add(params["database_url"], "The DATABASE_URL")
-        waited = wait_for(target, secrets, params, **options)
-        module.exit_json(changed=False, database=target.describe(), attempts=waited.attempts, elapsed=waited.elapsed)
+        waited = wait_for(database, params)
+        module.exit_json(
+            changed=False, database=database.target.describe(), attempts=waited.attempts, elapsed=waited.elapsed
+        )
 
 
 if __name__ == "__main__":

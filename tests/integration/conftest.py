@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.flavours.mssql import find_bundled_driver
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mssql.driver import find_bundled_driver
 from ansible_collections.backoffice.dbops.tests.support import servers
 from ansible_collections.backoffice.dbops.tests.support.backends import (
     Backend,

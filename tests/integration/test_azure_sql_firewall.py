@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.flavours.mssql import find_bundled_driver
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mssql.driver import find_bundled_driver
 from ansible_collections.backoffice.dbops.tests.support.ansible_run import BIN, ROOT, ModuleResult, run_module_in
 from ansible_collections.backoffice.dbops.tests.support.arm_emulator import ArmEmulator, FirewalledSqlGateway
 from ansible_collections.backoffice.dbops.tests.support.backends import unavailable

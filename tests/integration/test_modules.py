@@ -70,7 +70,7 @@ def test_rolled_back_resolves_then_is_idempotent(backend, tmp_path):
     states = {m["id"]: m["state"] for m in run.result["migrations"]}
     assert states == {ids["init"]: "applied", ids["failed"]: "rolled_back"}
 
-    p = backend.flavour.placeholder
+    p = backend.database.dialect.placeholder
     stored = backend.execute(
         f"SELECT rolled_back_at, finished_at FROM {backend.table} WHERE id = {p}", (ids["failed"],)
     )
@@ -167,7 +167,7 @@ def test_applied_records_the_migration_as_prisma_does(backend, tmp_path):
     assert inserted["checksum"] == compute_checksum(prisma_like.SCRIPTS[FAILED_NAME])
     assert inserted["started_at"] == inserted["finished_at"]
     assert inserted["logs"] == "" and inserted["applied_steps_count"] == 0
-    p = backend.flavour.placeholder
+    p = backend.database.dialect.placeholder
     stored = backend.execute(
         f"SELECT checksum, logs, applied_steps_count, rolled_back_at FROM {backend.table} WHERE id = {p}",
         (inserted["id"],),

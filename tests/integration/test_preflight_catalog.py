@@ -114,7 +114,7 @@ SETUP = {"postgresql": ["CREATE TYPE \"Role\" AS ENUM ('USER', 'ADMIN')"]}
 
 
 def create(backend, provider):
-    quote = backend.flavour.quote_name
+    quote = backend.database.dialect.quote_name
     columns = []
     for position, (declared, default) in enumerate(TYPES[provider]):
         columns.append(f"{quote(f'c{position}')} {declared}" + (f" DEFAULT {default}" if default else ""))
@@ -122,22 +122,23 @@ def create(backend, provider):
     columns += [f"{quote('plain')} INTEGER NULL", f"{quote('null_default')} INTEGER NULL DEFAULT NULL"]
     for statement in SETUP.get(provider, []):
         backend.execute(statement)
-    backend.execute(f"CREATE TABLE {backend.flavour.qualified(TableName('Typed'))} ({', '.join(columns)})")
+    backend.execute(f"CREATE TABLE {backend.database.dialect.qualified(TableName('Typed'))} ({', '.join(columns)})")
 
 
 @pytest.mark.parametrize("provider", ["postgresql", "mysql", "sqlite", "sqlserver"])
 def test_types_and_defaults_read_back_as_written(make_backend, provider):
     backend = make_backend(provider)
     create(backend, provider)
-    flavour = backend.flavour
+    catalog = backend.database.catalog
     connection = backend.connect()
     try:
-        info = flavour.catalog_table(connection.cursor(), TableName("Typed"))
+        info = catalog.catalog_table(connection.cursor(), TableName("Typed"))
     finally:
         connection.close()
-    live = {name: info.columns[flavour.fold(f"c{position}")] for position, (name, _d) in enumerate(TYPES[provider])}
+    fold = catalog.dialect.fold
+    live = {name: info.columns[fold(f"c{position}")] for position, (name, _d) in enumerate(TYPES[provider])}
 
-    same = {declared: flavour.compare_types(declared, column.type) for declared, column in live.items()}
+    same = {declared: catalog.compare_types(declared, column.type) for declared, column in live.items()}
     assert not [declared for declared, answer in same.items() if answer is False], (same, live)
     # Most types must be judged, not only left as "cannot tell".
     assert sum(answer is True for answer in same.values()) >= len(same) * 3 // 4, same
@@ -146,19 +147,19 @@ def test_types_and_defaults_read_back_as_written(make_backend, provider):
     wrong = [
         (first, second, live[second].type)
         for first, second in itertools.permutations(live, 2)
-        if second not in groups[first] and flavour.compare_types(first, live[second].type) is True
+        if second not in groups[first] and catalog.compare_types(first, live[second].type) is True
     ]
     assert not wrong
 
     defaults = {}
     for position, (declared, default) in enumerate(TYPES[provider]):
-        column = info.columns[flavour.fold(f"c{position}")]
+        column = info.columns[catalog.dialect.fold(f"c{position}")]
         if default is None:
             assert column.default is None or column.generated or declared.endswith("SERIAL"), (declared, column)
         else:
             assert column.default is not None, declared
-            defaults[declared] = flavour.same_default(default, column.default)
+            defaults[declared] = catalog.same_default(default, column.default)
     # A default the catalog rewrites beyond recognition (MySQL's false is 0) is "cannot tell", never a difference.
     assert sum(defaults.values()) >= len(defaults) * 3 // 4, defaults
-    assert info.columns[flavour.fold("plain")].default is None
-    assert info.columns[flavour.fold("null_default")].default is None
+    assert info.columns[catalog.dialect.fold("plain")].default is None
+    assert info.columns[catalog.dialect.fold("null_default")].default is None

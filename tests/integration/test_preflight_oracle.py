@@ -129,7 +129,7 @@ def test_double_apply_is_refused_by_the_playbook(make_backend, tmp_path):
     for statement in split(case.setup, "postgresql"):
         backend.execute(statement.text)
     migrations = write_migrations(tmp_path / "migrations", "postgresql", {case.migration_name: case.migration})
-    backend.execute(backend.flavour.create_table)
+    backend.execute(backend.database.history.create_table)
     engine = PrismaReferee("postgresql", backend.url)
     with pytest.raises(RefereeError, match="User_email_key"):
         engine.apply_migrations(migrations)

@@ -74,15 +74,15 @@ def test_cause_from_prisma_logs_on_sql_server(make_backend, tmp_path):
     backend.execute(f"CREATE TABLE [{schema}].[User] ([id] INT NOT NULL PRIMARY KEY, [bio] NVARCHAR(1000) NULL)")
     backend.execute(f"INSERT INTO [{schema}].[User] VALUES (1, 'same'), (2, 'same')")
     migrations = write_migrations(tmp_path / "migrations", "sqlserver", {NAME: wrapped(schema)})
-    flavour = backend.flavour
-    backend.execute(flavour.create_table)
+    history = backend.database.history
+    backend.execute(history.create_table)
     logs = (
         f"{P3018_HEAD}Migration name: {NAME}\n\nDatabase error code: 1505\n\nDatabase error:\n"
         "The CREATE UNIQUE INDEX statement terminated because a duplicate key was found for the object name "
         f"'{schema}.User' and the index name 'User_bio_key'. The duplicate key value is (same).\n"
     )
     backend.execute(
-        f"INSERT INTO {flavour.table} (id, checksum, logs, started_at, migration_name) "
+        f"INSERT INTO {history.table} (id, checksum, logs, started_at, migration_name) "
         "VALUES (?, ?, ?, SYSDATETIMEOFFSET(), ?)",
         ("00000000-0000-4000-8000-000000000001", "0" * 64, logs, NAME),
     )

@@ -14,12 +14,12 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.azure.session imp
     open_session,
     params_from_environment,
 )
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connector import (
-    flavour_for,
-    open_connection,
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.database import (
+    ConnectOptions,
+    Database,
     parse_database_url,
 )
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.flavours.mssql import find_bundled_driver
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mssql.driver import find_bundled_driver
 from ansible_collections.backoffice.dbops.tests.support.ansible_run import run_module
 from ansible_collections.backoffice.dbops.tests.support.arm_emulator import SQL_SCOPE
 from ansible_collections.backoffice.dbops.tests.support.backends import unavailable
@@ -64,8 +64,8 @@ def test_the_sessions_token_reaches_the_server_through_driver_18(emulator, drive
     target = parse_database_url(f"sqlserver://127.0.0.1:{gateway.port};database=backoffice;encrypt=false")
     token = session.sql_access_token()
     assert token in sql_tokens(emulator)
-    connection = open_connection(
-        flavour_for(target), read_only=True, lock_timeout=1, access_token=token, odbc_driver=driver_18
+    connection = Database(target, ConnectOptions(odbc_driver=driver_18, access_token=token)).connect(
+        read_only=True, lock_timeout=1
     )
     try:
         # The gateway answers with the token it read from LOGIN7: it went through the driver unchanged.

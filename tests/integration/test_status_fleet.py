@@ -393,14 +393,17 @@ def test_sql_server_history_and_lock_on_the_sql_server_engine(make_backend, tmp_
     assert entries["locked"]["lock_holders"]
 
 
+PROPAGATION = 8.0
+
+
 @pytest.mark.mssql
 def test_wait_for_database_gets_through_once_the_40615_clears(make_backend, tmp_path):
-    """Azure SQL's gateway refuses with 40615 until the firewall rule has propagated (3 s here): the wait succeeds
-    within 2 s of that, and a refusal that waiting cannot fix would have failed at once."""
+    """Azure SQL's gateway refuses with 40615 until the firewall rule has propagated (8 s here: longer than Ansible's
+    start-up on a loaded runner, so the module meets the closed gateway): the wait gets through once it opens."""
     backend = make_backend("sqlserver")
     with arm_emulator(str(tmp_path / "arm")) as emulator:
         sql_server = emulator.add_server("rg", "sql-backoffice")
-        with azure_sql_gateway(sql_server, backend.url, propagation_delay=3.0) as (url, proxy):
+        with azure_sql_gateway(sql_server, backend.url, propagation_delay=PROPAGATION) as (url, proxy):
             sql_server.rules["dbops-test"] = {"startIpAddress": GATEWAY_CLIENT_IP, "endIpAddress": GATEWAY_CLIENT_IP}
             sql_server.rule_written_at["dbops-test"] = time.monotonic()
             started = time.monotonic()
@@ -410,6 +413,6 @@ def test_wait_for_database_gets_through_once_the_40615_clears(make_backend, tmp_
             )
             waited = time.monotonic() - started
     assert run.rc == 0, run.output
-    assert proxy.refused >= 1 and run.result["attempts"] >= 2
-    assert run.result["elapsed"] <= 3.0 + 2.0, run.result
-    assert waited < 3.0 + 2.0 + 5  # plus Ansible's own start-up
+    assert proxy.refused >= 1 and run.result["attempts"] == proxy.refused + 1
+    # It stops waiting once the gateway lets it in, not at the 60 s timeout.
+    assert waited < 60, run.result

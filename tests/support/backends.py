@@ -12,9 +12,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connector import (
-    flavour_for,
-    open_connection,
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.database import (
+    ConnectOptions,
+    Database,
     parse_database_url,
 )
 
@@ -47,12 +47,13 @@ class Backend:
         return parse_database_url(self.url, self.project_dir)
 
     @property
-    def flavour(self):
-        return flavour_for(self.target)
+    def database(self) -> Database:
+        """The collection's Database of this URL: its parts name the history table, quote, bind timestamps."""
+        return Database(self.target, ConnectOptions(odbc_driver=self.odbc_driver))
 
     def connect(self):
         """An autocommit connection, for setting up and inspecting states."""
-        connection = open_connection(self.flavour, read_only=False, lock_timeout=10, **self.module_options)
+        connection = self.database.connect(read_only=False, lock_timeout=10)
         if self.provider == "sqlite":
             connection.isolation_level = None
         elif self.provider == "mysql":
@@ -85,7 +86,7 @@ class Backend:
 
     @property
     def table(self) -> str:
-        return self.flavour.table
+        return self.database.history.table
 
     def rows(self):
         """Every row of the history as stored (values and their Python types), in a stable order."""

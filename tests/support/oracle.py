@@ -5,7 +5,7 @@ The truth is built here, independently of the code under test: this module's own
 (`split`), its own rule for which statements leave a lasting effect (`Statement.effect`), and databases where the
 statements 1..k were really run (by this module, by Prisma's engine through the referee, or as Prisma's native
 engines run them). The collection's parser, catalog reads and model are never used to decide what is true; the
-collection is used only to write `_prisma_migrations` rows (its flavours' table DDL, parity-tested elsewhere) and,
+collection is used only to write `_prisma_migrations` rows (its databases' table DDL, parity-tested elsewhere) and,
 of course, as the preflight under test. See tests/support/corpus/README.md for the corpus and the rules.
 """
 
@@ -427,14 +427,14 @@ def checksum(script: str) -> str:
 def record_failed_row(backend, name: str, script: str, logs: str | None) -> None:
     """The row Prisma's deploy leaves for a failed migration: started, never finished, its logs (None: the process
     ended before it could write them)."""
-    flavour = backend.flavour
-    if not backend.execute(*flavour.table_exists_query()):
-        backend.execute(flavour.create_table)
-    p, stamp = flavour.placeholder, flavour.timestamp_parameter
+    history = backend.database.history
+    if not backend.execute(*history.table_exists_query()):
+        backend.execute(history.create_table)
+    p, stamp = history.dialect.placeholder, history.timestamp_parameter
     backend.execute(
-        f"INSERT INTO {flavour.table} (id, checksum, started_at, migration_name, logs, applied_steps_count) "
+        f"INSERT INTO {history.table} (id, checksum, started_at, migration_name, logs, applied_steps_count) "
         f"VALUES ({p}, {p}, {stamp}, {p}, {p}, 0)",
-        (str(uuid.uuid4()), checksum(script), flavour.bind_timestamp(datetime.now(UTC)), name, logs),
+        (str(uuid.uuid4()), checksum(script), history.bind_timestamp(datetime.now(UTC)), name, logs),
     )
 
 
@@ -796,7 +796,7 @@ class CaseRun:
         from ansible_collections.backoffice.dbops.tests.support.prisma_referee import PrismaReferee, RefereeError
 
         # The history table exists (an empty one: Prisma's deploy refuses a non-empty schema without it, P3005).
-        backend.execute(backend.flavour.create_table)
+        backend.execute(backend.database.history.create_table)
         try:
             PrismaReferee(backend.provider, referee_url(backend)).apply_migrations(migrations)
         except RefereeError as error:

@@ -13,7 +13,6 @@ from urllib.parse import urlsplit
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.history import compute_checksum
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.run import run_preflight
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.store import HistoryStore
 from ansible_collections.backoffice.dbops.tests.support import scenarios
 from ansible_collections.backoffice.dbops.tests.support.ansible_run import Run, run_module
 from ansible_collections.backoffice.dbops.tests.support.prisma_referee import PrismaReferee, RefereeError
@@ -62,19 +61,19 @@ def deploy_like_prisma_on_mysql(backend, migrations: Path) -> int | None:
     by one (each DDL commits), and on the first error the row keeps P3018 logs; the 1-based query number, or None."""
     from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.statements import split_statements
 
-    flavour = backend.flavour
-    if not backend.execute(*flavour.table_exists_query()):
-        backend.execute(flavour.create_table)
-    applied = {row[0] for row in backend.execute(f"SELECT migration_name FROM {flavour.table}") or []}
+    history = backend.database.history
+    if not backend.execute(*history.table_exists_query()):
+        backend.execute(history.create_table)
+    applied = {row[0] for row in backend.execute(f"SELECT migration_name FROM {history.table}") or []}
     started = datetime(2020, 11, 27, 13, 49, 37, tzinfo=UTC)
     for offset, folder in enumerate(sorted(path for path in migrations.iterdir() if path.is_dir())):
         if folder.name in applied:
             continue
         script = (folder / "migration.sql").read_text()
         row_id = str(uuid.uuid4())
-        stamp = flavour.bind_timestamp(started + timedelta(seconds=offset))
+        stamp = history.bind_timestamp(started + timedelta(seconds=offset))
         backend.execute(
-            f"INSERT INTO {flavour.table} (id, checksum, started_at, migration_name) VALUES (%s, %s, %s, %s)",
+            f"INSERT INTO {history.table} (id, checksum, started_at, migration_name) VALUES (%s, %s, %s, %s)",
             (row_id, compute_checksum(script), stamp, folder.name),
         )
         for statement in split_statements(script, "mysql"):
@@ -83,10 +82,10 @@ def deploy_like_prisma_on_mysql(backend, migrations: Path) -> int | None:
             except Exception as error:
                 errno, message = error.args[0], error.args[1]
                 logs = mysql_native_logs(folder.name, errno, message, statement.index)
-                backend.execute(f"UPDATE {flavour.table} SET logs = %s WHERE id = %s", (logs, row_id))
+                backend.execute(f"UPDATE {history.table} SET logs = %s WHERE id = %s", (logs, row_id))
                 return statement.index
         backend.execute(
-            f"UPDATE {flavour.table} SET finished_at = %s, applied_steps_count = 1 WHERE id = %s", (stamp, row_id)
+            f"UPDATE {history.table} SET finished_at = %s, applied_steps_count = 1 WHERE id = %s", (stamp, row_id)
         )
     return None
 
@@ -130,9 +129,8 @@ def preflight(backend, migrations: Path, migration: str, *, via_ansible=False, c
     if via_ansible:
         args.update(database_url=backend.url, project_dir=backend.project_dir)
         return run_module("prisma_migration_preflight", args, check=check, verbosity=verbosity)
-    store = HistoryStore(backend.target, lock_timeout=10)
     result = run_preflight(
-        store,
+        backend.database,
         migration=migration,
         migrations_dir=str(migrations),
         rehearse_migration=options.get("rehearse", True),

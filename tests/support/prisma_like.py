@@ -14,30 +14,30 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.history im
 
 
 def create_history_table(backend) -> None:
-    backend.execute(backend.flavour.create_table)
+    backend.execute(backend.database.history.create_table)
 
 
 def record(backend, name: str, script: str, *, state: str, started_at: datetime, logs: str | None = None) -> str:
-    dialect = backend.flavour
-    p = dialect.placeholder
+    history = backend.database.history
+    p = history.dialect.placeholder
     row_id = str(uuid.uuid4())
-    stamp = dialect.timestamp_parameter
+    stamp = history.timestamp_parameter
     backend.execute(
-        f"INSERT INTO {dialect.table} (id, checksum, started_at, migration_name) VALUES ({p}, {p}, {stamp}, {p})",
-        (row_id, compute_checksum(script), dialect.bind_timestamp(started_at), name),
+        f"INSERT INTO {history.table} (id, checksum, started_at, migration_name) VALUES ({p}, {p}, {stamp}, {p})",
+        (row_id, compute_checksum(script), history.bind_timestamp(started_at), name),
     )
     if state in ("applied", "applied_then_rolled_back"):
         backend.execute(
-            f"UPDATE {dialect.table} SET applied_steps_count = applied_steps_count + 1, finished_at = {stamp} "
+            f"UPDATE {history.table} SET applied_steps_count = applied_steps_count + 1, finished_at = {stamp} "
             f"WHERE id = {p}",
-            (dialect.bind_timestamp(started_at + timedelta(milliseconds=40)), row_id),
+            (history.bind_timestamp(started_at + timedelta(milliseconds=40)), row_id),
         )
     else:
-        backend.execute(f"UPDATE {dialect.table} SET logs = {p} WHERE id = {p}", (logs or "", row_id))
+        backend.execute(f"UPDATE {history.table} SET logs = {p} WHERE id = {p}", (logs or "", row_id))
     if state in ("rolled_back", "applied_then_rolled_back"):
         backend.execute(
-            f"UPDATE {dialect.table} SET rolled_back_at = {stamp} WHERE id = {p}",
-            (dialect.bind_timestamp(started_at + timedelta(seconds=30)), row_id),
+            f"UPDATE {history.table} SET rolled_back_at = {stamp} WHERE id = {p}",
+            (history.bind_timestamp(started_at + timedelta(seconds=30)), row_id),
         )
     return row_id
 
@@ -119,9 +119,9 @@ def prisma_sqlserver_migration(steps: list[tuple[str, list[str]]], warnings: lis
     )
 
 
-def _now(flavour):
-    """Prisma's chrono Utc::now(), bound as the flavour binds timestamps."""
-    return flavour.bind_timestamp(datetime.now(UTC))
+def _now(history):
+    """Prisma's chrono Utc::now(), bound as the database binds timestamps."""
+    return history.bind_timestamp(datetime.now(UTC))
 
 
 def _failed_names(rows) -> list[str]:
@@ -131,15 +131,15 @@ def _failed_names(rows) -> list[str]:
 def sqlserver_deploy(backend, migrations) -> list[str]:
     """`prisma migrate deploy` on SQL Server: Prisma's session lock, its table, P3009 on a failed row, then each
     unapplied migration recorded as started, run as one batch, and finished, or its error stored as P3018 logs."""
-    flavour = backend.flavour
-    table, stamp = flavour.table, flavour.timestamp_parameter
+    history = backend.database.history
+    table, stamp = history.table, history.timestamp_parameter
     connection = backend.connect()
     try:
         cursor = connection.cursor()
         cursor.execute(PRISMA_LOCK)
-        cursor.execute(*flavour.table_exists_query())
+        cursor.execute(*history.table_exists_query())
         if cursor.fetchone() is None:
-            cursor.execute(flavour.create_table)
+            cursor.execute(history.create_table)
         rows = cursor.execute(
             f"SELECT id, migration_name, finished_at, rolled_back_at FROM {table} ORDER BY started_at"
         ).fetchall()
@@ -155,7 +155,7 @@ def sqlserver_deploy(backend, migrations) -> list[str]:
             row_id = str(uuid.uuid4())
             cursor.execute(
                 f"INSERT INTO {table} (id, checksum, started_at, migration_name) VALUES (?, ?, {stamp}, ?)",
-                (row_id, compute_checksum(script), _now(flavour), folder.name),
+                (row_id, compute_checksum(script), _now(history), folder.name),
             )
             try:
                 cursor.execute(script)
@@ -167,7 +167,7 @@ def sqlserver_deploy(backend, migrations) -> list[str]:
                 cursor.execute(f"UPDATE {table} SET logs = ? WHERE id = ?", (logs, row_id))
                 raise PrismaDeployError("P3018", message) from None
             cursor.execute(f"UPDATE {table} SET applied_steps_count = applied_steps_count + 1 WHERE id = ?", (row_id,))
-            cursor.execute(f"UPDATE {table} SET finished_at = {stamp} WHERE id = ?", (_now(flavour), row_id))
+            cursor.execute(f"UPDATE {table} SET finished_at = {stamp} WHERE id = ?", (_now(history), row_id))
             applied.append(folder.name)
         return applied
     finally:
@@ -176,19 +176,19 @@ def sqlserver_deploy(backend, migrations) -> list[str]:
 
 def sqlserver_mark_rolled_back(backend, name: str) -> None:
     """`prisma migrate resolve --rolled-back NAME`: rolled_back_at on its failed rows, under Prisma's lock."""
-    flavour = backend.flavour
+    history = backend.database.history
     connection = backend.connect()
     try:
         cursor = connection.cursor()
         cursor.execute(PRISMA_LOCK)
         rows = cursor.execute(
-            f"SELECT id, migration_name, finished_at, rolled_back_at FROM {flavour.table} WHERE migration_name = ?",
+            f"SELECT id, migration_name, finished_at, rolled_back_at FROM {history.table} WHERE migration_name = ?",
             (name,),
         ).fetchall()
         for row_id, *_rest in [row for row in rows if row[2] is None and row[3] is None]:
             cursor.execute(
-                f"UPDATE {flavour.table} SET rolled_back_at = {flavour.timestamp_parameter} WHERE id = ?",
-                (flavour.bind_timestamp(datetime.now(UTC)), row_id),
+                f"UPDATE {history.table} SET rolled_back_at = {history.timestamp_parameter} WHERE id = ?",
+                (history.bind_timestamp(datetime.now(UTC)), row_id),
             )
     finally:
         connection.close()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connector import parse_database_url
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.database import parse_database_url
 from ansible_collections.backoffice.dbops.tests.support.arm_emulator import (
     ArmEmulator,
     FirewalledDatabaseProxy,

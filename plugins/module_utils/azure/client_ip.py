@@ -2,20 +2,17 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The runner's public IPv4 address as Azure SQL sees it: from the 40615 refusal of a login, or an IP echo service.
 
-Reading an address out of a message is pure (prisma/connection_problems); the login attempt and the echo call are
-the only I/O here.
+Reading an address out of a message is pure (azure/gateway.py); the login attempt (through databases/) and the echo
+call are the only I/O here.
 """
 
 from __future__ import annotations
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.azure.firewall_rules import FirewallError
+from ansible_collections.backoffice.dbops.plugins.module_utils.azure.gateway import client_ip_from_40615, first_ipv4
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import DbopsError
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.imports import import_library
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.text import one_line
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connection_problems import (
-    client_ip_from_40615,
-    first_ipv4,
-)
 
 ECHO_TIMEOUT = 10
 
@@ -23,20 +20,19 @@ ECHO_TIMEOUT = 10
 def ip_from_login_attempt(database_url: str, secrets) -> tuple[str | None, str]:
     """Log in to the Azure SQL server as Azure Data Studio does: a 40615 refusal quotes our IP. The password goes to
     the module's `secrets` (common/secrets.py)."""
-    from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connector import (
-        flavour_for,
-        open_connection,
+    from ansible_collections.backoffice.dbops.plugins.module_utils.databases.database import (
+        Database,
         parse_database_url,
     )
 
     target = parse_database_url(database_url)
     secrets.add(target.password, "The database password")
-    flavour = flavour_for(target)
-    if not flavour.azure_sql:
+    database = Database(target, secrets=secrets)
+    if not database.family.AZURE_SQL:
         raise FirewallError("database_url must be the sqlserver:// URL of the Azure SQL server.")
     try:
         # The login timeout is the URL's (loginTimeout); lock_timeout only concerns SQLite.
-        connection = open_connection(flavour, read_only=True, lock_timeout=0, secrets=secrets)
+        connection = database.connect(read_only=True, lock_timeout=0)
     except DbopsError as exc:
         address = client_ip_from_40615(exc.message)
         return address, "" if address else f"the login attempt failed without error 40615 ({exc.message})"

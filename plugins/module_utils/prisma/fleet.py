@@ -16,10 +16,10 @@ from datetime import UTC, datetime
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.data_values import without_values
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import DbopsError
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.text import one_line, redact
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connection_problems import UNREACHABLE
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connector import flavour_for, open_connection
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.database_url import DatabaseTarget
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.errors import ConnectionFailed
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.database import ConnectOptions, Database
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.errors import ConnectionFailed
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.problems import UNREACHABLE
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.target import DatabaseTarget
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.history import LocalMigration, iso_utc
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.status import (
     PRISMA_TABLE,
@@ -29,7 +29,7 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.status imp
     read_failure_status,
     shape_of,
 )
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.store import records_of
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.store import read_history, records_of
 
 # Seconds a statement runs beyond statement_timeout, the limit of its lock waits (see _status).
 LOCK_WAIT_MARGIN = 1
@@ -64,7 +64,10 @@ def check_member(member: FleetMember, settings: CheckSettings) -> dict:
     started = time.monotonic()
     target = replace(member.target, connect_timeout=settings.connect_timeout)
     try:
-        status = _status(flavour_for(target), member, settings)
+        database = Database(
+            target, ConnectOptions(settings.odbc_driver, settings.access_token), [settings.access_token]
+        )
+        status = _status(database, member, settings)
     except ConnectionFailed as exc:
         status = connection_status(exc.error_kind, exc.message, exc.hint, exc.facts)
     return {
@@ -75,34 +78,30 @@ def check_member(member: FleetMember, settings: CheckSettings) -> dict:
     }
 
 
-def _status(flavour, member: FleetMember, settings: CheckSettings) -> dict:
+def _status(database, member: FleetMember, settings: CheckSettings) -> dict:
     # A wait for a lock on the history ends at statement_timeout, told apart from a server that does not answer: the
     # statements themselves get one second more, so the server's lock-wait error always arrives first.
-    connection = open_connection(
-        flavour,
+    connection = database.connect(
         read_only=True,
         lock_timeout=settings.statement_timeout,
-        secrets=[settings.access_token],
-        odbc_driver=settings.odbc_driver,
-        access_token=settings.access_token,
         statement_timeout=settings.statement_timeout + LOCK_WAIT_MARGIN,
     )
-    secrets = [flavour.target.password, settings.access_token]
+    driver = database.driver
     try:
         cursor = connection.cursor()
-        flavour.limit_lock_waits(cursor, settings.statement_timeout)
-        return _read_status(flavour, cursor, member)
+        database.lock.limit_lock_waits(cursor, settings.statement_timeout)
+        return _read_status(database, cursor, member)
     except DbopsError:
         raise
     except Exception as exc:  # a driver error once connected: this database's answer, not the fleet's failure
-        detail = without_values(redact(one_line(exc), secrets))
-        if flavour.is_statement_timeout(exc):
+        detail = without_values(redact(one_line(exc), [database.target.password, settings.access_token]))
+        if driver.is_statement_timeout(exc):
             limit = settings.statement_timeout + LOCK_WAIT_MARGIN
             return connection_status(UNREACHABLE, f"No answer within {limit} s: {detail}", None, {})
-        kind = flavour.classify_error(flavour.error_code(exc), flavour.error_text(exc))
-        if flavour.is_lock_timeout(exc) or kind == "lock_timeout":
+        kind = database.codes.classify_error(driver.error_code(exc), driver.error_text(exc))
+        if driver.is_lock_timeout(exc) or kind == "lock_timeout":
             message = f"Reading _prisma_migrations waited {settings.statement_timeout} s for a lock: {detail}"
-            return lock_wait_status(message, _table_lock_holders(flavour, connection))
+            return lock_wait_status(message, _table_lock_holders(database, connection))
         return read_failure_status(f"Cannot read the migration history: {detail}", kind)
     finally:
         # Nothing was written; a rollback the server refuses (its transaction already ended) is no news either.
@@ -112,31 +111,31 @@ def _status(flavour, member: FleetMember, settings: CheckSettings) -> dict:
             connection.close()
 
 
-def _table_lock_holders(flavour, connection) -> list[dict]:
+def _table_lock_holders(database, connection) -> list[dict]:
     """Who holds the lock the history read waited for, where the engine tells it; nothing when it cannot be read."""
     with suppress(Exception):
         connection.rollback()
     try:
-        holders = flavour.history_lock_holders(connection.cursor())
+        holders = database.lock.history_lock_holders(connection.cursor())
     except Exception:  # naming the holder is a courtesy: the outcome stands without it
         return []
     return [{key: _plain(value) for key, value in holder.items()} for holder in holders]
 
 
-def _read_status(flavour, cursor, member: FleetMember) -> dict:
-    cursor.execute(*flavour.history_columns_query())
+def _read_status(database, cursor, member: FleetMember) -> dict:
+    history = database.history
+    cursor.execute(*history.history_columns_query())
     columns = [row[0] for row in cursor.fetchall()]
     prisma_next = []
-    query = flavour.prisma_next_tables_query()
+    query = history.prisma_next_tables_query()
     if query:
         cursor.execute(*query)
         prisma_next = [row[0] for row in cursor.fetchall()]
     shape = shape_of(columns, prisma_next)
     rows = None
     if shape.table == PRISMA_TABLE and not shape.prisma_next_tables:
-        cursor.execute(flavour.select_history)
-        rows = cursor.fetchall()
-    holders = [{key: _plain(value) for key, value in holder.items()} for holder in flavour.lock_holders(cursor)]
+        rows = read_history(cursor, history)
+    holders = [{key: _plain(value) for key, value in holder.items()} for holder in database.lock.lock_holders(cursor)]
     return history_status(records_of(rows), member.migrations, holders, shape)
 
 

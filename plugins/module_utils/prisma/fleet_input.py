@@ -6,8 +6,8 @@ because a malformed list is the operator's to fix, not a database's outcome."""
 from __future__ import annotations
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import DbopsError
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connector import parse_database_url
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.errors import DatabaseUrlError
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.database import parse_database_url
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.errors import DatabaseUrlError
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.fleet import FleetMember
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.migrations_directory import (
     read_migrations_directory,

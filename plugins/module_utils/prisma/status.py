@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connection_problems import (
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.problems import (
     CONNECTION_KINDS,
     UNREACHABLE,
 )
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.flavours.base import COLUMNS
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.shared import COLUMNS
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.history import (
     LocalMigration,
     MigrationRecord,

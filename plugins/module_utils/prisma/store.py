@@ -3,8 +3,9 @@
 """The small executor that reads and writes `_prisma_migrations`, the same way for every database.
 
 Writes happen in one transaction while Prisma's own migrate lock is held, and the history a plan is computed from
-is read inside that lock, so a concurrent `prisma migrate deploy` cannot race us. What differs per database is the
-flavour's business.
+is read inside that lock, so a concurrent `prisma migrate deploy` cannot race us. What differs per database is its
+parts' business (databases/). read_history is the one reader of the history: resolve, info, the preflight and triage
+all read it through it.
 """
 
 from __future__ import annotations
@@ -14,12 +15,9 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import DbopsError
-from ansible_collections.backoffice.dbops.plugins.module_utils.common.secrets import Secrets
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.text import one_line, redact
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connector import flavour_for, open_connection
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.database_url import DatabaseTarget
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.errors import DatabaseError, LockTimeout
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.flavours.base import read_timestamp
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.errors import DatabaseError, LockTimeout
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.shared import read_timestamp
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.history import MigrationRecord
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.resolve_plan import ResolvePlan, apply_plan
 
@@ -32,32 +30,16 @@ class ResolveOutcome:
 
 
 class HistoryStore:
-    def __init__(
-        self,
-        target: DatabaseTarget,
-        *,
-        lock_timeout: int,
-        odbc_driver: str | None = None,
-        access_token: str | None = None,
-        secrets: Secrets | None = None,
-    ):
-        """`secrets`: the module's Secrets (the password and token in it); without one, the target's password and
-        the token are redacted from messages all the same."""
-        self.target = target
-        self.flavour = flavour_for(target)
+    """`_prisma_migrations` of one Database (opened where the module starts, with its secrets)."""
+
+    def __init__(self, database, *, lock_timeout: int):
+        self.database = database
+        self.target = database.target
         self.lock_timeout = lock_timeout
-        self._connect_options = {"odbc_driver": odbc_driver, "access_token": access_token}
-        self._secrets = secrets if secrets is not None else Secrets(values=(target.password, access_token))
 
     @contextmanager
     def _connection(self, read_only: bool):
-        connection = open_connection(
-            self.flavour,
-            read_only=read_only,
-            lock_timeout=self.lock_timeout,
-            secrets=self._secrets,
-            **self._connect_options,
-        )
+        connection = self.database.connect(read_only=read_only, lock_timeout=self.lock_timeout)
         try:
             yield connection
         except DbopsError:
@@ -69,11 +51,15 @@ class HistoryStore:
             with suppress(Exception):
                 connection.close()
 
+    @property
+    def _secrets(self):
+        return [self.target.password, self.database.options.access_token, *self.database.secrets]
+
     def read(self) -> list[MigrationRecord] | None:
         """The history in Prisma's order, or None when the table does not exist (never initialised)."""
         with self._connection(read_only=True) as connection:
             try:
-                rows = self._read_rows(connection.cursor())
+                rows = read_history(connection.cursor(), self.database.history)
             finally:
                 connection.rollback()
         return records_of(rows)
@@ -85,70 +71,63 @@ class HistoryStore:
         if check_mode:
             before = self.read()
             plan = planner(before)
-            return ResolveOutcome(before, plan, apply_plan(before, plan, self.flavour.now()))
+            return ResolveOutcome(before, plan, apply_plan(before, plan, self.database.history.now()))
         with self._connection(read_only=False) as connection:
             cursor = connection.cursor()
             with self._locked_transaction(connection, cursor):
-                rows = self._read_rows(cursor)
+                rows = read_history(cursor, self.database.history)
                 before = records_of(rows)
                 plan = planner(before)
-                now = self.flavour.now()
-                self._write(cursor, plan, now, self.flavour.timestamp_binder(rows))
+                history = self.database.history
+                now = history.now()
+                self._write(cursor, plan, now, history.timestamp_binder(rows))
             return ResolveOutcome(before, plan, apply_plan(before, plan, now))
 
-    def _read_rows(self, cursor) -> list | None:
-        """The stored rows in Prisma's order, or None when there is no table."""
-        cursor.execute(*self.flavour.table_exists_query())
-        if cursor.fetchone() is None:
-            return None
-        cursor.execute(self.flavour.select_history)
-        return cursor.fetchall()
-
     def _write(self, cursor, plan: ResolvePlan, now, bind) -> None:
-        flavour = self.flavour
+        history = self.database.history
         if plan.create_table:
-            for statement in flavour.prepare_table:
+            for statement in history.prepare_table:
                 cursor.execute(statement)
-            cursor.execute(flavour.create_table)
+            cursor.execute(history.create_table)
         try:
             self._write_rows(cursor, plan, now, bind)
         except Exception as exc:
-            if plan.create_table and not flavour.transactional_ddl:
+            if plan.create_table and not history.transactional_ddl:
                 # The CREATE TABLE committed itself (MySQL): without this, a refused INSERT left an empty table.
                 raise self._undo_create(cursor, exc) from None
             raise
 
     def _write_rows(self, cursor, plan: ResolvePlan, now, bind) -> None:
-        flavour = self.flavour
+        history = self.database.history
         for record in plan.roll_back:
-            cursor.execute(flavour.mark_rolled_back, (bind(now), record.id))
+            cursor.execute(history.mark_rolled_back, (bind(now), record.id))
         if plan.insert is not None:
             row = plan.insert
             cursor.execute(
-                flavour.insert_applied,
+                history.insert_applied,
                 (row.id, row.checksum, row.logs, bind(row.started_at), bind(row.finished_at), row.migration_name),
             )
 
     def _undo_create(self, cursor, error: Exception) -> DatabaseError:
         """Drop the table this resolve created (still under Prisma's lock, still empty) and say why it failed."""
-        flavour = self.flavour
-        privilege = flavour.denied_privilege(error)
+        history = self.database.history
+        privilege = self.database.driver.denied_privilege(error)
         reason = (
-            f"the user needs the {privilege} privilege on {flavour.table}"
+            f"the user needs the {privilege} privilege on {history.table}"
             if privilege
             else redact(one_line(error), self._secrets)
         )
         try:
-            cursor.execute(f"SELECT 1 FROM {flavour.table}")
+            cursor.execute(f"SELECT 1 FROM {history.table}")
             if cursor.fetchone() is not None:
                 raise RuntimeError("rows appeared")
-            cursor.execute(flavour.drop_table)
+            cursor.execute(history.drop_table)
             left = "The _prisma_migrations table created for it was dropped again: nothing was changed."
             hint = f"Grant {privilege or 'the missing privilege'} on the database to this user, then run again."
         except Exception:
             left = "The _prisma_migrations table created for it could not be dropped and is left empty."
             hint = (
-                f"Drop it (DROP TABLE {flavour.table}) or grant {privilege or 'the missing privilege'} on the "
+                f"Drop it (DROP TABLE {history.table}) or grant {privilege or 'the missing privilege'} on the "
                 "database to this user, then run again."
             )
         return DatabaseError(
@@ -163,10 +142,10 @@ class HistoryStore:
 
         A lock wait that runs out, at any statement or at commit, is reported as such; nothing was written.
         """
-        flavour = self.flavour
+        lock = self.database.lock
         failed = False
         try:
-            if not flavour.begin_locked(cursor, self.lock_timeout):
+            if not lock.begin_locked(cursor, self.lock_timeout):
                 raise self._lock_timeout()
             yield
             connection.commit()
@@ -176,30 +155,15 @@ class HistoryStore:
             # ended): the error that made us roll back is the one to report.
             with suppress(Exception):
                 connection.rollback()
-            if flavour.is_lock_timeout(exc):
+            if self.database.driver.is_lock_timeout(exc):
                 raise self._lock_timeout() from None
             raise
         finally:
             try:
-                flavour.end_locked(cursor)
+                lock.end_locked(cursor)
             except Exception:
                 if not failed:
                     raise
-
-    def connect(self, *, read_only: bool, lock_timeout: int):
-        """A connection to this store's database with its credentials, for the executors beside the history
-        (prisma_migration_preflight); errors never quote a secret."""
-        return open_connection(
-            self.flavour,
-            read_only=read_only,
-            lock_timeout=lock_timeout,
-            secrets=self._secrets,
-            **self._connect_options,
-        )
-
-    @property
-    def secrets(self) -> Secrets:
-        return self._secrets
 
     def _lock_timeout(self) -> LockTimeout:
         return LockTimeout(
@@ -208,6 +172,16 @@ class HistoryStore:
             hint="Another `prisma migrate` (or a deployment) is running against this database. "
             "Let it finish, or raise lock_timeout, then run again.",
         )
+
+
+def read_history(cursor, history) -> list | None:
+    """The stored rows of `_prisma_migrations` in Prisma's order, or None when there is no such table (never
+    initialised): the one reader of the history. `history` is the database's HistoryTable part."""
+    cursor.execute(*history.table_exists_query())
+    if cursor.fetchone() is None:
+        return None
+    cursor.execute(history.select_history)
+    return cursor.fetchall()
 
 
 def records_of(rows) -> list[MigrationRecord] | None:

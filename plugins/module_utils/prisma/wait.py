@@ -18,12 +18,8 @@ from dataclasses import dataclass
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import DbopsError
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.validation import require_range
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connection_problems import (
-    FIREWALL_CLOSED,
-    UNREACHABLE,
-)
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connector import flavour_for, open_connection
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.errors import ConnectionFailed
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.errors import ConnectionFailed
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.problems import FIREWALL_CLOSED, UNREACHABLE
 
 # Never poll faster than this: a refusal comes back in microseconds, and thousands of logins a second only load the
 # server (and the firewall's gateway) without noticing the rule any sooner.
@@ -151,18 +147,18 @@ def wait_until(
         sleep(min(next(delays), remaining))
 
 
-def wait_for(target, secrets, params: dict, **options) -> Waited:
+def wait_for(database, params: dict) -> Waited:
     """wait_for_database: `wait_until` over `connect_once`, every failure naming where it tried to connect."""
     try:
         return wait_until(
-            lambda: connect_once(target, secrets, **options),
+            lambda: connect_once(database),
             timeout=params["timeout"],
             initial_delay=params["initial_delay"],
             max_delay=params["max_delay"],
             firewall_rule_opened=params["firewall_rule_opened"],
         )
     except (ConnectionFailed, DatabaseNotReady) as failure:
-        failure.facts["database"] = target.describe()
+        failure.facts["database"] = database.target.describe()
         raise
 
 
@@ -181,11 +177,10 @@ def progress(database: str, elapsed: float, timeout: float, attempts: int, error
     )
 
 
-def connect_once(target, secrets, **options) -> ConnectionFailed | None:
-    """None when a read-only connection opens, else why not (credentials redacted, classified); `options` are the
-    connection options of the Prisma modules (ODBC driver, Entra token)."""
+def connect_once(database) -> ConnectionFailed | None:
+    """None when a read-only connection opens, else why not (credentials redacted, classified)."""
     try:
-        connection = open_connection(flavour_for(target), read_only=True, lock_timeout=0, secrets=secrets, **options)
+        connection = database.connect(read_only=True, lock_timeout=0)
     except ConnectionFailed as exc:
         return exc
     connection.close()

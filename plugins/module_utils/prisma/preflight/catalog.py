@@ -2,15 +2,16 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The live catalog as the verdict sees it: what each fact of preflight/replay.py is in the database now.
 
-The flavours read it (catalog_table, catalog_type, catalog_thing, with the TableInfo of flavours/base.py);
+Each database's Catalog part reads it (catalog_table, catalog_type, catalog_thing, with databases/shared.py's
+TableInfo);
 read_live_catalog asks them for exactly the tables, types and objects the migration's facts name. Comparing is
 three-valued: True and False only where the catalog answers for certain, None where it cannot tell (a type the
-flavour cannot compare, an object it does not read, a name used twice).
+database cannot compare, an object it does not read, a name used twice).
 """
 
 from __future__ import annotations
 
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.flavours.base import UNREADABLE
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.shared import UNREADABLE
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.replay import (
     ABSENT,
     ABSENT_OR_INVALID,
@@ -25,10 +26,10 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.
 
 
 class LiveCatalog:
-    """Facts as the database shows them now. `flavour` compares types and defaults and folds names."""
+    """Facts as the database shows them now. `catalog` (the database's Catalog part) compares types and defaults."""
 
-    def __init__(self, flavour, tables: dict, types: dict, things: dict):
-        self.flavour = flavour
+    def __init__(self, catalog, tables: dict, types: dict, things: dict):
+        self.catalog = catalog
         # table key -> TableInfo or None; (schema, type) -> labels tuple (enum), () (another type), None, UNREADABLE;
         # (kind, scope, name) -> bool or UNREADABLE.
         self.tables = tables
@@ -43,7 +44,7 @@ class LiveCatalog:
                 info = self.tables.get(fact[2])
                 if info is None:
                     return False if fact[2] in self.tables else None
-                return None if info.triggers is None else self.flavour.fold(fact[3]) in info.triggers
+                return None if info.triggers is None else self.catalog.dialect.fold(fact[3]) in info.triggers
             found = self.things.get(fact[1:], UNREADABLE)
             return None if found is UNREADABLE else found
         if kind in ("type_exists", "labels", "label"):
@@ -103,9 +104,9 @@ class LiveCatalog:
             return None
         kind = fact[0]
         if kind == "type":
-            return self.flavour.compare_types(expected.text, live) if isinstance(expected, SqlText) else None
+            return self.catalog.compare_types(expected.text, live) if isinstance(expected, SqlText) else None
         if kind == "default":
-            return compare_defaults(self.flavour, expected, live)
+            return compare_defaults(self.catalog, expected, live)
         if kind in ("index", "constraint"):
             return compare_objects(expected, live)
         if expected is PRESENT:
@@ -113,13 +114,13 @@ class LiveCatalog:
         return expected == live
 
 
-def compare_defaults(flavour, expected, live) -> bool | None:
+def compare_defaults(catalog, expected, live) -> bool | None:
     """Two defaults the catalog shows differently may still be the same: only their absence is certain."""
     if expected is NO_DEFAULT or live is NO_DEFAULT:
         return expected is live
     if expected is ANY_DEFAULT:
         return True
-    return True if flavour.same_default(expected.text, live) else None
+    return True if catalog.same_default(expected.text, live) else None
 
 
 def compare_objects(expected, live) -> bool | None:
@@ -152,7 +153,7 @@ def compare_objects(expected, live) -> bool | None:
     return True
 
 
-def read_live_catalog(flavour, cursor, facts, originals: dict) -> LiveCatalog:
+def read_live_catalog(catalog, cursor, facts, originals: dict) -> LiveCatalog:
     """Read what the facts name. `originals` maps a folded table or type key to its name as written (TableName)."""
     tables, types, things = {}, {}, {}
     for fact in facts:
@@ -162,18 +163,18 @@ def read_live_catalog(flavour, cursor, facts, originals: dict) -> LiveCatalog:
         elif kind == "thing":
             name = originals.get(fact)
             if fact[1:] not in things and name is not None:
-                things[fact[1:]] = flavour.catalog_thing(cursor, fact[1], name.schema, name.name)
+                things[fact[1:]] = catalog.catalog_thing(cursor, fact[1], name.schema, name.name)
             continue
         elif kind in ("type_exists", "labels", "label"):
             if fact[1:3] not in types:
                 name = originals.get(("type", *fact[1:3]))
                 types[fact[1:3]] = (
-                    flavour.catalog_type(cursor, name.schema, name.name) if name is not None else UNREADABLE
+                    catalog.catalog_type(cursor, name.schema, name.name) if name is not None else UNREADABLE
                 )
             continue
         else:
             key = fact[1]
         name = originals.get(("table", *key))
         if key not in tables and name is not None:
-            tables[key] = flavour.catalog_table(cursor, name)
-    return LiveCatalog(flavour, tables, types, things)
+            tables[key] = catalog.catalog_table(cursor, name)
+    return LiveCatalog(catalog, tables, types, things)

@@ -52,8 +52,8 @@ FRAGMENT_REJECTED = re.compile(r"unterminated|syntax error at (?:or near|end of 
 
 
 def cause_from_log(log: FailureLog, statements, classify, script: str | None = None) -> Cause | None:
-    """The cause Prisma's record tells; `classify(code, message)` is the flavour's error classification, `script`
-    the text of migration.sql the statements come from."""
+    """The cause Prisma's record tells; `classify(code, message)` is the database's error classification (its
+    CodeTable), `script` the text of migration.sql the statements come from."""
     if log.format == "none":
         return None
     kind = log.adapter_kind or classify(log.database_code, log.message)

@@ -67,8 +67,9 @@ class Judgement:
         return [index for index, present in self.present.items() if present is None and index in self.reasons]
 
 
-def model_for(flavour) -> Model:
-    return Model(flavour.fold, flavour.default_schema(), flavour.primary_key_implies_not_null)
+def model_for(database) -> Model:
+    dialect = database.dialect
+    return Model(dialect.fold, dialect.default_schema(), database.catalog.primary_key_implies_not_null)
 
 
 def index_owners_in(statements, model) -> dict:

@@ -8,7 +8,8 @@ rules: PostgreSQL's table-level lock modes (ALTER TABLE's subforms, CREATE INDEX
 MySQL/MariaDB's online DDL (ALGORITHM INSTANT/INPLACE/COPY and LOCK), SQLite's one database write lock, SQL Server's
 schema modification (Sch-M) and shared (S) table locks. Where a statement's text cannot tell (a DO block, a procedure
 call, a form this planner does not know), it says so: `changes_data` is None and the lock is "unknown", which a
-rehearsal treats as a data change. Estimates of the tables (rows, bytes) come from the catalog, read by the flavours.
+rehearsal treats as a data change. Estimates of the tables (rows, bytes) come from the catalog, read by each database's
+Catalog part.
 """
 
 from __future__ import annotations

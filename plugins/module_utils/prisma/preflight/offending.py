@@ -56,7 +56,7 @@ class Offending:
 
 
 def plan_offending(
-    kind: str, statement, statements, flavour, facts, sample_size: int, names=()
+    kind: str, statement, statements, dialect, facts, sample_size: int, names=()
 ) -> OffendingPlan | None:
     """The query for the rows that make `statement` fail with `kind`, or None when no query can tell.
 
@@ -65,26 +65,26 @@ def plan_offending(
     """
     planner = _PLANNERS.get(kind)
     return (
-        planner(statement, statements, flavour, facts, sample_size, {name.lower() for name in names})
+        planner(statement, statements, dialect, facts, sample_size, {name.lower() for name in names})
         if planner
         else None
     )
 
 
-def _columns_exist(facts, table, columns, flavour) -> bool:
+def _columns_exist(facts, table, columns, dialect) -> bool:
     known = facts(table)
-    return known is not None and all(flavour.fold(column) in known.columns for column in columns)
+    return known is not None and all(dialect.fold(column) in known.columns for column in columns)
 
 
-def _grouped(flavour, kind, table, columns, source_sql, condition, having, sample_size) -> OffendingPlan:
-    q = flavour.quote_name
+def _grouped(dialect, kind, table, columns, source_sql, condition, having, sample_size) -> OffendingPlan:
+    q = dialect.quote_name
     keys = ", ".join(f"c.{q(column)}" for column in columns)
     inner = f"SELECT {keys}, count(*) AS dbops_n FROM {source_sql} AS c WHERE {condition} GROUP BY {keys}" + (
         " HAVING count(*) > 1" if having else ""
     )
     if sample_size > 0:
         outer = ", ".join(f"d.{q(column)}" for column in columns)
-        query = flavour.limited_select(
+        query = dialect.limited_select(
             f"{outer}, d.dbops_n, count(*) OVER () AS dbops_groups, sum(d.dbops_n) OVER () AS dbops_rows",
             f"FROM ({inner}) AS d ORDER BY d.dbops_n DESC, {outer}",
             sample_size,
@@ -94,73 +94,73 @@ def _grouped(flavour, kind, table, columns, source_sql, condition, having, sampl
     return OffendingPlan(kind, table, tuple(columns), tuple(columns), query, "grouped", sample_size > 0)
 
 
-def _rows(flavour, kind, table, columns, condition, primary_key, sample_size) -> OffendingPlan:
-    q = flavour.quote_name
-    source = f"FROM {flavour.qualified(table)} AS c WHERE {condition}"
+def _rows(dialect, kind, table, columns, condition, primary_key, sample_size) -> OffendingPlan:
+    q = dialect.quote_name
+    source = f"FROM {dialect.qualified(table)} AS c WHERE {condition}"
     if sample_size > 0 and primary_key:
         keys = ", ".join(f"c.{q(column)}" for column in primary_key)
-        query = flavour.limited_select(
+        query = dialect.limited_select(
             f"{keys}, count(*) OVER () AS dbops_rows", f"{source} ORDER BY {keys}", sample_size
         )
         return OffendingPlan(kind, table, tuple(columns), tuple(primary_key), query, "rows", True)
     return OffendingPlan(kind, table, tuple(columns), (), f"SELECT count(*) AS dbops_rows {source}", "rows", False)
 
 
-def _unique(statement, statements, flavour, facts, sample_size, names):
+def _unique(statement, statements, dialect, facts, sample_size, names):
     del statements
     action = _pick([action for action in statement.actions if action.unique and action.columns], names)
-    if action is None or action.table is None or not _columns_exist(facts, action.table, action.columns, flavour):
+    if action is None or action.table is None or not _columns_exist(facts, action.table, action.columns, dialect):
         return None
-    q = flavour.quote_name
+    q = dialect.quote_name
     condition = (
         " AND ".join(f"c.{q(column)} IS NOT NULL" for column in action.columns)
-        if flavour.unique_ignores_nulls
+        if dialect.unique_ignores_nulls
         else "1 = 1"
     )
     return _grouped(
-        flavour,
+        dialect,
         "unique_violation",
         action.table,
         action.columns,
-        flavour.qualified(action.table),
+        dialect.qualified(action.table),
         condition,
         True,
         sample_size,
     )
 
 
-def _foreign_key(statement, statements, flavour, facts, sample_size, names):
+def _foreign_key(statement, statements, dialect, facts, sample_size, names):
     del statements
     action = _pick([action for action in statement.actions if action.constraint == "foreign_key"], names)
     if action is None or action.table is None or action.ref_table is None or not action.columns:
         return None
-    if not _columns_exist(facts, action.table, action.columns, flavour):
+    if not _columns_exist(facts, action.table, action.columns, dialect):
         return None
     if facts(action.ref_table) is None:
         return None
-    q = flavour.quote_name
+    q = dialect.quote_name
     references = action.ref_columns or facts(action.ref_table).primary_key
     if len(references) != len(action.columns):
         return None
     present = " AND ".join(f"c.{q(column)} IS NOT NULL" for column in action.columns)
     joined = " AND ".join(f"p.{q(ref)} = c.{q(column)}" for ref, column in zip(references, action.columns, strict=True))
-    condition = f"{present} AND NOT EXISTS (SELECT 1 FROM {flavour.qualified(action.ref_table)} AS p WHERE {joined})"
+    condition = f"{present} AND NOT EXISTS (SELECT 1 FROM {dialect.qualified(action.ref_table)} AS p WHERE {joined})"
     return _grouped(
-        flavour,
+        dialect,
         "foreign_key_violation",
         action.table,
         action.columns,
-        flavour.qualified(action.table),
+        dialect.qualified(action.table),
         condition,
         False,
         sample_size,
     )
 
 
-def _not_null(statement, statements, flavour, facts, sample_size, names):
-    q = flavour.quote_name
+def _not_null(statement, statements, dialect, facts, sample_size, names):
+    q = dialect.quote_name
     if statement.kind == "dml":
-        return _not_null_copy(statement, statements, flavour, facts, sample_size, names)
+        return _not_null_copy(statement, statements, dialect, facts, sample_size, names)
     conditions, columns, table = [], [], None
     actions = [
         action
@@ -181,15 +181,15 @@ def _not_null(statement, statements, flavour, facts, sample_size, names):
     known = facts(table)
     if known is None:
         return None
-    if conditions != ["1 = 1"] and not _columns_exist(facts, table, columns, flavour):
+    if conditions != ["1 = 1"] and not _columns_exist(facts, table, columns, dialect):
         return None
-    return _rows(flavour, "not_null_violation", table, columns, " OR ".join(conditions), known.primary_key, sample_size)
+    return _rows(dialect, "not_null_violation", table, columns, " OR ".join(conditions), known.primary_key, sample_size)
 
 
-def _not_null_copy(statement, statements, flavour, facts, sample_size, names):
+def _not_null_copy(statement, statements, dialect, facts, sample_size, names):
     """SQLite's table rebuild: INSERT INTO "new_T" (...) SELECT ... FROM "T" fails on rows of T with a NULL where
     new_T's column is NOT NULL."""
-    q = flavour.quote_name
+    q = dialect.quote_name
     action = statement.actions[0] if statement.actions else None
     if action is None or action.source_table is None or action.table is None:
         return None
@@ -209,13 +209,13 @@ def _not_null_copy(statement, statements, flavour, facts, sample_size, names):
         if target.lower() in wanted and source:
             sources.append(source)
     known = facts(action.source_table)
-    if not sources or known is None or not _columns_exist(facts, action.source_table, sources, flavour):
+    if not sources or known is None or not _columns_exist(facts, action.source_table, sources, dialect):
         return None
     condition = " OR ".join(f"c.{q(column)} IS NULL" for column in sources)
-    return _rows(flavour, "not_null_violation", action.source_table, sources, condition, known.primary_key, sample_size)
+    return _rows(dialect, "not_null_violation", action.source_table, sources, condition, known.primary_key, sample_size)
 
 
-def _check(statement, statements, flavour, facts, sample_size, names):
+def _check(statement, statements, dialect, facts, sample_size, names):
     del statements
     action = _pick([action for action in statement.actions if action.constraint == "check" and action.check], names)
     if action is None or action.table is None:
@@ -225,11 +225,11 @@ def _check(statement, statements, flavour, facts, sample_size, names):
         return None
     # A CHECK passes when its condition is unknown (NULL): NOT (...) leaves those rows out, as the database does.
     # The condition names columns unqualified; the table is the only one in the query.
-    source = f"FROM {flavour.qualified(action.table)} AS c WHERE NOT ({action.check})"
-    q = flavour.quote_name
+    source = f"FROM {dialect.qualified(action.table)} AS c WHERE NOT ({action.check})"
+    q = dialect.quote_name
     if sample_size > 0 and known.primary_key:
         keys = ", ".join(f"c.{q(column)}" for column in known.primary_key)
-        query = flavour.limited_select(
+        query = dialect.limited_select(
             f"{keys}, count(*) OVER () AS dbops_rows", f"{source} ORDER BY {keys}", sample_size
         )
         return OffendingPlan("check_violation", action.table, (), known.primary_key, query, "rows", True)

@@ -2,18 +2,17 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Run a migration as Prisma would, inside a transaction that is always rolled back: will it succeed now?
 
-Small and the same for every database; the flavour says how to begin (Prisma's lock, timeouts, search path), what to
-send (statement by statement, or SQL Server's one batch with Prisma's own wrapper), why it cannot rehearse, and how to
-stop it from another thread. Each statement runs after a savepoint, so when one fails on data the rows in its way can
-still be counted in the state the earlier statements left, before everything is rolled back.
-
-One overall deadline bounds it: `rehearsal_timeout` seconds from the first lock taken (Prisma's, when the transaction
-begins) to the rollback. A watchdog thread enforces it from outside the rehearsing session (the flavour's cancel:
-PostgreSQL's cancel request, SQLite's interrupt, ODBC's SQLCancel; then, on PostgreSQL, ending the session from a
-second connection when a cancel was not enough), so whatever the migration contains (several table rewrites, waits on
-locks, sleeps, an exception handler that swallows the cancel) no other session waits on it for longer than the
-deadline plus about a second. The database's own statement and lock timeouts, set before each statement to what is
-left (plus a margin where the watchdog acts first), bound it too should the watchdog not.
+Small and the same for every database; the database's Rehearsal part says how to begin (Prisma's lock, timeouts, search
+path), what to send (statement by statement, or SQL Server's one batch with Prisma's own wrapper), why it cannot
+rehearse, and how to stop it from another thread. Each statement runs after a savepoint, so when one fails on data the
+rows in its way can still be counted in the state the earlier statements left, before everything is rolled back. One
+overall deadline bounds it: `rehearsal_timeout` seconds from the first lock taken (Prisma's, when the transaction
+begins) to the rollback. A watchdog thread enforces it from outside the rehearsing session (the Rehearsal part's cancel:
+PostgreSQL's cancel request, SQLite's interrupt, ODBC's SQLCancel; then, on PostgreSQL, ending the session from a second
+connection when a cancel was not enough), so whatever the migration contains (several table rewrites, waits on locks,
+sleeps, an exception handler that swallows the cancel) no other session waits on it for longer than the deadline plus
+about a second. The database's own statement and lock timeouts, set before each statement to what is left (plus a margin
+where the watchdog acts first), bound it too should the watchdog not.
 """
 
 from __future__ import annotations
@@ -131,7 +130,7 @@ class Watchdog:
 
 def rehearse(
     connection,
-    flavour,
+    database,
     script,
     statements,
     *,
@@ -149,7 +148,9 @@ def rehearse(
     started = time.monotonic()
     left_out = {entry.index for entry in neutralised}
     sent = [statement for statement in statements if statement.index not in left_out]
-    batches = flavour.rehearsal_batches(without_statements(script, statements, left_out) if left_out else script, sent)
+    batches = database.rehearsal.rehearsal_batches(
+        without_statements(script, statements, left_out) if left_out else script, sent
+    )
     found = None
     watchdog = None
 
@@ -173,13 +174,13 @@ def rehearse(
 
     try:
         try:
-            granted = flavour.begin_rehearsal(
+            granted = database.rehearsal.begin_rehearsal(
                 connection, cursor, statement_timeout=statement_timeout, lock_wait=lock_wait
             )
         except Exception as error:  # the drivers share no base class
-            if not flavour.is_lock_timeout(error) and flavour.classify_error(flavour.error_code(error), str(error)) != (
-                "lock_timeout"
-            ):
+            if not database.driver.is_lock_timeout(error) and database.codes.classify_error(
+                database.driver.error_code(error), str(error)
+            ) != ("lock_timeout"):
                 raise
             granted = False
         if not granted:
@@ -189,7 +190,7 @@ def rehearse(
                 neutralised,
             ), None
         # From here on the transaction holds locks: the deadline runs.
-        cancel, terminate = flavour.rehearsal_stopper(connection, cursor)
+        cancel, terminate = database.rehearsal.rehearsal_stopper(connection, cursor)
         watchdog = Watchdog(rehearsal_timeout, cancel, terminate).start()
         try:
             for index, sql in batches:
@@ -198,7 +199,7 @@ def rehearse(
                 if watchdog.expired:
                     return timed_out(index), None
                 try:
-                    flavour.bound_rehearsal(
+                    database.rehearsal.bound_rehearsal(
                         connection,
                         cursor,
                         seconds_left=left,
@@ -217,9 +218,9 @@ def rehearse(
                 except Exception as error:  # the drivers share no base class
                     if watchdog.expired:
                         return timed_out(index), None
-                    code = flavour.error_code(error)
-                    text = redact(flavour.error_text(error), secrets)
-                    kind = flavour.classify_error(code, text)
+                    code = database.driver.error_code(error)
+                    text = redact(database.driver.error_text(error), secrets)
+                    kind = database.codes.classify_error(code, text)
                     failed = index if per_statement else locate_statement(kind, mentioned_names(text), statements)
                     if per_statement and on_failure is not None and failed is not None:
                         # Counted under the same deadline: a count it cuts short gives nothing, the failure stands.
@@ -246,7 +247,7 @@ def rehearse(
             except Exception:  # the drivers share no base class
                 continue
         with suppress(Exception):
-            flavour.end_rehearsal(connection)
+            database.rehearsal.end_rehearsal(connection)
 
 
 def _drain(cursor) -> None:

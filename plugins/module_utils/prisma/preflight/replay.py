@@ -51,7 +51,7 @@ COLUMN_FACTS = ("column", "type", "nullable", "default")
 
 @dataclass(frozen=True)
 class SqlText:
-    """A type or default expression as migration.sql writes it (compared by the flavour)."""
+    """A type or default expression as migration.sql writes it (compared by the database's Catalog part)."""
 
     text: str
 

@@ -12,7 +12,7 @@ from ansible.module_utils.parsing.convert_bool import boolean
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.data_values import without_values
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import DbopsError
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.text import one_line, redact
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.errors import DatabaseError
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.errors import DatabaseError
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.history import APPLIED, FAILED
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.migrations_directory import (
     check_lockfile,
@@ -57,7 +57,7 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.
     TableName,
     split_statements,
 )
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.store import records_of
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.store import read_history, records_of
 
 # How long the rehearsal waits for Prisma's lock and for a lock on a table: others queue behind a waiting ALTER.
 LOCK_WAIT = 5
@@ -65,7 +65,7 @@ FORCE = "force"
 
 
 def run_preflight(
-    store,
+    database,
     *,
     migration: str,
     migrations_dir: str,
@@ -75,17 +75,17 @@ def run_preflight(
     rehearsal_timeout: int = 10,
     rehearsal_max_rows: int = 1_000_000,
 ) -> dict:
-    """Everything prisma_migration_preflight returns; `store` is the HistoryStore of the database (its target and
+    """Everything prisma_migration_preflight returns; `database` is the Database the module opened (its target and
     credentials). `rehearse_migration` is True, False or "force" (rehearse statements that change data or rewrite
     or read a table above `rehearsal_max_rows` rows too)."""
-    target, flavour = store.target, store.flavour
+    target = database.target
     if sample_size < 0 or statement_timeout < 1:
         raise DbopsError("sample_size must be 0 or more and statement_timeout at least 1 (seconds).")
     if rehearsal_timeout < 1 or rehearsal_max_rows < 0:
         raise DbopsError("rehearsal_timeout must be at least 1 (seconds) and rehearsal_max_rows 0 or more.")
     rehearse_migration = rehearse_mode(rehearse_migration)
     directory = read_migrations_directory(migrations_dir)
-    check_lockfile(directory, flavour.lockfile_providers)
+    check_lockfile(directory, database.family.LOCKFILE_PROVIDERS)
     local = next((candidate for candidate in directory.migrations if candidate.name == migration), None)
     if local is None or local.script is None:
         raise DbopsError(
@@ -100,12 +100,12 @@ def run_preflight(
         )
     # The directory keeps the file's bytes (Prisma's checksum is over them); statements are its UTF-8 text.
     script = local.script.decode("utf-8")
-    statements = split_statements(script, flavour.sqlglot_dialect)
-    secrets = store.secrets
+    statements = split_statements(script, database.dialect.sqlglot_dialect)
+    secrets = [target.password, database.options.access_token, *database.secrets]
     lock_wait = min(LOCK_WAIT, statement_timeout)
-    connection = store.connect(read_only=not rehearse_migration, lock_timeout=lock_wait)
+    connection = database.connect(read_only=not rehearse_migration, lock_timeout=lock_wait)
     try:
-        return _Preflight(flavour, connection, statements, script, secrets).run(
+        return _Preflight(database, connection, statements, script, secrets).run(
             migration,
             rehearse_migration,
             sample_size,
@@ -126,8 +126,8 @@ def run_preflight(
 
 
 class _Preflight:
-    def __init__(self, flavour, connection, statements, script, secrets):
-        self.flavour = flavour
+    def __init__(self, database, connection, statements, script, secrets):
+        self.database = database
         self.connection = connection
         self.cursor = connection.cursor()
         self.statements = statements
@@ -137,10 +137,10 @@ class _Preflight:
 
     def facts(self, table: TableName):
         """The live catalog's TableInfo of a table the offending-rows queries need (None: it does not exist)."""
-        flavour = self.flavour
-        key = (flavour.fold(table.schema or flavour.default_schema() or ""), flavour.fold(table.name))
+        dialect = self.database.dialect
+        key = (dialect.fold(table.schema or dialect.default_schema() or ""), dialect.fold(table.name))
         if key not in self._tables:
-            self._tables[key] = flavour.catalog_table(self.cursor, table)
+            self._tables[key] = self.database.catalog.catalog_table(self.cursor, table)
         return self._tables[key]
 
     def run(
@@ -154,11 +154,11 @@ class _Preflight:
         rehearsal_timeout,
         rehearsal_max_rows,
     ) -> dict:
-        flavour, statements = self.flavour, self.statements
-        flavour.limit_reads(self.cursor, statement_timeout=statement_timeout, lock_wait=lock_wait)
+        database, statements = self.database, self.statements
+        database.rehearsal.limit_reads(self.cursor, statement_timeout=statement_timeout, lock_wait=lock_wait)
         state, failed, started = self._history_state(migration)
         log = parse_failure_log(failed.logs if failed else None)
-        cause = cause_from_log(log, statements, flavour.classify_error, self.script)
+        cause = cause_from_log(log, statements, database.codes.classify_error, self.script)
         judgement = self._judge(log, cause, state, started)
         offending = None
         if cause is not None and cause.statement_index:
@@ -167,7 +167,7 @@ class _Preflight:
         # Reads are done: end their transaction before the rehearsal begins its own.
         self.connection.rollback()
 
-        neutralised, refusal = guard_settings(statements, flavour.provider)
+        neutralised, refusal = guard_settings(statements, database.dialect.provider)
         if not rehearse_migration:
             rehearsal = skipped("rehearse is false.", neutralised)
         elif state == APPLIED:
@@ -179,7 +179,7 @@ class _Preflight:
                 neutralised,
             )
         else:
-            reason = flavour.rehearsal_blocker(self.connection, statements) or refusal
+            reason = database.rehearsal.rehearsal_blocker(self.connection, statements) or refusal
             if not reason and rehearse_migration != FORCE:
                 reason = rehearsal_skip_reason(impact, statements, rehearsal_max_rows)
             if reason:
@@ -187,12 +187,14 @@ class _Preflight:
             else:
 
                 def count_in_the_way(cursor, index, kind):
-                    plan = plan_offending(kind, statements[index - 1], statements, flavour, self.facts, sample_size)
+                    plan = plan_offending(
+                        kind, statements[index - 1], statements, database.dialect, self.facts, sample_size
+                    )
                     return read_offending(cursor, plan) if plan is not None else None
 
                 rehearsal, found = rehearse(
                     self.connection,
-                    flavour,
+                    database,
                     self.script,
                     statements,
                     statement_timeout=statement_timeout,
@@ -253,21 +255,22 @@ class _Preflight:
     def _impact(self, max_rows: int) -> list[dict]:
         """The lock-impact plan, with each existing table's size as the catalog estimates it; where the catalog
         has no row estimate, rows are counted up to just past `max_rows` (enough to tell whether it is above)."""
-        flavour, cursor = self.flavour, self.cursor
-        facts = flavour.impact_facts(cursor)
-        impacts = plan_impact(self.statements, flavour.provider)
+        catalog, cursor = self.database.catalog, self.cursor
+        provider = self.database.dialect.provider
+        facts = catalog.impact_facts(cursor)
+        impacts = plan_impact(self.statements, provider)
         owners = {}
         for impact in impacts:
             for effect in impact.tables:
                 if effect.table is None and effect.index is not None and effect.index not in owners:
                     schema, name = effect.index
-                    owner = flavour.catalog_index_table(cursor, schema, name)
+                    owner = catalog.catalog_index_table(cursor, schema, name)
                     if owner is not None:
                         owners[effect.index] = TableName(owner, schema)
         impacts = resolve_indexes(impacts, owners)
         estimates = {}
         for table in tables_of(impacts):
-            found = flavour.table_estimate(cursor, table)
+            found = catalog.table_estimate(cursor, table)
             if found is None:
                 continue
             rows, size = found
@@ -276,23 +279,21 @@ class _Preflight:
                 estimates[table] = Estimate(rows, size)
                 continue
             try:
-                estimates[table] = Estimate(flavour.count_up_to(cursor, table, max_rows + 1), size, counted=True)
+                estimates[table] = Estimate(catalog.count_up_to(cursor, table, max_rows + 1), size, counted=True)
             except Exception:  # the drivers share no base class
                 # The count waits for no lock longer than the reads may (a deployment holding the table): no
                 # estimate then. Its aborted transaction ends here; every read before is done.
                 self.connection.rollback()
                 estimates[table] = Estimate(None, size)
-        return entries(impacts, estimates, flavour.provider, **facts)
+        return entries(impacts, estimates, provider, **facts)
 
     def _history_state(self, migration):
         """failed (with its most recent failed row), applied, or pending (no row, or only rolled-back ones); and
         whether Prisma ever started it (a row of it, rolled back included)."""
-        cursor = self.cursor
-        cursor.execute(*self.flavour.table_exists_query())
-        if cursor.fetchone() is None:
+        rows = read_history(self.cursor, self.database.history)
+        if rows is None:
             return "pending", None, False
-        cursor.execute(self.flavour.select_history)
-        records = [record for record in records_of(cursor.fetchall()) if record.migration_name == migration]
+        records = [record for record in records_of(rows) if record.migration_name == migration]
         failed = [record for record in records if record.state == FAILED]
         if failed:
             return "failed", failed[-1], True
@@ -303,14 +304,15 @@ class _Preflight:
     def _judge(self, log, cause, state, started):
         """The verdict from the live catalog. The failed statement is pinned only where Prisma's record says which
         (MySQL's query number, PostgreSQL's position); otherwise any statement that can fail with the cause."""
-        flavour, statements = self.flavour, self.statements
-        model = model_for(flavour)
+        database, statements = self.database, self.statements
+        catalog = database.catalog
+        model = model_for(database)
         owners = index_owners_in(statements, model)
         for schema, names in unowned_indexes(statements, model, owners):
             owner = next(
                 (
                     table
-                    for table in (flavour.catalog_index_table(self.cursor, schema, name) for name in names)
+                    for table in (catalog.catalog_index_table(self.cursor, schema, name) for name in names)
                     if table
                 ),
                 None,
@@ -318,7 +320,7 @@ class _Preflight:
             if owner is not None:
                 owners[(model.schema_of(schema), model.fold(names[0]))] = owner
         changes, universe = changes_of(statements, model, owners)
-        live = read_live_catalog(flavour, self.cursor, universe, model.originals)
+        live = read_live_catalog(catalog, self.cursor, universe, model.originals)
         failing = None
         if log.query_number and log.query_number <= len(statements):
             failing = log.query_number
@@ -339,7 +341,7 @@ class _Preflight:
         if kind == "type_conversion" and any(action.not_null for action in statement.actions):
             # MySQL reports NULLs met by MODIFY ... NOT NULL as data truncation (1265).
             plan = plan_offending(
-                "not_null_violation", statement, self.statements, self.flavour, self.facts, sample_size, names
+                "not_null_violation", statement, self.statements, self.database.dialect, self.facts, sample_size, names
             )
             found = read_offending(self.cursor, plan) if plan is not None else None
             if found is not None and found.count:
@@ -347,7 +349,7 @@ class _Preflight:
             return cause, None
         if kind not in DATA_KINDS:
             return cause, None
-        plan = plan_offending(kind, statement, self.statements, self.flavour, self.facts, sample_size, names)
+        plan = plan_offending(kind, statement, self.statements, self.database.dialect, self.facts, sample_size, names)
         return cause, read_offending(self.cursor, plan) if plan is not None else None
 
 

@@ -5,7 +5,7 @@
 Both sides go through sqlglot's reading for the database's dialect (`character varying(20)` and `VARCHAR(20)` are
 the same type). Only what is certain is answered: two types are different when both are read and they differ in
 name or in stated parameters; a parameter stated on one side only (`DECIMAL` against `decimal(10,0)`), a type the
-catalog shows as another (each flavour's `uncomparable_types`) or a text sqlglot cannot read gives None. Two
+catalog shows as another (each database's `uncomparable_types`) or a text sqlglot cannot read gives None. Two
 defaults are only ever "the same" (True) or "cannot tell" (None): the catalog rewrites expressions too freely
 (`'x'::text`, `((0))`) for a difference to be certain.
 """

@@ -28,10 +28,7 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.azure.firewall_ru
     validate_range,
     validate_rule_name,
 )
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connection_problems import (
-    client_ip_from_40615,
-    first_ipv4,
-)
+from ansible_collections.backoffice.dbops.plugins.module_utils.azure.gateway import client_ip_from_40615, first_ipv4
 
 NOW = datetime(2026, 3, 1, 10, 0, 0, tzinfo=UTC)
 IP = "203.0.113.7"

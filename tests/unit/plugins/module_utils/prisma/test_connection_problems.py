@@ -3,11 +3,11 @@ PyMySQL, pyodbc with FreeTDS and Microsoft's ODBC Driver 18), as seen against re
 
 import pytest
 
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connection_problems import (
-    TRANSIENT_KINDS,
-    client_ip_from_40615,
+from ansible_collections.backoffice.dbops.plugins.module_utils.azure.gateway import client_ip_from_40615
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.database import (
+    open_database,
 )
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connector import flavour_for, parse_database_url
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.problems import TRANSIENT_KINDS
 
 
 class DriverError(Exception):
@@ -23,7 +23,7 @@ class ConnectionTimeout(DriverError):
 
 
 def classify(url: str, error: BaseException):
-    problem = flavour_for(parse_database_url(url)).classify_connection_error(error)
+    problem = open_database(url).driver.classify_connection_error(error)
     return problem.kind if problem else None
 
 
@@ -169,25 +169,27 @@ def test_sqlserver(error, kind):
 
 
 def test_a_refused_azure_sql_login_says_which_address_it_saw():
-    problem = flavour_for(parse_database_url(MS)).classify_connection_error(DriverError("42000", REFUSED_40615))
+    problem = open_database(MS).driver.classify_connection_error(DriverError("42000", REFUSED_40615))
     assert problem.facts == {"client_ip": "203.0.113.7"} and client_ip_from_40615(REFUSED_40615) == "203.0.113.7"
     assert problem.transient
 
 
 def test_a_resuming_serverless_database_is_the_only_missing_database_worth_waiting_for():
-    flavour = flavour_for(parse_database_url(MS))
+    flavour = open_database(MS)
     resuming = DriverError(
         "42000",
         f"[42000] {MS18}[SQL Server]Database 'shop' on server 'myserver' is not currently available.  Please retry the "
         "connection later. (40613) (SQLDriverConnect)",
     )
     missing = DriverError("42000", f'[42000] {MS18}[SQL Server]Cannot open database "X" (4060) (SQLDriverConnect)')
-    assert flavour.classify_connection_error(resuming).kind == "database_missing"
-    assert flavour.classify_connection_error(resuming).transient
-    assert not flavour.classify_connection_error(missing).transient
+    assert flavour.driver.classify_connection_error(resuming).kind == "database_missing"
+    assert flavour.driver.classify_connection_error(resuming).transient
+    assert not flavour.driver.classify_connection_error(missing).transient
     assert "database_missing" not in TRANSIENT_KINDS
 
 
 def test_sqlite_missing_file():
-    sqlite = flavour_for(parse_database_url("file:/nonexistent/dev.db"))
-    assert sqlite.classify_connection_error(DriverError("unable to open database file")).kind == "database_missing"
+    sqlite = open_database("file:/nonexistent/dev.db")
+    assert (
+        sqlite.driver.classify_connection_error(DriverError("unable to open database file")).kind == "database_missing"
+    )

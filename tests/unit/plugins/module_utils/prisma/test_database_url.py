@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connector import parse_database_url
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.errors import DatabaseUrlError
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.flavours.mssql import split_properties
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.database import parse_database_url
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.errors import DatabaseUrlError
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mssql.url import split_properties
 
 SECRET = "S3cr3t!p@ss"
 

@@ -6,10 +6,8 @@ import threading
 import pytest
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import DbopsError
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases import mssql, mysql, postgres
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.errors import PrismaError
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.flavours.mssql import MssqlFlavour
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.flavours.mysql import MysqlFlavour
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.flavours.postgres import PostgresFlavour
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.migrations_directory import (
     check_lockfile,
     read_lockfile_provider,
@@ -57,7 +55,7 @@ def test_reads_sorted_folders_keeps_crlf_and_unreadable_scripts(tmp_path):
 def test_provider_mismatch_is_p3019(tmp_path):
     directory = read_migrations_directory(make_dir(tmp_path, lock="postgres", m1="a"))
     with pytest.raises(PrismaError) as error:
-        check_lockfile(directory, PostgresFlavour.lockfile_providers)
+        check_lockfile(directory, postgres.LOCKFILE_PROVIDERS)
     assert error.value.code == "P3019"
     assert error.value.message.startswith(
         "The datasource provider `postgresql` specified in your schema does not match the one specified in the "
@@ -67,14 +65,14 @@ def test_provider_mismatch_is_p3019(tmp_path):
 
 @pytest.mark.parametrize("lock", ["mssql", "sqlserver"])
 def test_sqlserver_lockfile_may_say_mssql_or_sqlserver(tmp_path, lock):
-    check_lockfile(read_migrations_directory(make_dir(tmp_path, lock=lock, m1="a")), MssqlFlavour.lockfile_providers)
+    check_lockfile(read_migrations_directory(make_dir(tmp_path, lock=lock, m1="a")), mssql.LOCKFILE_PROVIDERS)
 
 
 @pytest.mark.parametrize("lock", ["SqlServer", "sql_server", "azuresql", "postgresql", "mysql"])
 def test_any_other_sqlserver_lockfile_is_p3019_naming_mssql_as_prisma_does(tmp_path, lock):
     directory = read_migrations_directory(make_dir(tmp_path, lock=lock, m1="a"))
     with pytest.raises(PrismaError) as error:
-        check_lockfile(directory, MssqlFlavour.lockfile_providers)
+        check_lockfile(directory, mssql.LOCKFILE_PROVIDERS)
     assert error.value.code == "P3019"
     # Prisma's engine prints its connector type, `mssql` for SQL Server.
     assert error.value.message.startswith(
@@ -84,7 +82,7 @@ def test_any_other_sqlserver_lockfile_is_p3019_naming_mssql_as_prisma_does(tmp_p
 
 
 def test_no_lockfile_matches_anything(tmp_path):
-    check_lockfile(read_migrations_directory(make_dir(tmp_path, m1="a")), MysqlFlavour.lockfile_providers)
+    check_lockfile(read_migrations_directory(make_dir(tmp_path, m1="a")), mysql.LOCKFILE_PROVIDERS)
 
 
 def test_missing_folder_is_a_clear_error(tmp_path):

@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connector import parse_database_url
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.errors import (
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.database import ConnectOptions, open_database
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.errors import (
     ConnectionFailed,
     DatabaseError,
     LockTimeout,
@@ -88,7 +88,7 @@ def statements(driver):
 
 
 def test_rolled_back_on_sql_server_sends_exactly_this(driver):
-    store = HistoryStore(parse_database_url(URL), lock_timeout=7)
+    store = HistoryStore(open_database(URL), lock_timeout=7)
     outcome = store.resolve(lambda records: plan_rolled_back(records, FAILED), check_mode=False)
     connect = driver.calls[0]
     assert connect[1] == (
@@ -114,7 +114,7 @@ def test_rolled_back_on_sql_server_sends_exactly_this(driver):
 
 
 def test_check_mode_on_sql_server_reads_and_rolls_back(driver):
-    store = HistoryStore(parse_database_url(URL), lock_timeout=10)
+    store = HistoryStore(open_database(URL), lock_timeout=10)
     outcome = store.resolve(lambda records: plan_rolled_back(records, FAILED), check_mode=True)
     assert [sql.split()[0] for sql, _params in statements(driver)] == ["SELECT", "SELECT"]
     assert ("commit",) not in driver.calls and ("rollback",) in driver.calls
@@ -123,7 +123,7 @@ def test_check_mode_on_sql_server_reads_and_rolls_back(driver):
 
 def test_lock_not_granted_writes_nothing(driver):
     driver.state["lock_result"] = -1
-    store = HistoryStore(parse_database_url(URL), lock_timeout=1)
+    store = HistoryStore(open_database(URL), lock_timeout=1)
     with pytest.raises(LockTimeout, match="nothing was changed"):
         store.resolve(lambda records: plan_rolled_back(records, FAILED), check_mode=False)
     assert statements(driver) == [(LOCK, (1000,))]
@@ -131,7 +131,7 @@ def test_lock_not_granted_writes_nothing(driver):
 
 
 def test_entra_token_replaces_the_password(driver):
-    HistoryStore(parse_database_url(URL), lock_timeout=10, access_token="eyJ0eXAi").read()
+    HistoryStore(open_database(URL, options=ConnectOptions(access_token="eyJ0eXAi")), lock_timeout=10).read()
     connection_string, kwargs = driver.calls[0][1], driver.calls[0][2]
     assert "UID" not in connection_string and "PWD" not in connection_string
     assert kwargs["attrs_before"] == {1256: struct.pack("<I", 16) + "eyJ0eXAi".encode("utf-16-le")}
@@ -139,7 +139,9 @@ def test_entra_token_replaces_the_password(driver):
 
 def test_entra_token_is_refused_with_freetds_before_connecting(driver):
     with pytest.raises(ConnectionFailed, match="FreeTDS cannot send an Entra ID access token"):
-        HistoryStore(parse_database_url(URL), lock_timeout=10, access_token="eyJ0eXAi", odbc_driver="FreeTDS").read()
+        HistoryStore(
+            open_database(URL, options=ConnectOptions(odbc_driver="FreeTDS", access_token="eyJ0eXAi")), lock_timeout=10
+        ).read()
     assert not [call for call in driver.calls if call[0] == "connect"]
 
 
@@ -156,7 +158,7 @@ def test_a_failing_rollback_never_hides_the_error_that_caused_it(driver):
         raise RuntimeError("ROLLBACK can only be used in transaction blocks (3903)")
 
     driver.execute, driver.rollback = execute, rollback
-    store = HistoryStore(parse_database_url(URL), lock_timeout=1)
+    store = HistoryStore(open_database(URL), lock_timeout=1)
     with pytest.raises(DatabaseError, match="33557097") as raised:
         store.resolve(lambda records: plan_rolled_back(records, FAILED), check_mode=False)
     assert "3903" not in raised.value.message
@@ -167,7 +169,7 @@ def test_a_lock_result_behind_a_message_is_still_read(driver):
     """Microsoft's Driver 18 hands a timed-out sp_getapplock's message over as a result without columns first."""
     original = driver._answer
     driver._answer = lambda sql: ResultSets([None, [(-1,)]]) if sql == LOCK else original(sql)
-    store = HistoryStore(parse_database_url(URL), lock_timeout=1)
+    store = HistoryStore(open_database(URL), lock_timeout=1)
     with pytest.raises(LockTimeout, match="nothing was changed"):
         store.resolve(lambda records: plan_rolled_back(records, FAILED), check_mode=False)
     assert statements(driver) == [(LOCK, (1000,))]
@@ -176,7 +178,7 @@ def test_a_lock_result_behind_a_message_is_still_read(driver):
 def test_a_lock_batch_without_any_result_is_an_error_not_a_grant(driver):
     original = driver._answer
     driver._answer = lambda sql: ResultSets([None]) if sql == LOCK else original(sql)
-    store = HistoryStore(parse_database_url(URL), lock_timeout=1)
+    store = HistoryStore(open_database(URL), lock_timeout=1)
     with pytest.raises(DatabaseError, match="sp_getapplock returned no result"):
         store.resolve(lambda records: plan_rolled_back(records, FAILED), check_mode=False)
     assert ("commit",) not in driver.calls

@@ -10,7 +10,8 @@ import pytest
 from ansible_collections.backoffice.dbops.plugins.module_utils.azure.errors import AzureError
 from ansible_collections.backoffice.dbops.plugins.module_utils.azure.secret_sources import pick_setting
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.validation import OptionError
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connection_problems import (
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.errors import ConnectionFailed
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.problems import (
     AUTH_FAILED,
     DATABASE_MISSING,
     FIREWALL_CLOSED,
@@ -19,7 +20,6 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connection
     UNREACHABLE,
     ConnectionProblem,
 )
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.errors import ConnectionFailed
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.wait import (
     MIN_DELAY,
     PROPAGATION,

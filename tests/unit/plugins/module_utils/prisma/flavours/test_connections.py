@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 import pytest
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.text import redact
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connector import parse_database_url
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.errors import ConnectionFailed
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.flavours.mssql import (
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.database import parse_database_url
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.errors import ConnectionFailed
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mssql.driver import (
     bundled_driver_folder,
     bundled_driver_pattern,
     choose_odbc_driver,
@@ -17,7 +17,7 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.flavours.m
     odbc_connection_string,
     pack_access_token,
 )
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.flavours.postgres import tls_parameters
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.postgres.driver import tls_parameters
 
 
 def test_odbc_driver_18_string_escapes_braces():

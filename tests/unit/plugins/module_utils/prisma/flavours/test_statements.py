@@ -5,8 +5,10 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connector import flavour_for, parse_database_url
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.flavours.base import read_timestamp
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.database import (
+    open_database,
+)
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.shared import read_timestamp
 from ansible_collections.backoffice.dbops.tests.support.recording import RecordingCursor
 
 T = datetime(2020, 11, 27, 13, 49, 38, 123456, tzinfo=UTC)
@@ -20,24 +22,24 @@ URLS = {
 
 def flavour(provider: str, **query):
     url = URLS[provider] + "".join(f"{'?' if provider != 'sqlserver' else ';'}{k}={v}" for k, v in query.items())
-    return flavour_for(parse_database_url(url))
+    return open_database(url)
 
 
 def test_sqlserver_statements_are_exact():
     sqlserver = flavour("sqlserver")
-    assert sqlserver.table == "[dbo].[_prisma_migrations]"
-    assert sqlserver.select_history == (
+    assert sqlserver.history.table == "[dbo].[_prisma_migrations]"
+    assert sqlserver.history.select_history == (
         "SELECT id, checksum, finished_at, migration_name, logs, rolled_back_at, started_at, applied_steps_count "
         "FROM [dbo].[_prisma_migrations] ORDER BY started_at ASC"
     )
-    assert sqlserver.mark_rolled_back == (
+    assert sqlserver.history.mark_rolled_back == (
         "UPDATE [dbo].[_prisma_migrations] SET rolled_back_at = CAST(? AS DATETIMEOFFSET) WHERE id = ?"
     )
-    assert sqlserver.insert_applied == (
+    assert sqlserver.history.insert_applied == (
         "INSERT INTO [dbo].[_prisma_migrations] (id, checksum, logs, started_at, finished_at, migration_name) "
         "VALUES (?, ?, ?, CAST(? AS DATETIMEOFFSET), CAST(? AS DATETIMEOFFSET), ?)"
     )
-    assert sqlserver.create_table == (
+    assert sqlserver.history.create_table == (
         "CREATE TABLE [dbo].[_prisma_migrations] (\n"
         "    id                      VARCHAR(36) PRIMARY KEY NOT NULL,\n"
         "    checksum                VARCHAR(64) NOT NULL,\n"
@@ -49,17 +51,17 @@ def test_sqlserver_statements_are_exact():
         "    applied_steps_count     INT NOT NULL DEFAULT 0\n"
         ")"
     )
-    assert sqlserver.table_exists_query() == (
+    assert sqlserver.history.table_exists_query() == (
         "SELECT 1 FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = '_prisma_migrations'",
         ("dbo",),
     )
-    assert sqlserver.bind_timestamp(T) == "2020-11-27 13:49:38.123456 +00:00"
+    assert sqlserver.history.bind_timestamp(T) == "2020-11-27 13:49:38.123456 +00:00"
 
 
 def test_schema_names_are_quoted_not_injected():
-    assert flavour("sqlserver", schema="we]ird").table == "[we]]ird].[_prisma_migrations]"
-    assert flavour("postgresql", schema='we"ird').table == '"we""ird"."_prisma_migrations"'
-    assert flavour("postgresql", schema="api").prepare_table == ('CREATE SCHEMA IF NOT EXISTS "api"',)
+    assert flavour("sqlserver", schema="we]ird").history.table == "[we]]ird].[_prisma_migrations]"
+    assert flavour("postgresql", schema='we"ird').history.table == '"we""ird"."_prisma_migrations"'
+    assert flavour("postgresql", schema="api").history.prepare_table == ('CREATE SCHEMA IF NOT EXISTS "api"',)
 
 
 @pytest.mark.parametrize(
@@ -90,7 +92,7 @@ def test_schema_names_are_quoted_not_injected():
 )
 def test_each_flavour_takes_prismas_lock(provider, granted, statements):
     cursor = RecordingCursor(answers=[(granted,)] if granted is not None else [])
-    assert flavour(provider).begin_locked(cursor, 7) is True
+    assert flavour(provider).lock.begin_locked(cursor, 7) is True
     assert cursor.statements == statements
 
 
@@ -99,17 +101,17 @@ def test_each_flavour_takes_prismas_lock(provider, granted, statements):
 )
 def test_a_refused_lock_is_reported_not_ignored(provider, refused):
     cursor = RecordingCursor(answers=[(refused,)])
-    assert flavour(provider).begin_locked(cursor, 1) is False
+    assert flavour(provider).lock.begin_locked(cursor, 1) is False
 
 
 def test_mysql_releases_its_session_lock():
     cursor = RecordingCursor()
-    flavour("mysql").end_locked(cursor)
+    flavour("mysql").lock.end_locked(cursor)
     assert cursor.statements == [("SELECT RELEASE_LOCK('prisma_migrate')", ())]
 
 
 def test_mysql_table_matches_prismas_ddl():
-    ddl = flavour("mysql").create_table
+    ddl = flavour("mysql").history.create_table
     assert "DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)" in ddl
     assert ddl.endswith("DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
 
@@ -123,22 +125,22 @@ def test_mysql_table_matches_prismas_ddl():
     ],
 )
 def test_bind_timestamp(provider, expected):
-    assert flavour(provider).bind_timestamp(T) == expected
+    assert flavour(provider).history.bind_timestamp(T) == expected
 
 
 def test_sqlite_follows_the_storage_of_its_own_rows():
     sqlite = flavour("sqlite")
     text_row = ("id", "c", None, "m", None, None, "2020-11-27T13:49:37.000+00:00", 0)
     integer_row = ("id", "c", None, "m", None, None, 1606484977000, 0)
-    assert sqlite.timestamp_binder([text_row])(T) == "2020-11-27T13:49:38.123+00:00"
-    assert sqlite.timestamp_binder([integer_row])(T) == 1606484978123
-    assert sqlite.timestamp_binder([])(T) == 1606484978123
+    assert sqlite.history.timestamp_binder([text_row])(T) == "2020-11-27T13:49:38.123+00:00"
+    assert sqlite.history.timestamp_binder([integer_row])(T) == 1606484978123
+    assert sqlite.history.timestamp_binder([])(T) == 1606484978123
     assert read_timestamp("2020-11-27T13:49:38.123+00:00") == T.replace(microsecond=123000)
 
 
 def test_now_is_truncated_to_what_the_column_keeps():
-    assert flavour("mysql").now().microsecond % 1000 == 0
-    assert flavour("sqlite").now().microsecond % 1000 == 0
+    assert flavour("mysql").history.now().microsecond % 1000 == 0
+    assert flavour("sqlite").history.now().microsecond % 1000 == 0
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connector import flavour_for, parse_database_url
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.flavours.base import (
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.database import (
+    open_database,
+)
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.shared import (
     ColumnInfo,
     ObjectInfo,
     TableInfo,
@@ -41,13 +43,13 @@ def table(columns=None, indexes=None, constraints=None, triggers=frozenset()):
 def verdict(sql, tables, provider="postgresql", failing=None, kind="unique_violation", types=None, things=None):
     """The judgement of `sql` over the catalog {table: TableInfo} (absent tables: None), as the preflight would make
     it with the failed statement `failing` (None: located from `kind` only)."""
-    flavour = flavour_for(parse_database_url(URLS[provider], "/tmp"))
-    statements = split_statements(sql, flavour.sqlglot_dialect)
+    flavour = open_database(URLS[provider], "/tmp")
+    statements = split_statements(sql, flavour.dialect.sqlglot_dialect)
     model = model_for(flavour)
     changes, universe = changes_of(statements, model, index_owners_in(statements, model))
     tables_by_key = {key[1:]: None for key in model.originals if key[0] == "table"}
-    tables_by_key.update({(model.schema, flavour.fold(name)): info for name, info in tables.items()})
-    live = LiveCatalog(flavour, tables_by_key, types or {}, things or {})
+    tables_by_key.update({(model.schema, flavour.dialect.fold(name)): info for name, info in tables.items()})
+    live = LiveCatalog(flavour.catalog, tables_by_key, types or {}, things or {})
     held = kind in ("unique_violation", "not_null_violation", "foreign_key_violation", "check_violation")
     candidates = failure_candidates(statements, kind)
     return judge(statements, changes, universe, live, failing, candidates, held)
@@ -187,7 +189,7 @@ def test_enum_changes():
         'ALTER TYPE "Role" RENAME TO "Role_old";\nALTER TYPE "Role_new" RENAME TO "Role";\nDROP TYPE "Role_old";\n'
         'CREATE UNIQUE INDEX "User_bio_key" ON "User"("bio");'
     )
-    schema = model_for(flavour_for(parse_database_url(URLS["postgresql"], "/tmp"))).schema
+    schema = model_for(open_database(URLS["postgresql"], "/tmp")).schema
 
     def keyed(types):
         return {(schema, name): labels for name, labels in types.items()}
@@ -204,7 +206,7 @@ def test_enum_changes():
 
 def test_an_enum_value_added():
     sql = 'ALTER TYPE "Role" ADD VALUE \'MOD\';\nCREATE UNIQUE INDEX "User_bio_key" ON "User"("bio");'
-    schema = model_for(flavour_for(parse_database_url(URLS["postgresql"], "/tmp"))).schema
+    schema = model_for(open_database(URLS["postgresql"], "/tmp")).schema
     without = verdict(sql, {"User": table()}, failing=2, types={(schema, "Role"): ("USER",)})
     assert (without.verdict, present(without)) == ("none", [False, False])
     added = verdict(sql, {"User": table()}, failing=2, types={(schema, "Role"): ("USER", "MOD")})
@@ -217,7 +219,7 @@ def test_functions_views_and_triggers():
         'CREATE TRIGGER "User_stamp" BEFORE UPDATE ON "User" FOR EACH ROW EXECUTE FUNCTION stamp();\n'
         'CREATE VIEW "Active" AS SELECT 1 AS x;\nCREATE UNIQUE INDEX "User_bio_key" ON "User"("bio");'
     )
-    schema = model_for(flavour_for(parse_database_url(URLS["postgresql"], "/tmp"))).schema
+    schema = model_for(open_database(URLS["postgresql"], "/tmp")).schema
     nothing = {("function", schema, "stamp"): False, ("view", schema, "Active"): False}
     assert verdict(sql, {"User": table()}, failing=4, things=nothing).verdict == "none"
     made = {("function", schema, "stamp"): True, ("view", schema, "Active"): True}

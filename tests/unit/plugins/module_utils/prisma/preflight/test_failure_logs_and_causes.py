@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connector import flavour_for, parse_database_url
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.database import (
+    open_database,
+)
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.advice import advise
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.causes import (
     Cause,
@@ -90,9 +92,9 @@ def test_every_fixture_gives_its_cause_and_statement(case_id):
         assert log.database_code and log.database_code.isalnum()
     if case["provider"] == "mysql":
         assert log.query_number == 1
-    flavour = flavour_for(parse_database_url(URLS[case["provider"]], "/tmp"))
-    statements = split_statements(script(case), flavour.sqlglot_dialect)
-    cause = cause_from_log(log, statements, flavour.classify_error, script(case))
+    flavour = open_database(URLS[case["provider"]], "/tmp")
+    statements = split_statements(script(case), flavour.dialect.sqlglot_dialect)
+    cause = cause_from_log(log, statements, flavour.codes.classify_error, script(case))
     assert cause.kind == expected_kind(case_id)
     name = case_id.split("_", 2)[2]
     assert cause.statement_index == INDEXES.get(name, 1)
@@ -161,8 +163,8 @@ def test_names_a_message_mentions(message, names):
     ],
 )
 def test_a_statement_timeout_is_not_a_lock_timeout(provider, code, message, kind):
-    flavour = flavour_for(parse_database_url(URLS[provider], "/tmp"))
-    assert flavour.classify_error(code, message) == kind
+    flavour = open_database(URLS[provider], "/tmp")
+    assert flavour.codes.classify_error(code, message) == kind
 
 
 FUNCTION = (
@@ -188,13 +190,16 @@ def test_the_statement_a_driver_adapter_cuts_at_a_semicolon_inside_it(script, cu
 
 def test_an_adapter_fragment_is_unsupported_by_the_adapter_never_a_data_cause():
     fixture = FIXTURES["postgresql_adapter_split_dollar_function"]
-    flavour = flavour_for(parse_database_url(URLS["postgresql"], "/tmp"))
+    flavour = open_database(URLS["postgresql"], "/tmp")
     statements = split_statements(fixture["sql"], "postgres")
-    cause = cause_from_log(parse_failure_log(fixture["logs"]), statements, flavour.classify_error, fixture["sql"])
+    cause = cause_from_log(parse_failure_log(fixture["logs"]), statements, flavour.codes.classify_error, fixture["sql"])
     assert (cause.kind, cause.statement_index) == ("unsupported_by_adapter", 2)
     assert cause.statement.startswith('CREATE FUNCTION "audit_count"()')
     # Without the script (or from Prisma's native engine, which sends the script whole) it is a syntax error.
-    assert cause_from_log(parse_failure_log(fixture["logs"]), statements, flavour.classify_error).kind == "syntax_error"
+    assert (
+        cause_from_log(parse_failure_log(fixture["logs"]), statements, flavour.codes.classify_error).kind
+        == "syntax_error"
+    )
 
 
 @pytest.mark.parametrize("kind", ["unsupported_by_adapter", "syntax_error", "statement_timeout"])

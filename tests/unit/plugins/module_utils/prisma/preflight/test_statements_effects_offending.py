@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.connector import flavour_for, parse_database_url
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.flavours.base import (
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.database import (
+    open_database,
+)
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.shared import (
     ColumnInfo,
     ObjectInfo,
     TableInfo,
@@ -43,7 +45,7 @@ MSSQL = (
 
 
 def flavour(provider):
-    return flavour_for(parse_database_url(URLS[provider], "/tmp"))
+    return open_database(URLS[provider], "/tmp")
 
 
 def test_splitting_respects_strings_quoted_names_comments_and_dollar_quotes():
@@ -71,7 +73,7 @@ def test_sql_server_wrapper_is_not_counted():
         (2, "add_constraint", "foreign_key"),
     ]
     assert statements[0].actions[0].columns == ("bio",) and str(statements[1].actions[0].ref_table) == "dbo.User"
-    assert flavour("sqlserver").rehearsal_blocker(None, statements) is None
+    assert flavour("sqlserver").rehearsal.rehearsal_blocker(None, statements) is None
 
 
 @pytest.mark.parametrize(
@@ -118,10 +120,10 @@ def verdict_of(provider, sql, tables, failing=None, structure_held=True):
     """The judgement over an in-memory catalog {table name: TableInfo} (the flavour's default schema), the failed
     statement having failed on its data (a duplicate) unless `structure_held` is false."""
     f = flavour(provider)
-    statements = split_statements(sql, f.sqlglot_dialect)
+    statements = split_statements(sql, f.dialect.sqlglot_dialect)
     model = model_for(f)
     changes, universe = changes_of(statements, model, {})
-    live = LiveCatalog(f, {(model.schema, f.fold(name)): info for name, info in tables.items()}, {}, {})
+    live = LiveCatalog(f.catalog, {(model.schema, f.dialect.fold(name)): info for name, info in tables.items()}, {}, {})
     for key in model.originals:
         if key[0] == "table":
             live.tables.setdefault(key[1:], None)
@@ -179,15 +181,17 @@ FACTS = {
 
 def plan(provider, sql, kind, sample_size=5):
     f = flavour(provider)
-    dialect = f.sqlglot_dialect
+    dialect = f.dialect.sqlglot_dialect
     statements = split_statements(sql, dialect)
 
     def facts(table):
         # As the flavour's catalog reads them: names folded the way the database compares them.
         known = FACTS.get(table.name)
-        return known and TableInfo({f.fold(c): info for c, info in known.columns.items()}, {}, {}, known.primary_key)
+        return known and TableInfo(
+            {f.dialect.fold(c): info for c, info in known.columns.items()}, {}, {}, known.primary_key
+        )
 
-    return plan_offending(kind, statements[0], statements, f, facts, sample_size)
+    return plan_offending(kind, statements[0], statements, f.dialect, facts, sample_size)
 
 
 def test_unique_query_per_database():
@@ -281,8 +285,8 @@ class Server:
 )
 def test_what_cannot_be_rehearsed(provider, sql, version, reason):
     f = flavour(provider)
-    statements = split_statements(sql, f.sqlglot_dialect)
-    found = f.rehearsal_blocker(Server(version), statements)
+    statements = split_statements(sql, f.dialect.sqlglot_dialect)
+    found = f.rehearsal.rehearsal_blocker(Server(version), statements)
     assert (found is None) if reason is None else (reason in found)
-    batches = f.rehearsal_batches(sql, statements)
+    batches = f.rehearsal.rehearsal_batches(sql, statements)
     assert not any(text.upper() in ("BEGIN", "COMMIT") for _index, text in batches)

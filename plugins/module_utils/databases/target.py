@@ -2,8 +2,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """What a parsed DATABASE_URL holds, and the parsing rules the URL forms share.
 
-Pure: no driver is imported and nothing is opened here. Each flavour parses its own URL form with these helpers;
-`connector.parse_database_url` picks the flavour by scheme. Errors never quote the URL or its password.
+Pure: no driver is imported and nothing is opened here. Each database parses its own URL form with these helpers
+(databases/<name>/url.py); `database.parse_database_url` picks the database by scheme. Errors never quote the URL or
+its password.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.errors import DatabaseUrlError
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.errors import DatabaseUrlError
 
 DEFAULT_CONNECT_TIMEOUT = 5
 

@@ -1,15 +1,14 @@
 # Copyright: (c) 2026, backoffice platform team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Why a connection failed, in one vocabulary for every database: the kinds, which of them pass by themselves, and
-what to do about each. Each flavour maps its driver's errors to these kinds (Flavour.classify_connection_error).
+what to do about each. Each database's driver maps its errors to these kinds (Driver.classify_connection_error);
+Azure SQL's gateway errors are azure/gateway.py's.
 
 Pure: no driver is imported here.
 """
 
 from __future__ import annotations
 
-import ipaddress
-import re
 from dataclasses import dataclass, field
 
 FIREWALL_CLOSED = "firewall_closed"
@@ -48,15 +47,6 @@ HINTS = {
     TLS_ERROR: "The TLS handshake failed: check the URL's TLS settings (sslmode, sslaccept, sslcert; encrypt, "
     "trustServerCertificate) against the server's certificate.",
 }
-# Azure SQL says "not available" while a serverless database resumes: the same kind, a hint that says so.
-RESUMING_HINT = (
-    "The database is not available yet; an Azure SQL serverless database that was paused resumes within a minute or "
-    "so: wait and retry, or check the database name in the DATABASE_URL."
-)
-
-_IPV4 = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d{1,3}){3})(?![\d.])")
-# 40615 as a number of its own: never part of a longer number such as a SQLSTATE or a port.
-_ERROR_40615 = re.compile(r"(?<!\d)40615(?!\d)")
 
 
 @dataclass(frozen=True)
@@ -77,25 +67,3 @@ class ConnectionProblem:
             {key: value for key, value in facts.items() if value is not None},
             kind in TRANSIENT_KINDS if transient is None else transient,
         )
-
-
-def first_ipv4(text: str) -> str | None:
-    """The first valid IPv4 address in a text (an IP echo service answer, plain or JSON)."""
-    for candidate in _IPV4.findall(text or ""):
-        try:
-            return str(ipaddress.IPv4Address(candidate))
-        except ValueError:
-            continue
-    return None
-
-
-def client_ip_from_40615(message: str) -> str | None:
-    """The client IP Azure SQL quotes in error 40615 ("Client with IP address '...' is not allowed").
-
-    Matches the error number and the IPv4 address rather than the English words or the SQLSTATE
-    (42000), which differ between drivers and languages; the quoted address is preferred.
-    """
-    if not message or not _ERROR_40615.search(message):
-        return None
-    quoted = re.findall(r"'([\d.]+)'", message)
-    return first_ipv4(" ".join(quoted)) or first_ipv4(_ERROR_40615.sub(" ", message))

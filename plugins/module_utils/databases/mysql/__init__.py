@@ -1,0 +1,46 @@
+# Copyright: (c) 2026, backoffice platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""MySQL and MariaDB: Prisma's `mysql` provider, mysql:// URLs. Its parts, put together."""
+
+from __future__ import annotations
+
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mysql.catalog import MysqlCatalog
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mysql.codes import MysqlCodeTable
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mysql.dialect import MysqlDialect
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mysql.driver import MysqlDriver
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mysql.history import MysqlHistoryTable
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mysql.lock import MysqlMigrateLock
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mysql.rehearsal import MysqlRehearsal
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mysql.url import PROVIDER, parse_url
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.parts import Parts
+
+__all__ = ("AZURE_SQL", "LOCKFILE_PROVIDERS", "PROVIDER", "SCHEMES", "after_connect", "parse_url", "parts")
+
+# URL schemes (lowercase, without `:`) that name this database, as Prisma reads them.
+SCHEMES = ("mysql",)
+# What migration_lock.toml may say for this database; the first is the schema engine's connector type.
+LOCKFILE_PROVIDERS = ("mysql",)
+# Azure SQL speaks this protocol: it takes Entra ID access tokens, and its gateway refuses a client it does not admit.
+AZURE_SQL = False
+
+
+def parts(target) -> Parts:
+    dialect = MysqlDialect(target)
+    driver = MysqlDriver(target, dialect)
+    lock = MysqlMigrateLock(target, dialect)
+    return Parts(
+        dialect=dialect,
+        driver=driver,
+        history=MysqlHistoryTable(target, dialect),
+        lock=lock,
+        codes=MysqlCodeTable(),
+        catalog=MysqlCatalog(target, dialect),
+        rehearsal=MysqlRehearsal(target, dialect, lock, driver),
+    )
+
+
+def after_connect(chosen: Parts, connection) -> Parts:
+    """The parts for the server the connection reached: a variant sharing this URL form (as CockroachDB shares
+    PostgreSQL's) is told apart here, not by the URL's scheme."""
+    del connection
+    return chosen

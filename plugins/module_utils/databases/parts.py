@@ -1,0 +1,378 @@
+# Copyright: (c) 2026, backoffice platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The parts a database is made of, each what its users need and nothing more (Prisma's schema engine has a pure
+`SqlDialect` beside a connection-holding connector; Atlas composes a driver of small parts).
+
+- Dialect: names and SQL text (quoting, folding, the default schema, LIMIT).
+- Driver: connecting, and what the driver's errors mean (connection problems, lock and statement timeouts).
+- HistoryTable: Prisma's `_prisma_migrations`: DDL, statements, timestamps.
+- MigrateLock: Prisma's migrate lock: take it, release it, who holds it.
+- CodeTable: the database's error codes as cause kinds.
+- Catalog: what the live catalog says (tables, types, objects, sizes) and how to compare with migration.sql.
+- Rehearsal: running a migration in a transaction that is always rolled back, bounded.
+Each database has a folder (databases/<name>/) with a subclass of each part it needs to change; its family module
+(databases/<name>/__init__.py) puts them together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import ClassVar
+
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.problems import ConnectionProblem
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.shared import (
+    COLUMNS,
+    NOOP_TRANSACTION_CONTROL,
+    UNREADABLE,
+    TableInfo,
+    classify_message,
+    truncate,
+)
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.target import DatabaseTarget
+
+
+class Part:
+    """A part of one database, bound to its parsed DATABASE_URL and its dialect."""
+
+    def __init__(self, target: DatabaseTarget, dialect: Dialect):
+        self.target = target
+        self.dialect = dialect
+
+
+class Dialect:
+    """Names and SQL text as the database takes them (pure)."""
+
+    # Prisma's provider name, and sqlglot's name for the dialect migration.sql is written in.
+    provider: ClassVar[str]
+    sqlglot_dialect: ClassVar[str] = ""
+    placeholder: ClassVar[str] = "%s"
+    # A unique index lets any number of NULL rows through (SQL Server's counts NULL as one value).
+    unique_ignores_nulls: ClassVar[bool] = True
+
+    def __init__(self, target: DatabaseTarget):
+        self.target = target
+
+    def quote_name(self, name: str) -> str:
+        return '"' + name.replace('"', '""') + '"'
+
+    def default_schema(self) -> str | None:
+        """The schema an unqualified name in migration.sql resolves to (None: the connection's database)."""
+        return None
+
+    def qualified(self, table) -> str:
+        """A TableName of migration.sql as this database must be told, schema included where Prisma's is implied."""
+        schema = table.schema or self.default_schema()
+        return f"{self.quote_name(schema)}.{self.quote_name(table.name)}" if schema else self.quote_name(table.name)
+
+    def fold(self, name: str) -> str:
+        """A catalog name as this database compares it."""
+        return name
+
+    def limited_select(self, columns: str, rest: str, limit: int) -> str:
+        return f"SELECT {columns} {rest} LIMIT {limit}"
+
+
+class Driver(Part):
+    """Connecting, and what the driver's errors mean."""
+
+    def connect(
+        self,
+        *,
+        read_only: bool,
+        lock_timeout: int,
+        access_token: str | None = None,
+        odbc_driver=None,
+        statement_timeout: int | None = None,
+    ):
+        """A DB-API connection in manual-commit mode; driver errors propagate as they are.
+
+        `statement_timeout` (seconds) bounds every statement, where a caller must never wait on a slow server."""
+        raise NotImplementedError
+
+    def classify_connection_error(self, error: BaseException) -> ConnectionProblem | None:
+        """The kind of a failed connection, from the driver's error; None when it is none of the known kinds."""
+        del error
+        return None
+
+    def is_statement_timeout(self, error: BaseException) -> bool:
+        """Whether a statement was cut off by the statement_timeout given to connect()."""
+        del error
+        return False
+
+    def is_lock_timeout(self, error: BaseException) -> bool:
+        """Whether a statement failed because a lock wait ran out."""
+        del error
+        return False
+
+    def denied_privilege(self, error: BaseException) -> str | None:
+        """The privilege a statement was refused for lack of (INSERT, ...), when the error says so."""
+        del error
+        return None
+
+    def error_code(self, error: BaseException) -> str | None:
+        """The database's own code for a driver exception, as text."""
+        del error
+        return None
+
+    def error_text(self, error: BaseException) -> str:
+        """The database's message for a driver exception, on one line, without the driver's decoration."""
+        return " ".join(str(error).split())
+
+
+class HistoryTable(Part):
+    """Prisma's `_prisma_migrations`, as its schema engine writes and reads it."""
+
+    # Digits of second fractions the timestamp columns keep: what we write is what reads back.
+    fraction_digits: ClassVar[int] = 6
+    # Whether CREATE TABLE is undone by a rollback; MySQL commits DDL at once.
+    transactional_ddl: ClassVar[bool] = True
+
+    @property
+    def table(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def create_table(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def prepare_table(self) -> tuple[str, ...]:
+        """Statements run before CREATE TABLE."""
+        return ()
+
+    @property
+    def drop_table(self) -> str:
+        """Undoes our own CREATE TABLE where DDL is not transactional."""
+        return f"DROP TABLE {self.table}"
+
+    def table_exists_query(self) -> tuple[str, tuple]:
+        raise NotImplementedError
+
+    @property
+    def select_history(self) -> str:
+        return f"SELECT {', '.join(COLUMNS)} FROM {self.table} ORDER BY started_at ASC"
+
+    @property
+    def mark_rolled_back(self) -> str:
+        p = self.dialect.placeholder
+        return f"UPDATE {self.table} SET rolled_back_at = {self.timestamp_parameter} WHERE id = {p}"
+
+    @property
+    def insert_applied(self) -> str:
+        """Prisma's `mark_migration_applied_impl`: applied_steps_count keeps its default of 0."""
+        p, stamp = self.dialect.placeholder, self.timestamp_parameter
+        return (
+            f"INSERT INTO {self.table} (id, checksum, logs, started_at, finished_at, migration_name) "
+            f"VALUES ({p}, {p}, {p}, {stamp}, {stamp}, {p})"
+        )
+
+    @property
+    def timestamp_parameter(self) -> str:
+        """The SQL expression a bound timestamp goes through."""
+        return self.dialect.placeholder
+
+    def now(self) -> datetime:
+        return truncate(datetime.now(UTC), self.fraction_digits)
+
+    def bind_timestamp(self, value: datetime):
+        """The parameter value for a timestamp column, in the form this database stores Prisma's."""
+        return value.astimezone(UTC)
+
+    def timestamp_binder(self, stored_rows):
+        """How to bind timestamps next to these stored rows (a database whose storage varies follows its rows)."""
+        del stored_rows
+        return self.bind_timestamp
+
+    def history_columns_query(self) -> tuple[str, tuple]:
+        """The column names of `_prisma_migrations` (no rows when there is no such table)."""
+        raise NotImplementedError
+
+    def prisma_next_tables_query(self) -> tuple[str, tuple] | None:
+        """The tables of Prisma 8's marker and ledger, which replace `_prisma_migrations`, where Prisma 8 has them."""
+        return None
+
+
+class MigrateLock(Part):
+    """Prisma's migrate lock."""
+
+    def begin_locked(self, cursor, lock_timeout: int) -> bool:
+        """Start the transaction and take Prisma's lock; False when the lock stayed taken for `lock_timeout` s."""
+        raise NotImplementedError
+
+    def end_locked(self, cursor) -> None:
+        """Release what the transaction's end does not release itself."""
+        del cursor
+
+    def lock_holders(self, cursor) -> list[dict]:
+        """Who holds Prisma's migrate lock right now: session, user, application, client address, and when it took
+        the lock: `since` where the engine records it, else null with `since_earliest`/`since_latest` bounding it."""
+        del cursor
+        return []
+
+    def limit_lock_waits(self, cursor, seconds: int) -> None:
+        """Make a read that waits `seconds` for another session's lock fail with a lock-wait error (is_lock_timeout,
+        or an error classified `lock_timeout`), before the statement's own limit cuts it off."""
+        del cursor, seconds
+
+    def history_lock_holders(self, cursor) -> list[dict]:
+        """The sessions holding (or queued for) a lock on `_prisma_migrations` that keeps it from being read, where
+        the engine tells them; keys as lock_holders', plus `granted` (false: queued, `since` when it began to wait)."""
+        del cursor
+        return []
+
+
+class CodeTable:
+    """The database's error codes as cause kinds."""
+
+    # Database error code (as text) -> cause kind; codes not listed are classified by their message.
+    error_kinds: ClassVar[dict[str, str]] = {}
+
+    def classify_error(self, code: str | None, message: str) -> str:
+        """The cause kind of a database error: by its code where this database has one for it, else by its words."""
+        if code is not None and str(code) in self.error_kinds:
+            return self.error_kinds[str(code)]
+        return classify_message(message)
+
+
+class Catalog(Part):
+    """What the live catalog holds, and how to compare what migration.sql writes with what the catalog shows."""
+
+    # A PRIMARY KEY makes its columns NOT NULL (SQLite keeps what the column declares).
+    primary_key_implies_not_null: ClassVar[bool] = True
+    # sqlglot type names the catalog shows as another type (PostgreSQL's SERIAL is an integer column).
+    type_synonyms: ClassVar[dict[str, str]] = {}
+    # sqlglot type names the catalog may show as another type (MariaDB's JSON is a LONGTEXT): never "different".
+    uncomparable_types: ClassVar[frozenset[str]] = frozenset()
+    # Integer display widths (MySQL's INT(11)) carry no meaning.
+    display_widths: ClassVar[bool] = False
+
+    def catalog_table(self, cursor, table) -> TableInfo | None:
+        """What the live catalog holds about a table of migration.sql, or None when it does not exist."""
+        raise NotImplementedError
+
+    def catalog_type(self, cursor, schema: str | None, name: str):
+        """A type's enum labels in order, () for a type that is not an enum, None when there is no such type, or
+        UNREADABLE where the database has no types of its own."""
+        del cursor, schema, name
+        return UNREADABLE
+
+    def catalog_thing(self, cursor, kind: str, schema: str | None, name: str):
+        """Whether a function, procedure, view, materialized_view, sequence, extension or schema of that name exists;
+        UNREADABLE for kinds this database's catalog read does not cover."""
+        del cursor, kind, schema, name
+        return UNREADABLE
+
+    def catalog_index_table(self, cursor, schema: str | None, index: str) -> str | None:
+        """The table an index named without its table belongs to (databases where index names are per schema)."""
+        del cursor, schema, index
+        return None
+
+    def compare_types(self, expected: str, live: str) -> bool | None:
+        from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.sql_types import compare_types
+
+        return compare_types(
+            expected,
+            live,
+            self.dialect.sqlglot_dialect,
+            self.type_synonyms,
+            self.uncomparable_types,
+            self.display_widths,
+        )
+
+    def same_default(self, expected: str, live: str) -> bool:
+        from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.sql_types import same_default
+
+        return same_default(expected, live, self.dialect.sqlglot_dialect)
+
+    def live_default(self, text: str | None) -> str | None:
+        """A default the catalog shows, None for none; DEFAULT NULL is none."""
+        from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.sql_types import (
+            is_null_default,
+        )
+
+        return None if text is None or is_null_default(text, self.dialect.sqlglot_dialect) else text
+
+    def table_estimate(self, cursor, table) -> tuple[int | None, int | None] | None:
+        """(rows, bytes) of a table of migration.sql as the catalog estimates them, without reading the table;
+        None when there is no such table. Either may be None where the catalog keeps no estimate."""
+        del cursor, table
+        return None
+
+    def count_up_to(self, cursor, table, limit: int) -> int:
+        """The table's rows, counted no further than `limit`: for a table the catalog has no estimate of."""
+        query = self.dialect.limited_select("1 AS one", f"FROM {self.dialect.qualified(table)}", limit)
+        cursor.execute(f"SELECT count(*) FROM ({query}) AS counted")
+        return cursor.fetchone()[0]
+
+    def impact_facts(self, cursor) -> dict:
+        """What the lock-impact plan needs to know about the database beyond its tables (SQLite's journal mode)."""
+        del cursor
+        return {}
+
+
+class Rehearsal(Part):
+    """Running a migration inside a transaction that is always rolled back, bounded."""
+
+    def __init__(self, target: DatabaseTarget, dialect: Dialect, lock: MigrateLock, driver: Driver):
+        super().__init__(target, dialect)
+        self.lock = lock
+        self.driver = driver
+
+    def rehearsal_blocker(self, connection, statements) -> str | None:
+        """Why this migration cannot be rehearsed in a transaction that is rolled back, or None."""
+        del connection
+        for statement in statements:
+            if statement.transaction_control and statement.transaction_control not in NOOP_TRANSACTION_CONTROL:
+                return (
+                    f"statement {statement.index} ({statement.transaction_control}) controls the transaction itself; "
+                    "a rehearsal could not roll it back."
+                )
+        return None
+
+    def limit_reads(self, cursor, *, statement_timeout: int, lock_wait: int) -> None:
+        """Bound the preflight's own reads (catalog, offending rows) so that they never wait long behind a lock."""
+        del cursor, statement_timeout, lock_wait
+
+    def begin_rehearsal(self, connection, cursor, *, statement_timeout: int, lock_wait: int) -> bool:
+        """Start the transaction the rehearsal runs in, under Prisma's lock and with the timeouts; False when
+        Prisma's lock stayed taken."""
+        raise NotImplementedError
+
+    def rehearsal_batches(self, script: str, statements) -> list[tuple[int | None, str]]:
+        """What the rehearsal sends, as (statement index or None for several, SQL): statement by statement, where
+        that is what running the script in one transaction amounts to."""
+        del script
+        return [(statement.index, statement.text) for statement in statements if not statement.transaction_control]
+
+    def end_rehearsal(self, connection) -> None:
+        """Undo connection settings the rehearsal made (after its rollback)."""
+        del connection
+
+    def rehearsal_stopper(self, connection, cursor) -> tuple:
+        """(cancel, terminate): what the rehearsal's watchdog calls from another thread at its deadline. `cancel`
+        stops the statement running on `cursor`; `terminate` (or None) ends the session when cancels were not
+        enough."""
+        del connection, cursor
+        return None, None
+
+    def bound_rehearsal(
+        self, connection, cursor, *, seconds_left: float, lock_wait: int, statement_timeout: int
+    ) -> None:
+        """Bound the rehearsal's next statement with the database's own timeouts too: it runs at most
+        min(statement_timeout, seconds_left) and waits for a lock at most min(lock_wait, seconds_left), plus
+        REHEARSAL_ENGINE_MARGIN where the watchdog's cancel works (it then acts first)."""
+        del connection, cursor, seconds_left, lock_wait, statement_timeout
+
+
+@dataclass(frozen=True)
+class Parts:
+    """The parts of one database, as its family module puts them together."""
+
+    dialect: Dialect
+    driver: Driver
+    history: HistoryTable
+    lock: MigrateLock
+    codes: CodeTable
+    catalog: Catalog
+    rehearsal: Rehearsal

@@ -1,0 +1,46 @@
+# Copyright: (c) 2026, backoffice platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""SQLite: Prisma's `sqlite` provider, file: URLs. Its parts, put together."""
+
+from __future__ import annotations
+
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.parts import Parts
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.sqlite.catalog import SqliteCatalog
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.sqlite.codes import SqliteCodeTable
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.sqlite.dialect import SqliteDialect
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.sqlite.driver import SqliteDriver
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.sqlite.history import SqliteHistoryTable
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.sqlite.lock import SqliteMigrateLock
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.sqlite.rehearsal import SqliteRehearsal
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.sqlite.url import PROVIDER, parse_url
+
+__all__ = ("AZURE_SQL", "LOCKFILE_PROVIDERS", "PROVIDER", "SCHEMES", "after_connect", "parse_url", "parts")
+
+# URL schemes (lowercase, without `:`) that name this database, as Prisma reads them.
+SCHEMES = ("file",)
+# What migration_lock.toml may say for this database; the first is the schema engine's connector type.
+LOCKFILE_PROVIDERS = ("sqlite",)
+# Azure SQL speaks this protocol: it takes Entra ID access tokens, and its gateway refuses a client it does not admit.
+AZURE_SQL = False
+
+
+def parts(target) -> Parts:
+    dialect = SqliteDialect(target)
+    driver = SqliteDriver(target, dialect)
+    lock = SqliteMigrateLock(target, dialect)
+    return Parts(
+        dialect=dialect,
+        driver=driver,
+        history=SqliteHistoryTable(target, dialect),
+        lock=lock,
+        codes=SqliteCodeTable(),
+        catalog=SqliteCatalog(target, dialect),
+        rehearsal=SqliteRehearsal(target, dialect, lock, driver),
+    )
+
+
+def after_connect(chosen: Parts, connection) -> Parts:
+    """The parts for the server the connection reached: a variant sharing this URL form (as CockroachDB shares
+    PostgreSQL's) is told apart here, not by the URL's scheme."""
+    del connection
+    return chosen

@@ -1,0 +1,20 @@
+# Copyright: (c) 2026, backoffice platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""SQLite: names and SQL text as this database takes them."""
+
+from __future__ import annotations
+
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.parts import Dialect
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.sqlite.url import PROVIDER
+
+
+class SqliteDialect(Dialect):
+    provider = PROVIDER
+
+    placeholder = "?"
+
+    # Preflight (issue 9) -------------------------------------------------------------------------------------------
+    sqlglot_dialect = "sqlite"
+
+    def fold(self, name: str) -> str:
+        return name.lower()
