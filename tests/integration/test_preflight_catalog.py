@@ -10,7 +10,7 @@ import itertools
 
 import pytest
 
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.statements import TableName
+from ansible_collections.backoffice.dbops.plugins.module_utils.sql.names import TableName
 
 # (declared type, default or None); types of one tuple in SYNONYMS are stored as the same type.
 TYPES = {

@@ -59,7 +59,7 @@ def mysql_native_logs(name: str, errno: int, message: str, query_number: int) ->
 def deploy_like_prisma_on_mysql(backend, migrations: Path) -> int | None:
     """Prisma's native MySQL deploy, for the engine the referee cannot run: a row per migration, its statements one
     by one (each DDL commits), and on the first error the row keeps P3018 logs; the 1-based query number, or None."""
-    from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.statements import split_statements
+    from ansible_collections.backoffice.dbops.plugins.module_utils.sql.statements import split_statements
 
     history = backend.database.history
     if not backend.execute(*history.table_exists_query()):

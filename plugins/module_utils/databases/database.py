@@ -108,6 +108,10 @@ class Database:
     def rehearsal(self):
         return self.parts.rehearsal
 
+    @property
+    def impact(self):
+        return self.parts.impact
+
     def connect(self, *, read_only: bool, lock_timeout: int, statement_timeout: int | None = None):
         """A DB-API connection in manual-commit mode. A failure names the target and never a credential, and says
         which kind of failure it is (error_kind) and what to do about it (hint)."""

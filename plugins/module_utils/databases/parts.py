@@ -10,6 +10,7 @@
 - CodeTable: the database's error codes as cause kinds.
 - Catalog: what the live catalog says (tables, types, objects, sizes) and how to compare with migration.sql.
 - Rehearsal: running a migration in a transaction that is always rolled back, bounded.
+- LockImpact (sql/lock_impact.py, pure): what each statement locks, rewrites or scans while it runs.
 Each database has a folder (databases/<name>/) with a subclass of each part it needs to change; its family module
 (databases/<name>/__init__.py) puts them together.
 """
@@ -30,6 +31,7 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.databases.shared 
     truncate,
 )
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.target import DatabaseTarget
+from ansible_collections.backoffice.dbops.plugins.module_utils.sql.syntax import Syntax
 
 
 class Part:
@@ -43,9 +45,9 @@ class Part:
 class Dialect:
     """Names and SQL text as the database takes them (pure)."""
 
-    # Prisma's provider name, and sqlglot's name for the dialect migration.sql is written in.
+    # Prisma's provider name, and how migration.sql is read.
     provider: ClassVar[str]
-    sqlglot_dialect: ClassVar[str] = ""
+    syntax: ClassVar[Syntax]
     placeholder: ClassVar[str] = "%s"
     # A unique index lets any number of NULL rows through (SQL Server's counts NULL as one value).
     unique_ignores_nulls: ClassVar[bool] = True
@@ -269,29 +271,29 @@ class Catalog(Part):
         return None
 
     def compare_types(self, expected: str, live: str) -> bool | None:
-        from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.sql_types import compare_types
+        from ansible_collections.backoffice.dbops.plugins.module_utils.sql.column_types import compare_types
 
         return compare_types(
             expected,
             live,
-            self.dialect.sqlglot_dialect,
+            self.dialect.syntax.sqlglot,
             self.type_synonyms,
             self.uncomparable_types,
             self.display_widths,
         )
 
     def same_default(self, expected: str, live: str) -> bool:
-        from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.sql_types import same_default
+        from ansible_collections.backoffice.dbops.plugins.module_utils.sql.column_types import same_default
 
-        return same_default(expected, live, self.dialect.sqlglot_dialect)
+        return same_default(expected, live, self.dialect.syntax.sqlglot)
 
     def live_default(self, text: str | None) -> str | None:
         """A default the catalog shows, None for none; DEFAULT NULL is none."""
-        from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.sql_types import (
+        from ansible_collections.backoffice.dbops.plugins.module_utils.sql.column_types import (
             is_null_default,
         )
 
-        return None if text is None or is_null_default(text, self.dialect.sqlglot_dialect) else text
+        return None if text is None or is_null_default(text, self.dialect.syntax.sqlglot) else text
 
     def table_estimate(self, cursor, table) -> tuple[int | None, int | None] | None:
         """(rows, bytes) of a table of migration.sql as the catalog estimates them, without reading the table;
@@ -313,6 +315,9 @@ class Catalog(Part):
 
 class Rehearsal(Part):
     """Running a migration inside a transaction that is always rolled back, bounded."""
+
+    # The settings that bound how long a statement runs or waits (lowercase): a migration may not loosen them.
+    guarded_settings: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, target: DatabaseTarget, dialect: Dialect, lock: MigrateLock, driver: Driver):
         super().__init__(target, dialect)
@@ -339,11 +344,27 @@ class Rehearsal(Part):
         Prisma's lock stayed taken."""
         raise NotImplementedError
 
-    def rehearsal_batches(self, script: str, statements) -> list[tuple[int | None, str]]:
+    def sets_only_settings(self, tokens) -> bool:
+        """Whether a statement (its sql.tokens) does nothing but change settings, one of them guarded: it can be left
+        out of the rehearsal whole. The default reads `SET [SESSION|GLOBAL|LOCAL] name = value, ...`."""
+        words = [token.up for token in tokens]
+        return words[:1] == ["SET"] and "SELECT" not in words
+
+    def resets_every_setting(self, tokens) -> bool:
+        """Whether a statement resets every setting of the session, the rehearsal's bounds included."""
+        del tokens
+        return False
+
+    def rehearsal_batches(self, script: str, statements, left_out=frozenset()) -> list[tuple[int | None, str]]:
         """What the rehearsal sends, as (statement index or None for several, SQL): statement by statement, where
-        that is what running the script in one transaction amounts to."""
+        that is what running the script in one transaction amounts to; the statements numbered in `left_out` are not
+        sent."""
         del script
-        return [(statement.index, statement.text) for statement in statements if not statement.transaction_control]
+        return [
+            (statement.index, statement.text)
+            for statement in statements
+            if not statement.transaction_control and statement.index not in left_out
+        ]
 
     def end_rehearsal(self, connection) -> None:
         """Undo connection settings the rehearsal made (after its rollback)."""
@@ -376,3 +397,5 @@ class Parts:
     codes: CodeTable
     catalog: Catalog
     rehearsal: Rehearsal
+    # sql.lock_impact.LockImpact: the database's lock rules.
+    impact: object

@@ -9,6 +9,7 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mssql.c
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mssql.dialect import MssqlDialect
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mssql.driver import MssqlDriver
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mssql.history import MssqlHistoryTable
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mssql.impact import MssqlLockImpact
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mssql.lock import MssqlMigrateLock
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mssql.rehearsal import MssqlRehearsal
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mssql.url import PROVIDER, parse_url
@@ -36,6 +37,7 @@ def parts(target) -> Parts:
         codes=MssqlCodeTable(),
         catalog=MssqlCatalog(target, dialect),
         rehearsal=MssqlRehearsal(target, dialect, lock, driver),
+        impact=MssqlLockImpact(dialect),
     )
 
 

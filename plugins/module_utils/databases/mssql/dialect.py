@@ -4,8 +4,19 @@
 
 from __future__ import annotations
 
+import re
+
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mssql.url import PROVIDER, quote
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.parts import Dialect
+from ansible_collections.backoffice.dbops.plugins.module_utils.sql.syntax import Syntax
+
+# The pieces of the wrapper Prisma writes around every SQL Server migration (BEGIN TRY / BEGIN TRAN ... COMMIT TRAN /
+# END TRY BEGIN CATCH ... THROW END CATCH).
+PRISMA_WRAPPER = re.compile(
+    r"^(BEGIN TRY( BEGIN TRAN(SACTION)?)?|BEGIN TRAN(SACTION)?|COMMIT( TRAN(SACTION)?)?|"
+    r"END TRY BEGIN CATCH .*|END|THROW( END CATCH)?|END CATCH)$",
+    re.IGNORECASE | re.DOTALL,
+)
 
 
 class MssqlDialect(Dialect):
@@ -13,8 +24,12 @@ class MssqlDialect(Dialect):
 
     placeholder = "?"
 
-    # Preflight (issue 9) -------------------------------------------------------------------------------------------
-    sqlglot_dialect = "tsql"
+    syntax = Syntax(
+        "tsql",
+        wrapper=PRISMA_WRAPPER,
+        alter_column_restates=True,
+        named_default_constraints=True,
+    )
     # Its unique indexes take one NULL only.
     unique_ignores_nulls = False
 

@@ -13,6 +13,19 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.databases.shared 
 
 
 class MssqlRehearsal(Rehearsal):
+    # DEADLOCK_PRIORITY HIGH would make production's sessions the deadlock victims instead of the rehearsal.
+    # statement_timeout: Babelfish's set_config('statement_timeout', ...).
+    guarded_settings = ("lock_timeout", "query_governor_cost_limit", "deadlock_priority", "statement_timeout")
+
+    def sets_only_settings(self, tokens) -> bool:
+        words = [token.up for token in tokens]
+        return (
+            words[:1] == ["SET"]
+            and len(tokens) > 1
+            and tokens[1].text.lower() in self.guarded_settings
+            and "SELECT" not in words
+        )
+
     def rehearsal_blocker(self, connection, statements) -> str | None:
         del connection
         # The script runs as one batch with Prisma's wrapper (BEGIN TRAN ... COMMIT TRAN inside our transaction only
@@ -33,10 +46,9 @@ class MssqlRehearsal(Rehearsal):
         cursor.execute(f"SET LOCK_TIMEOUT {int(lock_wait) * 1000}")
         return self.lock.begin_locked(cursor, lock_wait)
 
-    def rehearsal_batches(self, script: str, statements) -> list[tuple[int | None, str]]:
+    def rehearsal_batches(self, script: str, statements, left_out=frozenset()) -> list[tuple[int | None, str]]:
         # Exactly what Prisma sends: the whole file as one batch, wrapper included.
-        del statements
-        return [(None, script)]
+        return [(None, without_statements(script, statements, left_out) if left_out else script)]
 
     def end_rehearsal(self, connection) -> None:
         connection.timeout = 0
@@ -67,3 +79,21 @@ class MssqlRehearsal(Rehearsal):
                 (f"{max(1, int(min(statement_timeout, seconds_left) * 1000))}ms",),
             )
             cursor.fetchall()
+
+
+def without_statements(script: str, statements, indexes) -> str:
+    """The script with the text of the statements numbered in `indexes` replaced by a statement that does nothing:
+    the script goes as one batch. Each statement's text is found in order, as the splitter cut it."""
+    out, copied, searched = [], 0, 0
+    for statement in statements:
+        start = script.find(statement.text, searched)
+        if start < 0:
+            continue
+        searched = start + len(statement.text)
+        if statement.index in indexes:
+            out.append(script[copied:start])
+            # A declaration has no effect; the name is unique per statement, so two never clash.
+            out.append(f"DECLARE @dbops_not_sent_{statement.index} INT")
+            copied = searched
+    out.append(script[copied:])
+    return "".join(out)

@@ -9,6 +9,7 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mysql.c
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mysql.dialect import MysqlDialect
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mysql.driver import MysqlDriver
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mysql.history import MysqlHistoryTable
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mysql.impact import MysqlLockImpact
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mysql.lock import MysqlMigrateLock
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mysql.rehearsal import MysqlRehearsal
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mysql.url import PROVIDER, parse_url
@@ -36,6 +37,7 @@ def parts(target) -> Parts:
         codes=MysqlCodeTable(),
         catalog=MysqlCatalog(target, dialect),
         rehearsal=MysqlRehearsal(target, dialect, lock, driver),
+        impact=MysqlLockImpact(dialect),
     )
 
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mysql.url import PROVIDER
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.parts import Dialect
+from ansible_collections.backoffice.dbops.plugins.module_utils.sql.syntax import Syntax
 
 
 class MysqlDialect(Dialect):
     provider = PROVIDER
 
-    # Preflight (issue 9) -------------------------------------------------------------------------------------------
-    sqlglot_dialect = "mysql"
+    syntax = Syntax("mysql")
 
     def quote_name(self, name: str) -> str:
         return "`" + name.replace("`", "``") + "`"

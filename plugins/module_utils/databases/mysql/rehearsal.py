@@ -8,6 +8,8 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.databases.parts i
 
 
 class MysqlRehearsal(Rehearsal):
+    guarded_settings = ("max_statement_time", "max_execution_time", "lock_wait_timeout", "innodb_lock_wait_timeout")
+
     def rehearsal_blocker(self, connection, statements) -> str | None:
         del connection, statements
         return (

@@ -10,6 +10,7 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.databases.postgre
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.postgres.dialect import PostgresDialect
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.postgres.driver import PostgresDriver
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.postgres.history import PostgresHistoryTable
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.postgres.impact import PostgresLockImpact
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.postgres.lock import PostgresMigrateLock
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.postgres.rehearsal import PostgresRehearsal
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.postgres.url import PROVIDER, parse_url
@@ -36,6 +37,7 @@ def parts(target) -> Parts:
         codes=PostgresCodeTable(),
         catalog=PostgresCatalog(target, dialect),
         rehearsal=PostgresRehearsal(target, dialect, lock, driver),
+        impact=PostgresLockImpact(dialect),
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.parts import Dialect
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.postgres.url import PROVIDER
+from ansible_collections.backoffice.dbops.plugins.module_utils.sql.syntax import Syntax
 
 
 def quote(identifier: str) -> str:
@@ -15,8 +16,7 @@ def quote(identifier: str) -> str:
 class PostgresDialect(Dialect):
     provider = PROVIDER
 
-    # Preflight (issue 9) -------------------------------------------------------------------------------------------
-    sqlglot_dialect = "postgres"
+    syntax = Syntax("postgres", folds_unquoted_names=True)
 
     def quote_name(self, name: str) -> str:
         return quote(name)

@@ -18,6 +18,28 @@ def _milliseconds(seconds: float) -> str:
 
 
 class PostgresRehearsal(Rehearsal):
+    guarded_settings = (
+        "statement_timeout",
+        "lock_timeout",
+        "idle_in_transaction_session_timeout",
+        "idle_session_timeout",
+        "transaction_timeout",
+    )
+
+    def sets_only_settings(self, tokens) -> bool:
+        words = [token.up for token in tokens]
+        if words[:1] in (["SET"], ["RESET"]):
+            position = 2 if words[1:2] in (["SESSION"], ["LOCAL"]) else 1
+            return position < len(tokens) and tokens[position].text.lower() in self.guarded_settings
+        # SELECT set_config('lock_timeout', '0', false) [, set_config(...)]: settings and nothing else.
+        if words[:1] == ["SELECT"]:
+            called = {token.text.lower() for token in tokens if token.kind == "word"} - {"select", "true", "false"}
+            return called <= {"set_config"}
+        return False
+
+    def resets_every_setting(self, tokens) -> bool:
+        return [token.up for token in tokens[:2]] == ["RESET", "ALL"]
+
     def rehearsal_blocker(self, connection, statements) -> str | None:
         for statement in statements:
             if statement.concurrently:

@@ -10,6 +10,7 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.databases.sqlite.
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.sqlite.dialect import SqliteDialect
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.sqlite.driver import SqliteDriver
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.sqlite.history import SqliteHistoryTable
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.sqlite.impact import SqliteLockImpact
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.sqlite.lock import SqliteMigrateLock
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.sqlite.rehearsal import SqliteRehearsal
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.sqlite.url import PROVIDER, parse_url
@@ -36,6 +37,7 @@ def parts(target) -> Parts:
         codes=SqliteCodeTable(),
         catalog=SqliteCatalog(target, dialect),
         rehearsal=SqliteRehearsal(target, dialect, lock, driver),
+        impact=SqliteLockImpact(dialect),
     )
 
 

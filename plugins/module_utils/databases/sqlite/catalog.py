@@ -58,12 +58,12 @@ class SqliteCatalog(Catalog):
         return TableInfo(columns, indexes, constraints, primary_key, triggers)
 
     def _declared_constraints(self, sql: str | None) -> tuple[dict, dict]:
-        from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.statements import (
+        from ansible_collections.backoffice.dbops.plugins.module_utils.sql.statements import (
             split_statements,
         )
 
         indexes, constraints = {}, {}
-        statements = split_statements(sql or "", self.dialect.sqlglot_dialect)
+        statements = split_statements(sql or "", self.dialect.syntax)
         actions = statements[0].actions if len(statements) == 1 else ()
         for action in (inner for created in actions for inner in created.inline):
             if action.kind != "add_constraint" or not action.name:
@@ -113,4 +113,4 @@ class SqliteCatalog(Catalog):
     def impact_facts(self, cursor) -> dict:
         # Without a value the pragma only reads the mode.
         cursor.execute("PRAGMA journal_mode")
-        return {"sqlite_wal": str(cursor.fetchone()[0]).lower() == "wal"}
+        return {"wal": str(cursor.fetchone()[0]).lower() == "wal"}

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.parts import Dialect
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.sqlite.url import PROVIDER
+from ansible_collections.backoffice.dbops.plugins.module_utils.sql.syntax import Syntax
 
 
 class SqliteDialect(Dialect):
@@ -13,8 +14,7 @@ class SqliteDialect(Dialect):
 
     placeholder = "?"
 
-    # Preflight (issue 9) -------------------------------------------------------------------------------------------
-    sqlglot_dialect = "sqlite"
+    syntax = Syntax("sqlite")
 
     def fold(self, name: str) -> str:
         return name.lower()

@@ -13,6 +13,11 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.databases.shared 
 
 
 class SqliteRehearsal(Rehearsal):
+    guarded_settings = ("busy_timeout",)
+
+    def sets_only_settings(self, tokens) -> bool:
+        return [token.up for token in tokens[:1]] == ["PRAGMA"]
+
     def begin_rehearsal(self, connection, cursor, *, statement_timeout: int, lock_wait: int) -> bool:
         # Prisma's connection enforces foreign keys; set before BEGIN, it lasts for this connection only.
         del lock_wait  # the busy timeout the connection was opened with

@@ -17,7 +17,7 @@ import datetime
 import decimal
 from dataclasses import dataclass
 
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.statements import TableName
+from ansible_collections.backoffice.dbops.plugins.module_utils.sql.names import TableName
 
 VALUE_LIMIT = 200
 

@@ -23,7 +23,6 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.text import redact
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.bounds import without_statements
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.causes import locate_statement
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.failure_logs import mentioned_names
 
@@ -147,10 +146,7 @@ def rehearse(
     cursor = connection.cursor()
     started = time.monotonic()
     left_out = {entry.index for entry in neutralised}
-    sent = [statement for statement in statements if statement.index not in left_out]
-    batches = database.rehearsal.rehearsal_batches(
-        without_statements(script, statements, left_out) if left_out else script, sent
-    )
+    batches = database.rehearsal.rehearsal_batches(script, statements, left_out)
     found = None
     watchdog = None
 

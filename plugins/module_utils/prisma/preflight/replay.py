@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.statements import TableName
+from ansible_collections.backoffice.dbops.plugins.module_utils.sql.names import TableName
 
 
 class _Sentinel:

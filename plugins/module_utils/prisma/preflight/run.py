@@ -53,11 +53,9 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.
     read_offending,
 )
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.rehearsal import rehearse, skipped
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.statements import (
-    TableName,
-    split_statements,
-)
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.store import read_history, records_of
+from ansible_collections.backoffice.dbops.plugins.module_utils.sql.names import TableName
+from ansible_collections.backoffice.dbops.plugins.module_utils.sql.statements import split_statements
 
 # How long the rehearsal waits for Prisma's lock and for a lock on a table: others queue behind a waiting ALTER.
 LOCK_WAIT = 5
@@ -100,7 +98,7 @@ def run_preflight(
         )
     # The directory keeps the file's bytes (Prisma's checksum is over them); statements are its UTF-8 text.
     script = local.script.decode("utf-8")
-    statements = split_statements(script, database.dialect.sqlglot_dialect)
+    statements = split_statements(script, database.dialect.syntax)
     secrets = [target.password, database.options.access_token, *database.secrets]
     lock_wait = min(LOCK_WAIT, statement_timeout)
     connection = database.connect(read_only=not rehearse_migration, lock_timeout=lock_wait)
@@ -167,7 +165,7 @@ class _Preflight:
         # Reads are done: end their transaction before the rehearsal begins its own.
         self.connection.rollback()
 
-        neutralised, refusal = guard_settings(statements, database.dialect.provider)
+        neutralised, refusal = guard_settings(statements, database.rehearsal)
         if not rehearse_migration:
             rehearsal = skipped("rehearse is false.", neutralised)
         elif state == APPLIED:
@@ -256,9 +254,9 @@ class _Preflight:
         """The lock-impact plan, with each existing table's size as the catalog estimates it; where the catalog
         has no row estimate, rows are counted up to just past `max_rows` (enough to tell whether it is above)."""
         catalog, cursor = self.database.catalog, self.cursor
-        provider = self.database.dialect.provider
+        rules = self.database.impact
         facts = catalog.impact_facts(cursor)
-        impacts = plan_impact(self.statements, provider)
+        impacts = plan_impact(self.statements, rules)
         owners = {}
         for impact in impacts:
             for effect in impact.tables:
@@ -285,7 +283,7 @@ class _Preflight:
                 # estimate then. Its aborted transaction ends here; every read before is done.
                 self.connection.rollback()
                 estimates[table] = Estimate(None, size)
-        return entries(impacts, estimates, provider, **facts)
+        return entries(impacts, estimates, rules, facts)
 
     def _history_state(self, migration):
         """failed (with its most recent failed row), applied, or pending (no row, or only rolled-back ones); and

@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.bounds import (
-    guard_settings,
-    without_statements,
-)
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.impact import DIALECTS
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.statements import split_statements
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mssql.rehearsal import without_statements
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.bounds import guard_settings
+from ansible_collections.backoffice.dbops.plugins.module_utils.sql.statements import split_statements
+from ansible_collections.backoffice.dbops.tests.support.offline import offline_database, syntax
 
 
 def guard(provider, sql):
-    neutralised, refusal = guard_settings(split_statements(sql, DIALECTS[provider]), provider)
+    neutralised, refusal = guard_settings(split_statements(sql, syntax(provider)), offline_database(provider).rehearsal)
     return [(entry.index, entry.statement) for entry in neutralised], refusal
 
 
@@ -48,7 +46,8 @@ def test_timeout_settings_are_not_sent(provider, sql):
 
 def test_the_reason_names_the_setting():
     neutralised, refusal = guard_settings(
-        split_statements("SET lock_timeout = 0;\nSET statement_timeout = 0;\nRESET ALL", "postgres"), "postgresql"
+        split_statements("SET lock_timeout = 0;\nSET statement_timeout = 0;\nRESET ALL", syntax("postgresql")),
+        offline_database("postgresql").rehearsal,
     )
     assert refusal is None
     assert [entry.as_dict() for entry in neutralised] == [
@@ -114,7 +113,7 @@ def test_a_batch_loses_exactly_the_statements_not_sent():
         "SET DEADLOCK_PRIORITY HIGH;\n\nCOMMIT TRAN;\n\nEND TRY\nBEGIN CATCH\n\nIF @@TRANCOUNT > 0\nBEGIN\n"
         "    ROLLBACK TRAN;\nEND;\nTHROW\n\nEND CATCH\n"
     )
-    statements = split_statements(script, "tsql")
+    statements = split_statements(script, syntax("sqlserver"))
     assert [statement.text for statement in statements][:3] == [
         "SET LOCK_TIMEOUT -1",
         "ALTER TABLE [dbo].[User] ADD [nick] NVARCHAR(1000)",
@@ -129,7 +128,7 @@ def test_a_batch_loses_exactly_the_statements_not_sent():
 
 def test_a_statement_repeated_is_replaced_where_it_stands():
     script = "SET LOCK_TIMEOUT -1;\nSELECT 'SET LOCK_TIMEOUT -1';\nSET LOCK_TIMEOUT -1;\n"
-    statements = split_statements(script, "tsql")
+    statements = split_statements(script, syntax("sqlserver"))
     assert without_statements(script, statements, {3}) == (
         "SET LOCK_TIMEOUT -1;\nSELECT 'SET LOCK_TIMEOUT -1';\nDECLARE @dbops_not_sent_3 INT;\n"
     )

@@ -22,7 +22,8 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.
     judge,
     model_for,
 )
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.statements import split_statements
+from ansible_collections.backoffice.dbops.plugins.module_utils.sql.statements import split_statements
+from ansible_collections.backoffice.dbops.tests.support.offline import syntax
 
 URLS = {"postgresql": "postgresql://u@h/db", "mysql": "mysql://u@h/db", "sqlite": "file:/tmp/x.db"}
 
@@ -44,7 +45,7 @@ def verdict(sql, tables, provider="postgresql", failing=None, kind="unique_viola
     """The judgement of `sql` over the catalog {table: TableInfo} (absent tables: None), as the preflight would make
     it with the failed statement `failing` (None: located from `kind` only)."""
     flavour = open_database(URLS[provider], "/tmp")
-    statements = split_statements(sql, flavour.dialect.sqlglot_dialect)
+    statements = split_statements(sql, flavour.dialect.syntax)
     model = model_for(flavour)
     changes, universe = changes_of(statements, model, index_owners_in(statements, model))
     tables_by_key = {key[1:]: None for key in model.originals if key[0] == "table"}
@@ -256,10 +257,10 @@ def test_sqlite_table_rebuild():
 
 def test_the_failed_statement_is_located_only_among_those_that_can_fail_that_way():
     sql = 'ALTER TABLE "User" ADD COLUMN "nick" TEXT;\nCREATE UNIQUE INDEX "User_bio_key" ON "User"("bio");'
-    statements = split_statements(sql, "postgres")
+    statements = split_statements(sql, syntax("postgresql"))
     assert failure_candidates(statements, "unique_violation") == [2]
     assert failure_candidates(statements, "duplicate_object") == [1, 2]
     assert failure_candidates(statements, None) is None
     # A type change rewrites the rows: any data error can come from it.
-    change = split_statements('ALTER TABLE "User" ALTER COLUMN "bio" TYPE VARCHAR(3);', "postgres")
+    change = split_statements('ALTER TABLE "User" ALTER COLUMN "bio" TYPE VARCHAR(3);', syntax("postgresql"))
     assert failure_candidates(change, "unique_violation") == [1]

@@ -24,7 +24,8 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.
     parse_failure_log,
 )
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.rehearsal import Rehearsal, skipped
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.statements import split_statements
+from ansible_collections.backoffice.dbops.plugins.module_utils.sql.statements import split_statements
+from ansible_collections.backoffice.dbops.tests.support.offline import syntax
 
 FIXTURES = json.loads((Path(__file__).parent / "prisma_logs.json").read_text())
 URLS = {
@@ -93,7 +94,7 @@ def test_every_fixture_gives_its_cause_and_statement(case_id):
     if case["provider"] == "mysql":
         assert log.query_number == 1
     flavour = open_database(URLS[case["provider"]], "/tmp")
-    statements = split_statements(script(case), flavour.dialect.sqlglot_dialect)
+    statements = split_statements(script(case), flavour.dialect.syntax)
     cause = cause_from_log(log, statements, flavour.codes.classify_error, script(case))
     assert cause.kind == expected_kind(case_id)
     name = case_id.split("_", 2)[2]
@@ -185,13 +186,13 @@ FUNCTION = (
     ],
 )
 def test_the_statement_a_driver_adapter_cuts_at_a_semicolon_inside_it(script, cut):
-    assert statement_cut_by_adapter(script, split_statements(script, "postgres")) == cut
+    assert statement_cut_by_adapter(script, split_statements(script, syntax("postgresql"))) == cut
 
 
 def test_an_adapter_fragment_is_unsupported_by_the_adapter_never_a_data_cause():
     fixture = FIXTURES["postgresql_adapter_split_dollar_function"]
     flavour = open_database(URLS["postgresql"], "/tmp")
-    statements = split_statements(fixture["sql"], "postgres")
+    statements = split_statements(fixture["sql"], syntax("postgresql"))
     cause = cause_from_log(parse_failure_log(fixture["logs"]), statements, flavour.codes.classify_error, fixture["sql"])
     assert (cause.kind, cause.statement_index) == ("unsupported_by_adapter", 2)
     assert cause.statement.startswith('CREATE FUNCTION "audit_count"()')

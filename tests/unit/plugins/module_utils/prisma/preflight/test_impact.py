@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.impact import (
-    DIALECTS,
     Estimate,
     entries,
     plan_impact,
@@ -14,17 +13,20 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.
     resolve_indexes,
     tables_of,
 )
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.statements import (
-    TableName,
-    split_statements,
-)
+from ansible_collections.backoffice.dbops.plugins.module_utils.sql.names import TableName
+from ansible_collections.backoffice.dbops.plugins.module_utils.sql.statements import split_statements
+from ansible_collections.backoffice.dbops.tests.support.offline import offline_database, syntax
 
 AE, SUE, SRE = "ACCESS EXCLUSIVE", "SHARE UPDATE EXCLUSIVE", "SHARE ROW EXCLUSIVE"
 
 
+def rules(provider):
+    return offline_database(provider).impact
+
+
 def plan(provider, sql, estimates=None, **facts):
-    statements = split_statements(sql, DIALECTS[provider])
-    return entries(plan_impact(statements, provider), estimates or {}, provider, **facts)
+    statements = split_statements(sql, syntax(provider))
+    return entries(plan_impact(statements, rules(provider)), estimates or {}, rules(provider), facts)
 
 
 def shape(entry):
@@ -495,7 +497,7 @@ def test_sqlite_redefine_tables_is_a_copy_not_a_data_change():
 
 
 def test_sqlite_wal_lets_readers_through():
-    (entry,) = plan("sqlite", 'CREATE INDEX "i" ON "User"("bio")', sqlite_wal=True)
+    (entry,) = plan("sqlite", 'CREATE INDEX "i" ON "User"("bio")', wal=True)
     assert (entry["blocks_reads"], entry["blocks_writes"]) == (False, True)
     (journal,) = plan("sqlite", 'CREATE INDEX "i" ON "User"("bio")')
     assert (journal["blocks_reads"], journal["blocks_writes"]) == (True, True)
@@ -666,12 +668,12 @@ def test_sql_server_redefine_tables_copy_is_renamed_back():
 
 
 def test_indexes_named_alone_are_resolved_from_the_catalog():
-    statements = split_statements('DROP INDEX "app"."User_bio_key"', "postgres")
-    impacts = plan_impact(statements, "postgresql")
+    statements = split_statements('DROP INDEX "app"."User_bio_key"', syntax("postgresql"))
+    impacts = plan_impact(statements, rules("postgresql"))
     assert tables_of(impacts) == []
     resolved = resolve_indexes(impacts, {("app", "User_bio_key"): TableName("User", "app")})
     assert tables_of(resolved) == [TableName("User", "app")]
-    (entry,) = entries(resolved, {TableName("User", "app"): Estimate(10, 100)}, "postgresql")
+    (entry,) = entries(resolved, {TableName("User", "app"): Estimate(10, 100)}, rules("postgresql"), {})
     assert entry["tables"][0] | {} == {
         "table": "app.User",
         "lock": AE,
@@ -699,9 +701,9 @@ def test_estimates_are_attached_to_existing_tables_only():
 
 
 def test_unreadable_statement_is_unknown():
-    statements = split_statements("SELECT 1", "postgres")
+    statements = split_statements("SELECT 1", syntax("postgresql"))
     broken = [type(statements[0])(index=1, line=1, text="SELECT 'unterminated")]
-    (entry,) = entries(plan_impact(broken, "postgresql"), {}, "postgresql")
+    (entry,) = entries(plan_impact(broken, rules("postgresql")), {}, rules("postgresql"), {})
     assert entry["operation"] == "unknown" and entry["changes_data"] is None
 
 
@@ -709,7 +711,7 @@ def test_unreadable_statement_is_unknown():
 
 
 def skip(provider, sql, estimates=None, max_rows=1_000_000):
-    statements = split_statements(sql, DIALECTS[provider])
+    statements = split_statements(sql, syntax(provider))
     return rehearsal_skip_reason(plan(provider, sql, estimates), statements, max_rows)
 
 

@@ -26,7 +26,8 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.
     plan_offending,
 )
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.rehearsal import Rehearsal, skipped
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.statements import split_statements
+from ansible_collections.backoffice.dbops.plugins.module_utils.sql.statements import split_statements
+from ansible_collections.backoffice.dbops.tests.support.offline import syntax
 
 URLS = {
     "postgresql": "postgresql://u@h/db?schema=app",
@@ -53,7 +54,7 @@ def test_splitting_respects_strings_quoted_names_comments_and_dollar_quotes():
         '-- a; comment\nUPDATE "User" SET "bio" = \'a; b\' WHERE "x;" IS NULL;\n'
         'DO $$ BEGIN PERFORM 1; END $$;\n/* c; */ CREATE INDEX "i" ON "User"("bio");\nBEGIN;\nCOMMIT'
     )
-    statements = split_statements(sql, "postgres")
+    statements = split_statements(sql, syntax("postgresql"))
     assert [(s.index, s.line, s.kind, s.category) for s in statements] == [
         (1, 2, "dml", "data"),
         # A DO block can change anything.
@@ -67,7 +68,7 @@ def test_splitting_respects_strings_quoted_names_comments_and_dollar_quotes():
 
 
 def test_sql_server_wrapper_is_not_counted():
-    statements = split_statements(MSSQL, "tsql")
+    statements = split_statements(MSSQL, syntax("sqlserver"))
     assert [(s.index, s.kind, s.actions[0].constraint) for s in statements] == [
         (1, "add_constraint", "unique"),
         (2, "add_constraint", "foreign_key"),
@@ -102,8 +103,8 @@ def test_sql_server_wrapper_is_not_counted():
     ],
 )
 def test_classification(sql, kind, details):
-    dialect = "tsql" if sql.startswith("EXEC") else "mysql" if "`" in sql else "postgres"
-    (statement,) = split_statements(sql, dialect)
+    provider = "sqlserver" if sql.startswith("EXEC") else "mysql" if "`" in sql else "postgresql"
+    (statement,) = split_statements(sql, syntax(provider))
     assert statement.kind == kind
     for field, value in details.items():
         assert getattr(statement.actions[0], field) == value
@@ -120,7 +121,7 @@ def verdict_of(provider, sql, tables, failing=None, structure_held=True):
     """The judgement over an in-memory catalog {table name: TableInfo} (the flavour's default schema), the failed
     statement having failed on its data (a duplicate) unless `structure_held` is false."""
     f = flavour(provider)
-    statements = split_statements(sql, f.dialect.sqlglot_dialect)
+    statements = split_statements(sql, f.dialect.syntax)
     model = model_for(f)
     changes, universe = changes_of(statements, model, {})
     live = LiveCatalog(f.catalog, {(model.schema, f.dialect.fold(name)): info for name, info in tables.items()}, {}, {})
@@ -181,7 +182,7 @@ FACTS = {
 
 def plan(provider, sql, kind, sample_size=5):
     f = flavour(provider)
-    dialect = f.dialect.sqlglot_dialect
+    dialect = f.dialect.syntax
     statements = split_statements(sql, dialect)
 
     def facts(table):
@@ -285,7 +286,7 @@ class Server:
 )
 def test_what_cannot_be_rehearsed(provider, sql, version, reason):
     f = flavour(provider)
-    statements = split_statements(sql, f.dialect.sqlglot_dialect)
+    statements = split_statements(sql, f.dialect.syntax)
     found = f.rehearsal.rehearsal_blocker(Server(version), statements)
     assert (found is None) if reason is None else (reason in found)
     batches = f.rehearsal.rehearsal_batches(sql, statements)

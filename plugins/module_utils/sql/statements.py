@@ -21,18 +21,13 @@ Names are kept as the database stores them (PostgreSQL folds unquoted names to l
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, field, replace
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import DbopsError
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.imports import import_library
+from ansible_collections.backoffice.dbops.plugins.module_utils.sql.names import TableName
+from ansible_collections.backoffice.dbops.plugins.module_utils.sql.syntax import Syntax
 
-# The pieces of Prisma's SQL Server wrapper, matched against one `;`-separated piece with its white space collapsed.
-TSQL_WRAPPER = re.compile(
-    r"^(BEGIN TRY( BEGIN TRAN(SACTION)?)?|BEGIN TRAN(SACTION)?|COMMIT( TRAN(SACTION)?)?|"
-    r"END TRY BEGIN CATCH .*|END|THROW( END CATCH)?|END CATCH)$",
-    re.IGNORECASE | re.DOTALL,
-)
 STATEMENT_TEXT_LIMIT = 500
 # First keywords of statements that begin or end a transaction themselves.
 TRANSACTION_KEYWORDS = ("BEGIN", "START", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE", "ABORT")
@@ -41,17 +36,6 @@ CATEGORIES = ("schema", "data", "session", "transaction", "unmodelled")
 SESSION_PRAGMAS = ("foreign_keys", "defer_foreign_keys", "legacy_alter_table", "foreign_key_check", "busy_timeout")
 # Statements that only read or tune and leave the schema and the rows as they are.
 NO_EFFECT_COMMANDS = ("ANALYZE", "VACUUM", "CHECKPOINT", "USE", "PRINT", "DISCARD", "LOAD")
-
-
-@dataclass(frozen=True)
-class TableName:
-    """A table as a statement names it; `schema` is None when the statement does not qualify it."""
-
-    name: str
-    schema: str | None = None
-
-    def __str__(self) -> str:
-        return f"{self.schema}.{self.name}" if self.schema else self.name
 
 
 @dataclass(frozen=True)
@@ -158,17 +142,17 @@ def _sqlglot():
     return sqlglot
 
 
-def split_statements(sql: str, dialect: str) -> list[Statement]:
+def split_statements(sql: str, syntax: Syntax) -> list[Statement]:
     """The statements of a migration script, in order, with their exact text (without the `;`) and first line."""
     sqlglot = _sqlglot()
     from sqlglot.errors import TokenError
     from sqlglot.tokens import TokenType
 
     try:
-        tokens = sqlglot.tokenize(sql, read=dialect)
+        tokens = sqlglot.tokenize(sql, read=syntax.sqlglot)
     except TokenError as error:
         raise DbopsError(
-            f"migration.sql cannot be read as {dialect} SQL: {error}",
+            f"migration.sql cannot be read as {syntax.sqlglot} SQL: {error}",
             hint="Check the file is the migration Prisma generated (an unterminated string or comment?).",
         ) from None
     pieces, current = [], []
@@ -187,9 +171,9 @@ def split_statements(sql: str, dialect: str) -> list[Statement]:
     for piece in pieces:
         start, end = piece[0].start, piece[-1].end + 1
         text = sql[start:end]
-        if dialect == "tsql":
+        if syntax.wrapper is not None:
             words = " ".join(text.split()).upper()
-            if TSQL_WRAPPER.match(words):
+            if syntax.wrapper.match(words):
                 if words.startswith("COMMIT") and depth == 0:
                     pass
                 else:
@@ -202,11 +186,11 @@ def split_statements(sql: str, dialect: str) -> list[Statement]:
             text=text,
             transaction_control=first if first in TRANSACTION_KEYWORDS else None,
         )
-        statements.append(classify(statement, dialect))
+        statements.append(classify(statement, syntax))
     return statements
 
 
-def classify(statement: Statement, dialect: str) -> Statement:
+def classify(statement: Statement, syntax: Syntax) -> Statement:
     """The statement with its category, kind, table and actions, as far as the parser understands it."""
     if statement.transaction_control:
         return replace(statement, kind="transaction", category="transaction")
@@ -215,10 +199,10 @@ def classify(statement: Statement, dialect: str) -> Statement:
     from sqlglot.errors import ParseError, TokenError
 
     try:
-        tree = sqlglot.parse_one(statement.text, read=dialect)
+        tree = sqlglot.parse_one(statement.text, read=syntax.sqlglot)
     except (ParseError, TokenError):
         tree = None
-    reader = _Reader(exp, dialect)
+    reader = _Reader(exp, syntax)
     opaque = tree is None or isinstance(tree, exp.Command)
     read = reader.command(statement.text) if opaque else reader.read(tree)
     return replace(
@@ -250,9 +234,9 @@ class _Reader:
     """sqlglot's syntax tree (or a command's tokens) to our actions; anything unexpected is `unmodelled`, never an
     error."""
 
-    def __init__(self, exp, dialect: str):
+    def __init__(self, exp, syntax: Syntax):
         self.exp = exp
-        self.dialect = dialect
+        self.syntax = syntax
 
     def read(self, tree) -> _Read:
         exp = self.exp
@@ -296,7 +280,7 @@ class _Reader:
         return name or None
 
     def folded(self, name: str, quoted: bool) -> str:
-        return name if quoted or self.dialect != "postgres" else name.lower()
+        return self.syntax.folded(name, quoted)
 
     def table(self, node) -> TableName | None:
         exp = self.exp
@@ -330,7 +314,7 @@ class _Reader:
         return tuple(columns), expression
 
     def sql(self, node) -> str | None:
-        return node.sql(self.dialect) if node is not None else None
+        return node.sql(self.syntax.sqlglot) if node is not None else None
 
     # Statements -------------------------------------------------------------------------------------------------
 
@@ -662,9 +646,9 @@ class _Reader:
                 default=self.sql(default),
                 drop_default=bool(action.args.get("drop")),
                 # SQL Server's ALTER COLUMN states the type and the nullability (NULL when not said).
-                restates=self.dialect == "tsql" and dtype is not None,
+                restates=self.syntax.alter_column_restates and dtype is not None,
             )
-            if self.dialect == "tsql" and dtype is not None and changed.not_null is None:
+            if changed.restates and changed.not_null is None:
                 changed = replace(changed, not_null=False)
             if (
                 changed.not_null is None
@@ -781,7 +765,7 @@ class _Reader:
     # Commands sqlglot does not parse ------------------------------------------------------------------------------
 
     def command(self, text: str) -> _Read:
-        words = _Words(text, self.dialect)
+        words = _Words(text, self.syntax)
         first = words.upper(0)
         if first in ("DO", "CALL", "COPY", "EXEC", "EXECUTE", "MERGE", "INSERT", "UPDATE", "DELETE", "WITH", "SELECT"):
             return _Read("dml", "data")
@@ -845,7 +829,7 @@ class _Reader:
                 action = Action("validate_constraint", table=table, name=constraint)
                 return _Read("validate_constraint", "schema", table, [action])
         if (
-            self.dialect == "tsql"
+            self.syntax.named_default_constraints
             and words.upper(at) == "ADD"
             and words.upper(at + 1) == "CONSTRAINT"
             and words.upper(at + 3) == "DEFAULT"
@@ -910,13 +894,13 @@ class _Reader:
 class _Words:
     """A command's tokens, to read the few forms sqlglot keeps opaque."""
 
-    def __init__(self, text: str, dialect: str):
+    def __init__(self, text: str, syntax: Syntax):
         sqlglot = _sqlglot()
         from sqlglot.tokens import TokenType
 
         self.text = text
-        self.dialect = dialect
-        self.tokens = sqlglot.tokenize(text, read=dialect)
+        self.syntax = syntax
+        self.tokens = sqlglot.tokenize(text, read=syntax.sqlglot)
         self.TokenType = TokenType
 
     def __len__(self) -> int:
@@ -932,7 +916,7 @@ class _Words:
         if token.token_type in (self.TokenType.STRING, self.TokenType.DOT, self.TokenType.L_PAREN):
             return None
         quoted = token.token_type == self.TokenType.IDENTIFIER
-        return token.text if quoted or self.dialect != "postgres" else token.text.lower()
+        return self.syntax.folded(token.text, quoted)
 
     def string(self, at: int) -> str | None:
         if at < len(self.tokens) and self.tokens[at].token_type == self.TokenType.STRING:
