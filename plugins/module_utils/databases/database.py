@@ -78,7 +78,9 @@ class Database:
         # Credentials to keep out of every message: a Secrets value, or any iterable of them.
         self.secrets = secrets
         self.family = family_of(target)
-        self.parts = self.family.parts(target)
+        self.parts = self.family.parts(target, self.options)
+        # (the parts they were built for, PreflightParts): after_connect may choose other parts.
+        self._preflight = None
 
     @property
     def dialect(self):
@@ -102,26 +104,27 @@ class Database:
 
     @property
     def catalog(self):
-        return self.parts.catalog
+        return self._preflight_parts().catalog
 
     @property
     def rehearsal(self):
-        return self.parts.rehearsal
+        return self._preflight_parts().rehearsal
 
     @property
     def impact(self):
-        return self.parts.impact
+        return self._preflight_parts().impact
+
+    def _preflight_parts(self):
+        if self._preflight is None or self._preflight[0] is not self.parts:
+            self._preflight = (self.parts, self.parts.preflight(self.parts))
+        return self._preflight[1]
 
     def connect(self, *, read_only: bool, lock_timeout: int, statement_timeout: int | None = None):
         """A DB-API connection in manual-commit mode. A failure names the target and never a credential, and says
         which kind of failure it is (error_kind) and what to do about it (hint)."""
         try:
             connection = self.driver.connect(
-                read_only=read_only,
-                lock_timeout=lock_timeout,
-                access_token=self.options.access_token,
-                odbc_driver=self.options.odbc_driver,
-                statement_timeout=statement_timeout,
+                read_only=read_only, lock_timeout=lock_timeout, statement_timeout=statement_timeout
             )
         except DbopsError:
             raise

@@ -17,6 +17,7 @@ Each database has a folder (databases/<name>/) with a subclass of each part it n
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import ClassVar
@@ -51,6 +52,8 @@ class Dialect:
     placeholder: ClassVar[str] = "%s"
     # A unique index lets any number of NULL rows through (SQL Server's counts NULL as one value).
     unique_ignores_nulls: ClassVar[bool] = True
+    # Whether DDL (CREATE TABLE) is undone by a rollback; MySQL commits DDL at once.
+    transactional_ddl: ClassVar[bool] = True
 
     def __init__(self, target: DatabaseTarget):
         self.target = target
@@ -78,15 +81,12 @@ class Dialect:
 class Driver(Part):
     """Connecting, and what the driver's errors mean."""
 
-    def connect(
-        self,
-        *,
-        read_only: bool,
-        lock_timeout: int,
-        access_token: str | None = None,
-        odbc_driver=None,
-        statement_timeout: int | None = None,
-    ):
+    def __init__(self, target: DatabaseTarget, dialect: Dialect, options):
+        super().__init__(target, dialect)
+        # database.ConnectOptions: what connecting needs beyond the URL (an ODBC driver, an access token).
+        self.options = options
+
+    def connect(self, *, read_only: bool, lock_timeout: int, statement_timeout: int | None = None):
         """A DB-API connection in manual-commit mode; driver errors propagate as they are.
 
         `statement_timeout` (seconds) bounds every statement, where a caller must never wait on a slow server."""
@@ -127,8 +127,6 @@ class HistoryTable(Part):
 
     # Digits of second fractions the timestamp columns keep: what we write is what reads back.
     fraction_digits: ClassVar[int] = 6
-    # Whether CREATE TABLE is undone by a rollback; MySQL commits DDL at once.
-    transactional_ddl: ClassVar[bool] = True
 
     @property
     def table(self) -> str:
@@ -387,6 +385,17 @@ class Rehearsal(Part):
 
 
 @dataclass(frozen=True)
+class PreflightParts:
+    """What only the preflight (and repair) use: built on first use, so that the modules reading or writing the
+    history never import them."""
+
+    catalog: Catalog
+    rehearsal: Rehearsal
+    # sql.lock_impact.LockImpact: the database's lock rules.
+    impact: object
+
+
+@dataclass(frozen=True)
 class Parts:
     """The parts of one database, as its family module puts them together."""
 
@@ -395,7 +404,5 @@ class Parts:
     history: HistoryTable
     lock: MigrateLock
     codes: CodeTable
-    catalog: Catalog
-    rehearsal: Rehearsal
-    # sql.lock_impact.LockImpact: the database's lock rules.
-    impact: object
+    # The family module's preflight_parts(parts) -> PreflightParts.
+    preflight: Callable[[Parts], PreflightParts]

@@ -92,7 +92,7 @@ class HistoryStore:
         try:
             self._write_rows(cursor, plan, now, bind)
         except Exception as exc:
-            if plan.create_table and not history.transactional_ddl:
+            if plan.create_table and not self.database.dialect.transactional_ddl:
                 # The CREATE TABLE committed itself (MySQL): without this, a refused INSERT left an empty table.
                 raise self._undo_create(cursor, exc) from None
             raise

@@ -4,16 +4,13 @@
 
 from __future__ import annotations
 
-from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mssql.catalog import MssqlCatalog
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mssql.codes import MssqlCodeTable
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mssql.dialect import MssqlDialect
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mssql.driver import MssqlDriver
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mssql.history import MssqlHistoryTable
-from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mssql.impact import MssqlLockImpact
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mssql.lock import MssqlMigrateLock
-from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mssql.rehearsal import MssqlRehearsal
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mssql.url import PROVIDER, parse_url
-from ansible_collections.backoffice.dbops.plugins.module_utils.databases.parts import Parts
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.parts import Parts, PreflightParts
 
 __all__ = ("AZURE_SQL", "LOCKFILE_PROVIDERS", "PROVIDER", "SCHEMES", "after_connect", "parse_url", "parts")
 
@@ -25,9 +22,9 @@ LOCKFILE_PROVIDERS = ("mssql", "sqlserver")
 AZURE_SQL = True
 
 
-def parts(target) -> Parts:
+def parts(target, options) -> Parts:
     dialect = MssqlDialect(target)
-    driver = MssqlDriver(target, dialect)
+    driver = MssqlDriver(target, dialect, options)
     lock = MssqlMigrateLock(target, dialect)
     return Parts(
         dialect=dialect,
@@ -35,8 +32,20 @@ def parts(target) -> Parts:
         history=MssqlHistoryTable(target, dialect),
         lock=lock,
         codes=MssqlCodeTable(),
-        catalog=MssqlCatalog(target, dialect),
-        rehearsal=MssqlRehearsal(target, dialect, lock, driver),
+        preflight=preflight_parts,
+    )
+
+
+def preflight_parts(chosen: Parts) -> PreflightParts:
+    """The catalog, rehearsal and lock rules, imported when a preflight first asks for them."""
+    from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mssql.catalog import MssqlCatalog
+    from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mssql.impact import MssqlLockImpact
+    from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mssql.rehearsal import MssqlRehearsal
+
+    dialect = chosen.dialect
+    return PreflightParts(
+        catalog=MssqlCatalog(dialect.target, dialect),
+        rehearsal=MssqlRehearsal(dialect.target, dialect, chosen.lock, chosen.driver),
         impact=MssqlLockImpact(dialect),
     )
 

@@ -201,10 +201,9 @@ def find_bundled_driver() -> str | None:
 
 
 class MssqlDriver(Driver):
-    def connect(
-        self, *, read_only: bool, lock_timeout: int, access_token=None, odbc_driver=None, statement_timeout=None
-    ):
+    def connect(self, *, read_only: bool, lock_timeout: int, statement_timeout=None):
         del read_only, lock_timeout
+        access_token, odbc_driver = self.options.access_token, self.options.odbc_driver
         pyodbc = import_library("pyodbc", "pyodbc", "to connect to SQL Server")
         installed = list(pyodbc.drivers())
         driver = choose_odbc_driver(installed, odbc_driver, None if odbc_driver else find_bundled_driver)

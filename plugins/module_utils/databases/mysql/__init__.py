@@ -4,16 +4,13 @@
 
 from __future__ import annotations
 
-from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mysql.catalog import MysqlCatalog
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mysql.codes import MysqlCodeTable
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mysql.dialect import MysqlDialect
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mysql.driver import MysqlDriver
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mysql.history import MysqlHistoryTable
-from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mysql.impact import MysqlLockImpact
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mysql.lock import MysqlMigrateLock
-from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mysql.rehearsal import MysqlRehearsal
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mysql.url import PROVIDER, parse_url
-from ansible_collections.backoffice.dbops.plugins.module_utils.databases.parts import Parts
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.parts import Parts, PreflightParts
 
 __all__ = ("AZURE_SQL", "LOCKFILE_PROVIDERS", "PROVIDER", "SCHEMES", "after_connect", "parse_url", "parts")
 
@@ -25,9 +22,9 @@ LOCKFILE_PROVIDERS = ("mysql",)
 AZURE_SQL = False
 
 
-def parts(target) -> Parts:
+def parts(target, options) -> Parts:
     dialect = MysqlDialect(target)
-    driver = MysqlDriver(target, dialect)
+    driver = MysqlDriver(target, dialect, options)
     lock = MysqlMigrateLock(target, dialect)
     return Parts(
         dialect=dialect,
@@ -35,8 +32,20 @@ def parts(target) -> Parts:
         history=MysqlHistoryTable(target, dialect),
         lock=lock,
         codes=MysqlCodeTable(),
-        catalog=MysqlCatalog(target, dialect),
-        rehearsal=MysqlRehearsal(target, dialect, lock, driver),
+        preflight=preflight_parts,
+    )
+
+
+def preflight_parts(chosen: Parts) -> PreflightParts:
+    """The catalog, rehearsal and lock rules, imported when a preflight first asks for them."""
+    from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mysql.catalog import MysqlCatalog
+    from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mysql.impact import MysqlLockImpact
+    from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mysql.rehearsal import MysqlRehearsal
+
+    dialect = chosen.dialect
+    return PreflightParts(
+        catalog=MysqlCatalog(dialect.target, dialect),
+        rehearsal=MysqlRehearsal(dialect.target, dialect, chosen.lock, chosen.driver),
         impact=MysqlLockImpact(dialect),
     )
 

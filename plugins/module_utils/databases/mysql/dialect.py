@@ -13,6 +13,7 @@ class MysqlDialect(Dialect):
     provider = PROVIDER
 
     syntax = Syntax("mysql")
+    transactional_ddl = False
 
     def quote_name(self, name: str) -> str:
         return "`" + name.replace("`", "``") + "`"

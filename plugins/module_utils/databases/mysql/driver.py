@@ -34,10 +34,8 @@ ERROR_KINDS = {
 
 
 class MysqlDriver(Driver):
-    def connect(
-        self, *, read_only: bool, lock_timeout: int, access_token=None, odbc_driver=None, statement_timeout=None
-    ):
-        del read_only, lock_timeout, access_token, odbc_driver
+    def connect(self, *, read_only: bool, lock_timeout: int, statement_timeout=None):
+        del read_only, lock_timeout
         pymysql = import_library("pymysql", "PyMySQL", "to connect to MySQL")
         target = self.target
         params = {

@@ -25,8 +25,6 @@ COLUMN_TYPES = (
 class MysqlHistoryTable(HistoryTable):
     fraction_digits = 3
 
-    transactional_ddl = False
-
     @property
     def table(self) -> str:
         return f"`{TABLE}`"

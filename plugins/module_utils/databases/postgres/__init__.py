@@ -4,15 +4,12 @@
 
 from __future__ import annotations
 
-from ansible_collections.backoffice.dbops.plugins.module_utils.databases.parts import Parts
-from ansible_collections.backoffice.dbops.plugins.module_utils.databases.postgres.catalog import PostgresCatalog
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.parts import Parts, PreflightParts
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.postgres.codes import PostgresCodeTable
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.postgres.dialect import PostgresDialect
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.postgres.driver import PostgresDriver
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.postgres.history import PostgresHistoryTable
-from ansible_collections.backoffice.dbops.plugins.module_utils.databases.postgres.impact import PostgresLockImpact
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.postgres.lock import PostgresMigrateLock
-from ansible_collections.backoffice.dbops.plugins.module_utils.databases.postgres.rehearsal import PostgresRehearsal
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.postgres.url import PROVIDER, parse_url
 
 __all__ = ("AZURE_SQL", "LOCKFILE_PROVIDERS", "PROVIDER", "SCHEMES", "after_connect", "parse_url", "parts")
@@ -25,9 +22,9 @@ LOCKFILE_PROVIDERS = ("postgresql",)
 AZURE_SQL = False
 
 
-def parts(target) -> Parts:
+def parts(target, options) -> Parts:
     dialect = PostgresDialect(target)
-    driver = PostgresDriver(target, dialect)
+    driver = PostgresDriver(target, dialect, options)
     lock = PostgresMigrateLock(target, dialect)
     return Parts(
         dialect=dialect,
@@ -35,8 +32,20 @@ def parts(target) -> Parts:
         history=PostgresHistoryTable(target, dialect),
         lock=lock,
         codes=PostgresCodeTable(),
-        catalog=PostgresCatalog(target, dialect),
-        rehearsal=PostgresRehearsal(target, dialect, lock, driver),
+        preflight=preflight_parts,
+    )
+
+
+def preflight_parts(chosen: Parts) -> PreflightParts:
+    """The catalog, rehearsal and lock rules, imported when a preflight first asks for them."""
+    from ansible_collections.backoffice.dbops.plugins.module_utils.databases.postgres.catalog import PostgresCatalog
+    from ansible_collections.backoffice.dbops.plugins.module_utils.databases.postgres.impact import PostgresLockImpact
+    from ansible_collections.backoffice.dbops.plugins.module_utils.databases.postgres.rehearsal import PostgresRehearsal
+
+    dialect = chosen.dialect
+    return PreflightParts(
+        catalog=PostgresCatalog(dialect.target, dialect),
+        rehearsal=PostgresRehearsal(dialect.target, dialect, chosen.lock, chosen.driver),
         impact=PostgresLockImpact(dialect),
     )
 

@@ -61,10 +61,8 @@ def tls_parameters(options: dict) -> dict:
 
 
 class PostgresDriver(Driver):
-    def connect(
-        self, *, read_only: bool, lock_timeout: int, access_token=None, odbc_driver=None, statement_timeout=None
-    ):
-        del read_only, lock_timeout, access_token, odbc_driver
+    def connect(self, *, read_only: bool, lock_timeout: int, statement_timeout=None):
+        del read_only, lock_timeout
         psycopg = import_library("psycopg", "psycopg", "to connect to PostgreSQL")
         target = self.target
         params = {

@@ -4,15 +4,12 @@
 
 from __future__ import annotations
 
-from ansible_collections.backoffice.dbops.plugins.module_utils.databases.parts import Parts
-from ansible_collections.backoffice.dbops.plugins.module_utils.databases.sqlite.catalog import SqliteCatalog
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.parts import Parts, PreflightParts
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.sqlite.codes import SqliteCodeTable
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.sqlite.dialect import SqliteDialect
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.sqlite.driver import SqliteDriver
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.sqlite.history import SqliteHistoryTable
-from ansible_collections.backoffice.dbops.plugins.module_utils.databases.sqlite.impact import SqliteLockImpact
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.sqlite.lock import SqliteMigrateLock
-from ansible_collections.backoffice.dbops.plugins.module_utils.databases.sqlite.rehearsal import SqliteRehearsal
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.sqlite.url import PROVIDER, parse_url
 
 __all__ = ("AZURE_SQL", "LOCKFILE_PROVIDERS", "PROVIDER", "SCHEMES", "after_connect", "parse_url", "parts")
@@ -25,9 +22,9 @@ LOCKFILE_PROVIDERS = ("sqlite",)
 AZURE_SQL = False
 
 
-def parts(target) -> Parts:
+def parts(target, options) -> Parts:
     dialect = SqliteDialect(target)
-    driver = SqliteDriver(target, dialect)
+    driver = SqliteDriver(target, dialect, options)
     lock = SqliteMigrateLock(target, dialect)
     return Parts(
         dialect=dialect,
@@ -35,8 +32,20 @@ def parts(target) -> Parts:
         history=SqliteHistoryTable(target, dialect),
         lock=lock,
         codes=SqliteCodeTable(),
-        catalog=SqliteCatalog(target, dialect),
-        rehearsal=SqliteRehearsal(target, dialect, lock, driver),
+        preflight=preflight_parts,
+    )
+
+
+def preflight_parts(chosen: Parts) -> PreflightParts:
+    """The catalog, rehearsal and lock rules, imported when a preflight first asks for them."""
+    from ansible_collections.backoffice.dbops.plugins.module_utils.databases.sqlite.catalog import SqliteCatalog
+    from ansible_collections.backoffice.dbops.plugins.module_utils.databases.sqlite.impact import SqliteLockImpact
+    from ansible_collections.backoffice.dbops.plugins.module_utils.databases.sqlite.rehearsal import SqliteRehearsal
+
+    dialect = chosen.dialect
+    return PreflightParts(
+        catalog=SqliteCatalog(dialect.target, dialect),
+        rehearsal=SqliteRehearsal(dialect.target, dialect, chosen.lock, chosen.driver),
         impact=SqliteLockImpact(dialect),
     )
 

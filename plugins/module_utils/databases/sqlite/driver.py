@@ -18,10 +18,8 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.databases.problem
 
 
 class SqliteDriver(Driver):
-    def connect(
-        self, *, read_only: bool, lock_timeout: int, access_token=None, odbc_driver=None, statement_timeout=None
-    ):
-        del access_token, odbc_driver, statement_timeout
+    def connect(self, *, read_only: bool, lock_timeout: int, statement_timeout=None):
+        del statement_timeout
         import sqlite3
 
         path = self.target.path
