@@ -211,7 +211,7 @@ def main():
         folders = []
         if state == "applied":
             directory = read_migrations_directory(params["migrations_dir"])
-            check_lockfile(directory, store.database.family.LOCKFILE_PROVIDERS)
+            check_lockfile(directory, store.database.dialect.lockfile_providers)
             folders = directory.migrations
 
             def plan(records):

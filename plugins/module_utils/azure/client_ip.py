@@ -28,7 +28,7 @@ def ip_from_login_attempt(database_url: str, secrets) -> tuple[str | None, str]:
     target = parse_database_url(database_url)
     secrets.add(target.password, "The database password")
     database = Database(target, secrets=secrets)
-    if not database.family.AZURE_SQL:
+    if not database.driver.azure_sql:
         raise FirewallError("database_url must be the sqlserver:// URL of the Azure SQL server.")
     try:
         # The login timeout is the URL's (loginTimeout); lock_timeout only concerns SQLite.

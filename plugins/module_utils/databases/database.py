@@ -15,6 +15,7 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.databases.errors 
     ConnectionFailed,
     DatabaseUrlError,
 )
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.parts import assemble, assemble_preflight
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.target import DatabaseTarget, scheme_of
 
 # URL scheme -> database folder, and Prisma provider -> database folder.
@@ -78,7 +79,7 @@ class Database:
         # Credentials to keep out of every message: a Secrets value, or any iterable of them.
         self.secrets = secrets
         self.family = family_of(target)
-        self.parts = self.family.parts(target, self.options)
+        self.parts = assemble(target, self.options, self.family)
         # (the parts they were built for, PreflightParts): after_connect may choose other parts.
         self._preflight = None
 
@@ -116,7 +117,7 @@ class Database:
 
     def _preflight_parts(self):
         if self._preflight is None or self._preflight[0] is not self.parts:
-            self._preflight = (self.parts, self.parts.preflight(self.parts))
+            self._preflight = (self.parts, assemble_preflight(self.parts))
         return self._preflight[1]
 
     def connect(self, *, read_only: bool, lock_timeout: int, statement_timeout: int | None = None):
@@ -138,7 +139,11 @@ class Database:
                 facts=problem.facts if problem else None,
                 transient=problem.transient if problem else None,
             ) from None
-        self.parts = self.family.after_connect(self.parts, connection)
+        # A variant sharing the family's URL form (as CockroachDB shares PostgreSQL's) is told apart here, by the
+        # server the connection reached: the family's after_connect(parts, connection) returns its parts.
+        after_connect = getattr(self.family, "after_connect", None)
+        if after_connect is not None:
+            self.parts = after_connect(self.parts, connection)
         return connection
 
 

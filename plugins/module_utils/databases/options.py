@@ -11,7 +11,6 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors imp
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.database import (
     ConnectOptions,
     Database,
-    family_of,
     parse_database_url,
 )
 
@@ -54,7 +53,7 @@ def access_token_for(module, targets, secrets) -> str | None:
     """The Entra ID token entra_auth asks for (None for password sign-in); only Azure SQL takes one."""
     if module.params.get("entra_auth", "none") == "none":
         return None
-    if not all(family_of(target).AZURE_SQL for target in targets):
+    if not all(Database(target).driver.azure_sql for target in targets):
         raise DbopsError("entra_auth applies only to sqlserver:// URLs.", hint="Set entra_auth to none.")
     return entra_access_token(ENTRA_AUTH_SOURCES[module.params["entra_auth"]], secrets)
 

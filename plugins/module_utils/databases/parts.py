@@ -48,6 +48,8 @@ class Dialect:
 
     # Prisma's provider name, and how migration.sql is read.
     provider: ClassVar[str]
+    # What migration_lock.toml may say for this database; the first is the schema engine's connector type.
+    lockfile_providers: ClassVar[tuple[str, ...]]
     syntax: ClassVar[Syntax]
     placeholder: ClassVar[str] = "%s"
     # A unique index lets any number of NULL rows through (SQL Server's counts NULL as one value).
@@ -80,6 +82,10 @@ class Dialect:
 
 class Driver(Part):
     """Connecting, and what the driver's errors mean."""
+
+    # Azure SQL speaks this protocol: it takes Entra ID access tokens, and its gateway refuses a client it does not
+    # admit.
+    azure_sql: ClassVar[bool] = False
 
     def __init__(self, target: DatabaseTarget, dialect: Dialect, options):
         super().__init__(target, dialect)
@@ -404,5 +410,30 @@ class Parts:
     history: HistoryTable
     lock: MigrateLock
     codes: CodeTable
-    # The family module's preflight_parts(parts) -> PreflightParts.
-    preflight: Callable[[Parts], PreflightParts]
+    # The family module's preflight_classes(): (Catalog, Rehearsal, LockImpact) subclasses.
+    preflight: Callable[[], tuple]
+
+
+def assemble(target: DatabaseTarget, options, family) -> Parts:
+    """A database's parts from its family module's classes (PARTS; preflight_classes() for the rest, later)."""
+    dialect, driver, history, lock, codes = family.PARTS
+    chosen = dialect(target)
+    return Parts(
+        dialect=chosen,
+        driver=driver(target, chosen, options),
+        history=history(target, chosen),
+        lock=lock(target, chosen),
+        codes=codes(),
+        preflight=family.preflight_classes,
+    )
+
+
+def assemble_preflight(chosen: Parts) -> PreflightParts:
+    """The preflight's parts of a database, their classes imported now."""
+    catalog, rehearsal, impact = chosen.preflight()
+    dialect = chosen.dialect
+    return PreflightParts(
+        catalog=catalog(dialect.target, dialect),
+        rehearsal=rehearsal(dialect.target, dialect, chosen.lock, chosen.driver),
+        impact=impact(dialect),
+    )

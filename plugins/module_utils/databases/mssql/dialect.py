@@ -21,6 +21,7 @@ PRISMA_WRAPPER = re.compile(
 
 class MssqlDialect(Dialect):
     provider = PROVIDER
+    lockfile_providers = ("mssql", "sqlserver")
 
     placeholder = "?"
 

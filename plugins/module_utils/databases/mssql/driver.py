@@ -201,6 +201,8 @@ def find_bundled_driver() -> str | None:
 
 
 class MssqlDriver(Driver):
+    azure_sql = True
+
     def connect(self, *, read_only: bool, lock_timeout: int, statement_timeout=None):
         del read_only, lock_timeout
         access_token, odbc_driver = self.options.access_token, self.options.odbc_driver

@@ -11,6 +11,7 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.sql.syntax import
 
 class MysqlDialect(Dialect):
     provider = PROVIDER
+    lockfile_providers = ("mysql",)
 
     syntax = Syntax("mysql")
     transactional_ddl = False

@@ -15,6 +15,7 @@ def quote(identifier: str) -> str:
 
 class PostgresDialect(Dialect):
     provider = PROVIDER
+    lockfile_providers = ("postgresql",)
 
     syntax = Syntax("postgres", folds_unquoted_names=True)
 

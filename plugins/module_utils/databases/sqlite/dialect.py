@@ -11,6 +11,7 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.sql.syntax import
 
 class SqliteDialect(Dialect):
     provider = PROVIDER
+    lockfile_providers = ("sqlite",)
 
     placeholder = "?"
 

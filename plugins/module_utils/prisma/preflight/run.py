@@ -83,7 +83,7 @@ def run_preflight(
         raise DbopsError("rehearsal_timeout must be at least 1 (seconds) and rehearsal_max_rows 0 or more.")
     rehearse_migration = rehearse_mode(rehearse_migration)
     directory = read_migrations_directory(migrations_dir)
-    check_lockfile(directory, database.family.LOCKFILE_PROVIDERS)
+    check_lockfile(directory, database.dialect.lockfile_providers)
     local = next((candidate for candidate in directory.migrations if candidate.name == migration), None)
     if local is None or local.script is None:
         raise DbopsError(
