@@ -26,12 +26,14 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.databases.problem
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.shared import (
     COLUMNS,
     NOOP_TRANSACTION_CONTROL,
+    TABLE,
     UNREADABLE,
     TableInfo,
     classify_message,
     truncate,
 )
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.target import DatabaseTarget
+from ansible_collections.backoffice.dbops.plugins.module_utils.sql.names import TableName
 from ansible_collections.backoffice.dbops.plugins.module_utils.sql.syntax import Syntax
 
 
@@ -136,7 +138,8 @@ class HistoryTable(Part):
 
     @property
     def table(self) -> str:
-        raise NotImplementedError
+        """`_prisma_migrations` as this database must be told, in the URL's schema where it has schemas."""
+        return self.dialect.qualified(TableName(TABLE))
 
     @property
     def create_table(self) -> str:

@@ -29,16 +29,20 @@ def sql_server_type(name: str, length: int, precision: int, scale: int) -> str:
 
 
 class MssqlCatalog(Catalog):
-    def catalog_table(self, cursor, table) -> TableInfo | None:
+    def _object_id(self, cursor, table) -> int | None:
+        """The table's object_id, None when there is no such table."""
         cursor.execute(
             "SELECT t.object_id FROM sys.tables t JOIN sys.schemas s ON s.schema_id = t.schema_id "
             "WHERE s.name = ? AND t.name = ?",
             (table.schema or self.target.schema, table.name),
         )
         row = cursor.fetchone()
-        if row is None:
+        return None if row is None else row[0]
+
+    def catalog_table(self, cursor, table) -> TableInfo | None:
+        object_id = self._object_id(cursor, table)
+        if object_id is None:
             return None
-        object_id = row[0]
         cursor.execute(
             "SELECT c.name, ty.name, c.max_length, c.precision, c.scale, c.is_nullable, "
             "c.is_identity | c.is_computed, d.definition FROM sys.columns c "
@@ -135,15 +139,9 @@ class MssqlCatalog(Catalog):
         return cursor.fetchone() is not None
 
     def table_estimate(self, cursor, table) -> tuple[int | None, int | None] | None:
-        cursor.execute(
-            "SELECT t.object_id FROM sys.tables t JOIN sys.schemas s ON s.schema_id = t.schema_id "
-            "WHERE s.name = ? AND t.name = ?",
-            (table.schema or self.target.schema, table.name),
-        )
-        row = cursor.fetchone()
-        if row is None:
+        object_id = self._object_id(cursor, table)
+        if object_id is None:
             return None
-        object_id = row[0]
         rows = size = None
         # Row counts of the heap or clustered index, and the pages used; a server that hides either (permissions,
         # Babelfish) gives no estimate rather than an error, whose rollback ends nothing of value here.

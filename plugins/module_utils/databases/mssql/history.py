@@ -6,10 +6,8 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mssql.url import quote
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.parts import HistoryTable
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.shared import (
-    TABLE,
     create_table_statement,
 )
 
@@ -26,10 +24,6 @@ COLUMN_TYPES = (
 
 
 class MssqlHistoryTable(HistoryTable):
-    @property
-    def table(self) -> str:
-        return f"{quote(self.target.schema)}.{quote(TABLE)}"
-
     @property
     def create_table(self) -> str:
         return create_table_statement(self.table, COLUMN_TYPES)

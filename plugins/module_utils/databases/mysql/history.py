@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.parts import HistoryTable
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.shared import (
-    TABLE,
     create_table_statement,
 )
 
@@ -24,10 +23,6 @@ COLUMN_TYPES = (
 
 class MysqlHistoryTable(HistoryTable):
     fraction_digits = 3
-
-    @property
-    def table(self) -> str:
-        return f"`{TABLE}`"
 
     @property
     def create_table(self) -> str:

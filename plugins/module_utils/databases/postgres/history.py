@@ -7,7 +7,6 @@ from __future__ import annotations
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.parts import HistoryTable
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.postgres.dialect import quote
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.shared import (
-    TABLE,
     create_table_statement,
 )
 
@@ -24,10 +23,6 @@ COLUMN_TYPES = (
 
 
 class PostgresHistoryTable(HistoryTable):
-    @property
-    def table(self) -> str:
-        return f"{quote(self.target.schema)}.{quote(TABLE)}"
-
     @property
     def create_table(self) -> str:
         return create_table_statement(self.table, COLUMN_TYPES, quote=lambda name: f'"{name}"')

@@ -9,7 +9,6 @@ from datetime import UTC
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.parts import HistoryTable
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.shared import (
     STARTED_AT,
-    TABLE,
     create_table_statement,
 )
 
@@ -31,10 +30,6 @@ def bind_text_timestamp(value) -> str:
 
 class SqliteHistoryTable(HistoryTable):
     fraction_digits = 3
-
-    @property
-    def table(self) -> str:
-        return f'"{TABLE}"'
 
     @property
     def create_table(self) -> str:
