@@ -155,7 +155,7 @@ class _Preflight:
         database, statements = self.database, self.statements
         database.rehearsal.limit_reads(self.cursor, statement_timeout=statement_timeout, lock_wait=lock_wait)
         state, failed, started = self._history_state(migration)
-        log = parse_failure_log(failed.logs if failed else None)
+        log = parse_failure_log(failed.logs if failed else None, database.codes)
         cause = cause_from_log(log, statements, database.codes.classify_error, self.script)
         judgement = self._judge(log, cause, state, started)
         offending = None
