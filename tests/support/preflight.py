@@ -76,7 +76,7 @@ def deploy_like_prisma_on_mysql(backend, migrations: Path) -> int | None:
             f"INSERT INTO {history.table} (id, checksum, started_at, migration_name) VALUES (%s, %s, %s, %s)",
             (row_id, compute_checksum(script), stamp, folder.name),
         )
-        for statement in split_statements(script, "mysql"):
+        for statement in split_statements(script, backend.database.dialect.syntax):
             try:
                 backend.execute(statement.text)
             except Exception as error:

@@ -7,7 +7,7 @@
 - Driver: connecting, and what the driver's errors mean (connection problems, lock and statement timeouts).
 - HistoryTable: Prisma's `_prisma_migrations`: DDL, statements, timestamps.
 - MigrateLock: Prisma's migrate lock: take it, release it, who holds it.
-- CodeTable: the database's error codes as cause kinds.
+- CodeTable: the database's error codes as cause kinds, and what its engine adds to Prisma's failure logs.
 - Catalog: what the live catalog says (tables, types, objects, sizes) and how to compare with migration.sql.
 - Rehearsal: running a migration in a transaction that is always rolled back, bounded.
 - LockImpact (sql/lock_impact.py, pure): what each statement locks, rewrites or scans while it runs.
@@ -232,10 +232,19 @@ class MigrateLock(Part):
 
 
 class CodeTable:
-    """The database's error codes as cause kinds."""
+    """The database's error codes as cause kinds, and what Prisma writes around this database's errors."""
 
     # Database error code (as text) -> cause kind; codes not listed are classified by their message.
     error_kinds: ClassVar[dict[str, str]] = {}
+    # How a driver adapter's error starts when it is this database's own (libSQL's "SQLITE_CONSTRAINT: ..."): such a
+    # log is an adapter's even without the adapter's "external connector error" line.
+    adapter_error_prefixes: ClassVar[tuple[str, ...]] = ()
+
+    def split_native_error(self, error: str) -> tuple[str, int | None, int | None]:
+        """The text after `Database error:` in Prisma's native P3018 log, as (the database's message, the 1-based
+        statement Prisma reports as failing, the 1-based line of the script marked as failing), where the schema
+        engine adds those for this database; here it adds nothing."""
+        return error, None, None
 
     def classify_error(self, code: str | None, message: str) -> str:
         """The cause kind of a database error: by its code where this database has one for it, else by its words."""

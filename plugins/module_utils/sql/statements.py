@@ -53,8 +53,88 @@ class ColumnSpec:
 
 
 @dataclass(frozen=True)
+class Reference:
+    """The table and columns a foreign key points at (`@relation(references: [...])`)."""
+
+    # None only when the parser gave no table for REFERENCES.
+    table: TableName | None
+    # Empty: REFERENCES names no columns, so the referenced table's primary key.
+    columns: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ColumnChange:
+    """What add_column / alter_column do to one column's nullability, type and default."""
+
+    # True when the column becomes NOT NULL, False when it becomes nullable, None when the statement does not say.
+    not_null: bool | None = None
+    # add_column: a DEFAULT (or a generated value) fills the rows already there.
+    has_default: bool = False
+    # alter_column: the new type as written.
+    set_type: str | None = None
+    # alter_column: SET DEFAULT (the expression) or DROP DEFAULT (drop_default).
+    default: str | None = None
+    drop_default: bool = False
+    # MySQL's MODIFY/CHANGE and SQL Server's ALTER COLUMN restate the whole column (type, NULL, and on MySQL the
+    # default); PostgreSQL's subcommands change one property each.
+    restates: bool = False
+
+
+@dataclass(frozen=True)
+class Guards:
+    """The clauses that make a statement tolerate the state it finds (or reach beyond its object)."""
+
+    if_exists: bool = False
+    if_not_exists: bool = False
+    or_replace: bool = False
+    # DROP ... CASCADE: dependent objects go too.
+    cascade: bool = False
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What an index or a constraint holds the rows to, and which rows it covers."""
+
+    # A unique index, or a unique / primary key constraint (`@unique`, `@@unique`, `@id`).
+    unique: bool = False
+    # A CHECK constraint's condition, rendered for the dialect.
+    check: str | None = None
+    # ADD CONSTRAINT ... NOT VALID (PostgreSQL): not checked against existing rows, convalidated false.
+    not_valid: bool = False
+    # create_index: on expressions, or with a WHERE clause (what the catalog shows cannot be compared by columns).
+    partial: bool = False
+
+
+@dataclass(frozen=True)
+class Declared:
+    """What a statement declares along with its table or column: the columns in full, and the indexes and
+    constraints written inside it (add_constraint / create_index actions)."""
+
+    # create_table / add_column / alter_column (MySQL's MODIFY, SQL Server's ALTER COLUMN): the columns declared.
+    columns: tuple[ColumnSpec, ...] = ()
+    inline: tuple[Action, ...] = ()
+
+    @property
+    def not_null_columns(self) -> tuple[str, ...]:
+        return tuple(spec.name for spec in self.columns if spec.not_null)
+
+
+@dataclass(frozen=True)
+class InsertSource:
+    """INSERT ... SELECT: where the rows come from (SQLite's table rebuild copies a table this way)."""
+
+    # None when the SELECT reads no table (no FROM, or a subquery).
+    table: TableName | None
+    # Position by position with the target's columns: the source column, or None for an expression.
+    columns: tuple[str | None, ...] = ()
+
+
+@dataclass(frozen=True)
 class Action:
-    """One change a statement makes (an ALTER TABLE can make several)."""
+    """One change a statement makes (an ALTER TABLE can make several).
+
+    The details that apply to some kinds only are grouped: `reference` (a foreign key), `change` (add_column /
+    alter_column), `source` (INSERT ... SELECT) are None elsewhere; `guards`, `rule` and `declared` are empty."""
 
     kind: str
     table: TableName | None = None
@@ -66,44 +146,19 @@ class Action:
     name: str | None = None
     new_name: str | None = None
     columns: tuple[str, ...] = ()
-    unique: bool = False
     # For add_constraint: unique, primary_key, foreign_key, check, default or other.
     constraint: str | None = None
-    ref_table: TableName | None = None
-    ref_columns: tuple[str, ...] = ()
-    check: str | None = None
-    # add_column / alter_column: True when the column becomes NOT NULL, False when it becomes nullable.
-    not_null: bool | None = None
-    has_default: bool = False
-    set_type: str | None = None
-    # create_table: the columns declared NOT NULL.
-    not_null_columns: tuple[str, ...] = ()
-    # dml INSERT ... SELECT: the target's columns and, position by position, the source column (or None).
-    source_table: TableName | None = None
-    source_columns: tuple[str | None, ...] = ()
-    # create_table / add_column / alter_column (MySQL's MODIFY, SQL Server's ALTER COLUMN): the columns declared.
-    column_specs: tuple[ColumnSpec, ...] = ()
-    # create_table: the indexes and constraints declared inside it (add_constraint / create_index actions).
-    inline: tuple[Action, ...] = ()
-    # alter_column: SET DEFAULT (the expression) or DROP DEFAULT (drop_default).
-    default: str | None = None
-    drop_default: bool = False
-    # alter_column: MySQL's MODIFY/CHANGE and SQL Server's ALTER COLUMN restate the whole column (type, NULL, and on
-    # MySQL the default); PostgreSQL's subcommands change one property each.
-    restates: bool = False
+    rule: Rule = Rule()
+    reference: Reference | None = None
+    change: ColumnChange | None = None
+    declared: Declared = Declared()
+    source: InsertSource | None = None
     # create_type: an enum's labels; add_enum_value / rename_enum_value: the label(s).
     labels: tuple[str, ...] = ()
     # create_object / drop_object / rename_object: function, procedure, view, materialized_view, sequence, trigger,
     # extension, schema, domain, ...
     object_kind: str | None = None
-    if_exists: bool = False
-    if_not_exists: bool = False
-    or_replace: bool = False
-    cascade: bool = False
-    # ADD CONSTRAINT ... NOT VALID (PostgreSQL): not checked against existing rows, convalidated false.
-    not_valid: bool = False
-    # create_index: on expressions, or with a WHERE clause (what the catalog shows cannot be compared by columns).
-    partial: bool = False
+    guards: Guards = Guards()
 
 
 @dataclass(frozen=True)
@@ -291,6 +346,11 @@ class _Reader:
             return TableName(self.ident(node), self.ident(schema) if schema is not None else None)
         return None
 
+    def reference(self, node) -> Reference:
+        """What REFERENCES names: a table, with its columns in parentheses or none."""
+        columns = self.names(node.expressions) if isinstance(node, self.exp.Schema) else ()
+        return Reference(self.table(node), columns)
+
     def names(self, nodes) -> tuple[str, ...]:
         exp = self.exp
         out = []
@@ -339,9 +399,11 @@ class _Reader:
                 table=table,
                 name=self.ident(index.this) if index.this is not None else None,
                 columns=columns,
-                unique=bool(tree.args.get("unique")),
-                if_not_exists=exists,
-                partial=expression or (params is not None and params.args.get("where") is not None),
+                rule=Rule(
+                    unique=bool(tree.args.get("unique")),
+                    partial=expression or (params is not None and params.args.get("where") is not None),
+                ),
+                guards=Guards(if_not_exists=exists),
             )
             concurrently = bool(tree.args.get("concurrently"))
             return _Read("create_index", "schema", table, [action], concurrently)
@@ -364,7 +426,7 @@ class _Reader:
             target = self.table(tree.this) if kind != "SCHEMA" else None
             if kind == "SCHEMA":
                 name = self.ident(tree.this.this if isinstance(tree.this, exp.Table) else tree.this)
-                action = Action("create_object", name=name, object_kind="schema", if_not_exists=exists)
+                action = Action("create_object", name=name, object_kind="schema", guards=Guards(if_not_exists=exists))
             elif target is None:
                 return _unmodelled()
             else:
@@ -378,8 +440,7 @@ class _Reader:
                     schema=target.schema,
                     name=target.name,
                     object_kind=object_kind,
-                    or_replace=replace_,
-                    if_not_exists=exists,
+                    guards=Guards(or_replace=replace_, if_not_exists=exists),
                 )
             return _Read(f"create_{action.object_kind}", "schema", None, [action])
         if kind == "TRIGGER":
@@ -400,7 +461,7 @@ class _Reader:
                 table=table,
                 name=self.ident(tree.this),
                 object_kind="trigger",
-                or_replace=replace_,
+                guards=Guards(or_replace=replace_),
             )
             return _Read("create_trigger", "schema", table, [action])
         return _unmodelled()
@@ -425,10 +486,8 @@ class _Reader:
             "create_table",
             table=table,
             columns=tuple(spec.name for spec in specs),
-            not_null_columns=tuple(spec.name for spec in specs if spec.not_null),
-            column_specs=tuple(specs),
-            inline=tuple(inline),
-            if_not_exists=exists,
+            declared=Declared(tuple(specs), tuple(inline)),
+            guards=Guards(if_not_exists=exists),
         )
         return _Read("create_table", "schema", table, [action], False, partly)
 
@@ -465,11 +524,19 @@ class _Reader:
         for kind in kinds:
             if isinstance(kind, exp.PrimaryKeyColumnConstraint):
                 actions.append(
-                    Action("add_constraint", table=table, constraint="primary_key", columns=(column,), unique=True)
+                    Action(
+                        "add_constraint",
+                        table=table,
+                        constraint="primary_key",
+                        columns=(column,),
+                        rule=Rule(unique=True),
+                    )
                 )
             elif isinstance(kind, exp.UniqueColumnConstraint):
                 actions.append(
-                    Action("add_constraint", table=table, constraint="unique", columns=(column,), unique=True)
+                    Action(
+                        "add_constraint", table=table, constraint="unique", columns=(column,), rule=Rule(unique=True)
+                    )
                 )
             elif isinstance(kind, exp.Reference):
                 reference = kind.this
@@ -479,8 +546,7 @@ class _Reader:
                         table=table,
                         constraint="foreign_key",
                         columns=(column,),
-                        ref_table=self.table(reference),
-                        ref_columns=self.names(reference.expressions if isinstance(reference, exp.Schema) else ()),
+                        reference=self.reference(reference),
                     )
                 )
         return actions
@@ -502,11 +568,12 @@ class _Reader:
                 name=name,
                 constraint="foreign_key",
                 columns=self.names(inner.expressions),
-                ref_table=self.table(reference),
-                ref_columns=self.names(reference.expressions if isinstance(reference, exp.Schema) else ()),
+                reference=self.reference(reference),
             )
         if isinstance(inner, exp.CheckColumnConstraint):
-            return Action("add_constraint", table=table, name=name, constraint="check", check=self.sql(inner.this))
+            return Action(
+                "add_constraint", table=table, name=name, constraint="check", rule=Rule(check=self.sql(inner.this))
+            )
         if isinstance(inner, exp.UniqueColumnConstraint):
             target = inner.this
             if isinstance(target, exp.NonClusteredColumnConstraint):
@@ -519,7 +586,9 @@ class _Reader:
                 columns = (self.ident(target),)
             else:
                 return None
-            return Action("add_constraint", table=table, name=name, constraint="unique", columns=columns, unique=True)
+            return Action(
+                "add_constraint", table=table, name=name, constraint="unique", columns=columns, rule=Rule(unique=True)
+            )
         if isinstance(inner, (exp.PrimaryKey, exp.PrimaryKeyColumnConstraint)):
             columns = self.names(inner.expressions)
             # SQL Server's PRIMARY KEY CLUSTERED ([id]) keeps the columns in the CLUSTERED part beside it.
@@ -527,12 +596,19 @@ class _Reader:
                 if not columns and isinstance(extra, (exp.ClusteredColumnConstraint, exp.NonClusteredColumnConstraint)):
                     columns = self.names(extra.this)
             return Action(
-                "add_constraint", table=table, name=name, constraint="primary_key", columns=columns, unique=True
+                "add_constraint",
+                table=table,
+                name=name,
+                constraint="primary_key",
+                columns=columns,
+                rule=Rule(unique=True),
             )
         if isinstance(inner, exp.IndexColumnConstraint):
             # MySQL's INDEX `name`(`col`) inside CREATE TABLE.
             columns, expression = self.index_columns(inner.expressions)
-            return Action("create_index", table=table, name=self.ident(inner.this), columns=columns, partial=expression)
+            return Action(
+                "create_index", table=table, name=self.ident(inner.this), columns=columns, rule=Rule(partial=expression)
+            )
         return None
 
     def _drop(self, tree) -> _Read:
@@ -547,7 +623,11 @@ class _Reader:
                 self.ident(target.args.get("db")) if isinstance(target, exp.Table) and target.args.get("db") else None
             )
             action = Action(
-                "drop_index", table=table, schema=schema, name=self.ident(target), if_exists=exists, cascade=cascade
+                "drop_index",
+                table=table,
+                schema=schema,
+                name=self.ident(target),
+                guards=Guards(if_exists=exists, cascade=cascade),
             )
             return _Read("drop_index", "schema", table, [action], bool(tree.args.get("concurrently")))
         if target is None:
@@ -555,17 +635,26 @@ class _Reader:
         if kind == "table":
             table = self.table(target)
             return _Read(
-                "drop_table", "schema", table, [Action("drop_table", table=table, if_exists=exists, cascade=cascade)]
+                "drop_table",
+                "schema",
+                table,
+                [Action("drop_table", table=table, guards=Guards(if_exists=exists, cascade=cascade))],
             )
         if kind == "type":
             name = self.table(target)
-            action = Action("drop_type", schema=name.schema, name=name.name, if_exists=exists, cascade=cascade)
+            action = Action(
+                "drop_type", schema=name.schema, name=name.name, guards=Guards(if_exists=exists, cascade=cascade)
+            )
             return _Read("drop_type", "schema", None, [action])
         if kind == "trigger":
             on = tree.args.get("cluster")
             table = self.table(on.this) if isinstance(on, exp.OnProperty) else None
             action = Action(
-                "drop_object", table=table, name=self.ident(target), object_kind="trigger", if_exists=exists
+                "drop_object",
+                table=table,
+                name=self.ident(target),
+                object_kind="trigger",
+                guards=Guards(if_exists=exists),
             )
             return _Read("drop_trigger", "schema", table, [action])
         if kind in ("view", "sequence", "function", "procedure", "schema", "extension", "materialized_view"):
@@ -580,8 +669,7 @@ class _Reader:
                 schema=name.schema,
                 name=name.name,
                 object_kind=kind,
-                if_exists=exists,
-                cascade=cascade,
+                guards=Guards(if_exists=exists, cascade=cascade),
             )
             return _Read(f"drop_{kind}", "schema", None, [action])
         return _Read(f"drop_{kind}", "unmodelled")
@@ -612,7 +700,10 @@ class _Reader:
             return _Read("other", "unmodelled", table)
         if tree.args.get("not_valid"):
             actions = [
-                replace(action, not_valid=True) if action.kind == "add_constraint" else action for action in actions
+                replace(action, rule=replace(action.rule, not_valid=True))
+                if action.kind == "add_constraint"
+                else action
+                for action in actions
             ]
         return _Read(actions[0].kind, "schema", table, actions, False, partly)
 
@@ -625,11 +716,9 @@ class _Reader:
                 "add_column",
                 table=table,
                 name=spec.name,
-                not_null=spec.not_null,
-                has_default=spec.default is not None or spec.generated,
-                column_specs=(spec,),
-                inline=tuple(inline),
-                if_not_exists=bool(action.args.get("exists")),
+                change=ColumnChange(not_null=spec.not_null, has_default=spec.default is not None or spec.generated),
+                declared=Declared((spec,), tuple(inline)),
+                guards=Guards(if_not_exists=bool(action.args.get("exists"))),
             )
         if isinstance(action, exp.AlterColumn):
             allow_null = action.args.get("allow_null")
@@ -637,10 +726,7 @@ class _Reader:
             default = action.args.get("default")
             if action.args.get("comment") is not None:
                 return None
-            changed = Action(
-                "alter_column",
-                table=table,
-                name=self.ident(action.this),
+            change = ColumnChange(
                 not_null=None if allow_null is None else not allow_null,
                 set_type=self.sql(dtype),
                 default=self.sql(default),
@@ -648,16 +734,11 @@ class _Reader:
                 # SQL Server's ALTER COLUMN states the type and the nullability (NULL when not said).
                 restates=self.syntax.alter_column_restates and dtype is not None,
             )
-            if changed.restates and changed.not_null is None:
-                changed = replace(changed, not_null=False)
-            if (
-                changed.not_null is None
-                and not changed.set_type
-                and changed.default is None
-                and not changed.drop_default
-            ):
+            if change.restates and change.not_null is None:
+                change = replace(change, not_null=False)
+            if change.not_null is None and not change.set_type and change.default is None and not change.drop_default:
                 return None
-            return changed
+            return Action("alter_column", table=table, name=self.ident(action.this), change=change)
         if isinstance(action, exp.ModifyColumn):
             spec, _constraints = self._column(action.this)
             renamed_from = action.args.get("rename_from")
@@ -669,12 +750,14 @@ class _Reader:
                 table=table,
                 name=old,
                 new_name=spec.name if spec.name != old else None,
-                not_null=spec.not_null,
-                set_type=spec.type,
-                default=spec.default,
-                drop_default=spec.default is None and not spec.generated,
-                restates=True,
-                column_specs=(spec,),
+                change=ColumnChange(
+                    not_null=spec.not_null,
+                    set_type=spec.type,
+                    default=spec.default,
+                    drop_default=spec.default is None and not spec.generated,
+                    restates=True,
+                ),
+                declared=Declared((spec,)),
             )
         if isinstance(action, exp.AddConstraint):
             for constraint in action.expressions:
@@ -689,14 +772,18 @@ class _Reader:
             name = self.ident(target) if target is not None else None
             exists, cascade = bool(action.args.get("exists")), bool(action.args.get("cascade"))
             if kind == "COLUMN":
-                return Action("drop_column", table=table, name=name, if_exists=exists, cascade=cascade)
+                return Action("drop_column", table=table, name=name, guards=Guards(if_exists=exists, cascade=cascade))
             if kind == "INDEX":
-                return Action("drop_index", table=table, name=name, if_exists=exists)
+                return Action("drop_index", table=table, name=name, guards=Guards(if_exists=exists))
             if kind in ("CONSTRAINT", "FOREIGN KEY", "CHECK", "KEY"):
                 # MySQL's DROP FOREIGN KEY leaves the index of that name it made for the key: say which one goes.
                 namespace = {"FOREIGN KEY": "foreign_key", "CHECK": "check", "KEY": "index"}.get(kind)
                 return Action(
-                    "drop_constraint", table=table, name=name, constraint=namespace, if_exists=exists, cascade=cascade
+                    "drop_constraint",
+                    table=table,
+                    name=name,
+                    constraint=namespace,
+                    guards=Guards(if_exists=exists, cascade=cascade),
                 )
             return None
         if isinstance(action, exp.RenameColumn):
@@ -718,16 +805,17 @@ class _Reader:
         table = self.table(target)
         columns = self.names(target.expressions) if isinstance(target, exp.Schema) else ()
         source = tree.expression
-        source_table, source_columns = None, ()
+        read_from = None
         if isinstance(source, exp.Select):
             from_ = source.args.get("from_") or source.args.get("from")
-            if from_ is not None:
-                source_table = self.table(from_.this)
-            source_columns = tuple(
-                self.ident(projection) if isinstance(projection, exp.Column) else None
-                for projection in source.expressions
+            read_from = InsertSource(
+                self.table(from_.this) if from_ is not None else None,
+                tuple(
+                    self.ident(projection) if isinstance(projection, exp.Column) else None
+                    for projection in source.expressions
+                ),
             )
-        action = Action("dml", table=table, columns=columns, source_table=source_table, source_columns=source_columns)
+        action = Action("dml", table=table, columns=columns, source=read_from)
         return _Read("dml", "data", table, [action])
 
     def _execute(self, tree) -> _Read:
@@ -795,7 +883,9 @@ class _Reader:
             label = words.string(at)
             if label is None:
                 return _unmodelled()
-            action = Action("add_enum_value", schema=schema, name=name, labels=(label,), if_not_exists=if_not_exists)
+            action = Action(
+                "add_enum_value", schema=schema, name=name, labels=(label,), guards=Guards(if_not_exists=if_not_exists)
+            )
             return _Read("add_enum_value", "schema", None, [action])
         if words.upper(at) == "RENAME" and words.upper(at + 1) == "TO":
             new = words.name(at + 2)
@@ -844,9 +934,13 @@ class _Reader:
                     "alter_column",
                     table=table,
                     name=column,
-                    default=expression,
-                    inline=(
-                        Action("add_constraint", table=table, name=constraint, constraint="default", columns=(column,)),
+                    change=ColumnChange(default=expression),
+                    declared=Declared(
+                        inline=(
+                            Action(
+                                "add_constraint", table=table, name=constraint, constraint="default", columns=(column,)
+                            ),
+                        )
                     ),
                 )
                 return _Read("alter_column", "schema", table, [action])
@@ -862,7 +956,13 @@ class _Reader:
             at, schema, name = words.qualified(at + 1)
             if name is None:
                 return _unmodelled()
-            action = Action("create_object", schema=schema, name=name, object_kind=what.lower(), or_replace=or_replace)
+            action = Action(
+                "create_object",
+                schema=schema,
+                name=name,
+                object_kind=what.lower(),
+                guards=Guards(or_replace=or_replace),
+            )
             return _Read(f"create_{what.lower()}", "schema", None, [action])
         if what == "EXTENSION":
             at += 1
@@ -872,7 +972,9 @@ class _Reader:
             name = words.name(at)
             if name is None:
                 return _unmodelled()
-            action = Action("create_object", name=name, object_kind="extension", if_not_exists=if_not_exists)
+            action = Action(
+                "create_object", name=name, object_kind="extension", guards=Guards(if_not_exists=if_not_exists)
+            )
             return _Read("create_extension", "schema", None, [action])
         return _unmodelled()
 
@@ -886,7 +988,7 @@ class _Reader:
             name = words.name(at)
             if name is None or words.upper(at + 1) not in ("", "RESTRICT"):
                 return _unmodelled()
-            action = Action("drop_object", name=name, object_kind="extension", if_exists=if_exists)
+            action = Action("drop_object", name=name, object_kind="extension", guards=Guards(if_exists=if_exists))
             return _Read("drop_extension", "schema", None, [action])
         return _unmodelled()
 

@@ -1,10 +1,15 @@
 # Copyright: (c) 2026, backoffice platform team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""MySQL and MariaDB: its error codes, as cause kinds."""
+"""MySQL and MariaDB: its error codes, as cause kinds, and the query number Prisma adds to its errors."""
 
 from __future__ import annotations
 
+import re
+
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.parts import CodeTable
+
+# Prisma's schema engine runs a MySQL migration statement by statement and says which one failed.
+QUERY_NUMBER = re.compile(r"\n*Please check the query number (?P<number>\d+) from the migration file\.\s*$")
 
 
 class MysqlCodeTable(CodeTable):
@@ -45,3 +50,9 @@ class MysqlCodeTable(CodeTable):
         "1317": "statement_timeout",
         "1064": "syntax_error",
     }
+
+    def split_native_error(self, error: str) -> tuple[str, int | None, int | None]:
+        number = QUERY_NUMBER.search(error)
+        if number is None:
+            return error, None, None
+        return error[: number.start()], int(number.group("number")), None

@@ -1,10 +1,19 @@
 # Copyright: (c) 2026, backoffice platform team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""PostgreSQL: its error codes, as cause kinds."""
+"""PostgreSQL: its error codes, as cause kinds, and what Prisma adds to its errors (Position block, debug form)."""
 
 from __future__ import annotations
 
+import re
+
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.parts import CodeTable
+
+# Prisma's schema engine sends a PostgreSQL migration whole; for an error with a position it prints the script
+# around it in a Position block, the failing line as a bold line number followed by red text.
+POSITION = "\n\nPosition:\n"
+POSITION_LINE = re.compile(r"\x1b\[1m\s*(?P<line>\d+)\x1b\[1;31m")
+# The Rust debug form of the error (`DbError { severity: ..., code: ... }`), which repeats the message.
+DEBUG_FORM = "\n\nDbError {"
 
 LOCK_NOT_AVAILABLE = "55P03"
 
@@ -44,3 +53,15 @@ class PostgresCodeTable(CodeTable):
         QUERY_CANCELED: "statement_timeout",
         "42601": "syntax_error",
     }
+
+    def split_native_error(self, error: str) -> tuple[str, int | None, int | None]:
+        error_line = None
+        position = error.find(POSITION)
+        if position != -1:
+            marked = POSITION_LINE.search(error, position)
+            error_line = int(marked.group("line")) if marked else None
+            error = error[:position]
+        debug = error.find(DEBUG_FORM)
+        if debug != -1:
+            error = error[:debug]
+        return error, None, error_line

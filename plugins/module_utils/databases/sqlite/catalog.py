@@ -65,7 +65,7 @@ class SqliteCatalog(Catalog):
         indexes, constraints = {}, {}
         statements = split_statements(sql or "", self.dialect.syntax)
         actions = statements[0].actions if len(statements) == 1 else ()
-        for action in (inner for created in actions for inner in created.inline):
+        for action in (inner for created in actions for inner in created.declared.inline):
             if action.kind != "add_constraint" or not action.name:
                 continue
             name, columns = (
@@ -74,9 +74,9 @@ class SqliteCatalog(Catalog):
             )
             if action.constraint in ("primary_key", "unique"):
                 indexes[name] = ObjectInfo(action.constraint, columns, True)
-            elif action.constraint == "foreign_key" and action.ref_table is not None:
-                reference = ("", self.dialect.fold(action.ref_table.name))
-                ref_columns = tuple(self.dialect.fold(column) for column in action.ref_columns)
+            elif action.constraint == "foreign_key" and action.reference.table is not None:
+                reference = ("", self.dialect.fold(action.reference.table.name))
+                ref_columns = tuple(self.dialect.fold(column) for column in action.reference.columns)
                 constraints[name] = ObjectInfo("foreign_key", columns, ref_table=reference, ref_columns=ref_columns)
             elif action.constraint == "check":
                 constraints[name] = ObjectInfo("check")

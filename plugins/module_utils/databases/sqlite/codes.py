@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, backoffice platform team
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""SQLite: its error codes, as cause kinds."""
+"""SQLite: its error codes, as cause kinds, and how libSQL's adapter errors start."""
 
 from __future__ import annotations
 
@@ -25,3 +25,5 @@ class SqliteCodeTable(CodeTable):
         # SQLITE_INTERRUPT: our statement_timeout stopped the statement.
         "9": "statement_timeout",
     }
+    # libSQL's driver adapter writes SQLite's result code name first ("SQLITE_CONSTRAINT: NOT NULL constraint ...").
+    adapter_error_prefixes = ("SQLITE_",)

@@ -134,10 +134,12 @@ def locate_statement(kind: str, names, statements) -> int | None:
 def statement_names(statement) -> set[str]:
     names = set()
     for action in statement.actions:
-        for name in (action.name, action.new_name, *action.columns, *action.not_null_columns):
+        for name in (action.name, action.new_name, *action.columns, *action.declared.not_null_columns):
             if name:
                 names.add(name.lower())
-        for table in (action.table, action.ref_table, action.source_table):
+        referenced = action.reference.table if action.reference else None
+        read_from = action.source.table if action.source else None
+        for table in (action.table, referenced, read_from):
             if table is not None and table.name:
                 names.add(table.name.lower())
     if statement.table is not None:
@@ -158,11 +160,11 @@ def can_fail_with(statement, kind: str) -> bool:
         )
     actions = statement.actions
     if kind == "unique_violation":
-        return any(action.unique for action in actions)
+        return any(action.rule.unique for action in actions)
     if kind == "not_null_violation":
         return any(
-            (action.kind == "add_column" and action.not_null and not action.has_default)
-            or (action.kind == "alter_column" and action.not_null)
+            (action.kind == "add_column" and action.change.not_null and not action.change.has_default)
+            or (action.kind == "alter_column" and action.change.not_null)
             for action in actions
         )
     if kind == "foreign_key_violation":
@@ -170,7 +172,7 @@ def can_fail_with(statement, kind: str) -> bool:
     if kind == "check_violation":
         return any(action.constraint == "check" for action in actions)
     if kind == "type_conversion":
-        return any(action.kind == "alter_column" and action.set_type for action in actions)
+        return any(action.kind == "alter_column" and action.change.set_type for action in actions)
     if kind == "duplicate_object":
         return any(
             action.kind in ("create_table", "create_index", "add_column", "add_constraint") for action in actions

@@ -78,7 +78,7 @@ def index_owners_in(statements, model) -> dict:
     owners = {}
     for statement in statements:
         for action in statement.actions:
-            for created in (action, *action.inline):
+            for created in (action, *action.declared.inline):
                 if created.kind == "create_index" and created.name and created.table is not None:
                     schema = model.schema_of(created.table.schema)
                     owners.setdefault((schema, model.fold(created.name)), created.table.name)
@@ -200,16 +200,16 @@ def _may_fail_with(statement, kind: str) -> bool:
         return True
     if kind not in DATA_KINDS:
         return statement.category not in ("session", "transaction")
-    actions = [inner for action in statement.actions for inner in (action, *action.inline)]
+    actions = [inner for action in statement.actions for inner in (action, *action.declared.inline)]
     kinds = {action.kind for action in actions}
     constraints = {action.constraint for action in actions}
     # A type change rewrites the rows and checks every constraint on them again.
     if "alter_column" in kinds:
         return True
     if kind == "unique_violation":
-        return any(action.unique for action in actions) or "primary_key" in constraints
+        return any(action.rule.unique for action in actions) or "primary_key" in constraints
     if kind == "not_null_violation":
-        return "primary_key" in constraints or any(a.kind == "add_column" and a.not_null for a in actions)
+        return "primary_key" in constraints or any(a.kind == "add_column" and a.change.not_null for a in actions)
     if kind == "foreign_key_violation":
         return "foreign_key" in constraints or "validate_constraint" in kinds
     return "check" in constraints or bool(kinds & {"add_column", "validate_constraint"})

@@ -3,12 +3,12 @@
 """What a failed row's `logs` says, in every format Prisma writes it (pure).
 
 - Prisma's native schema engine writes its P3018 text: `Database error code: {code}` and `Database error:\\n{text}`,
-  where MySQL adds "Please check the query number N from the migration file." and PostgreSQL adds the Rust debug
-  form of the error (`DbError { ... }`) and, for errors with a position, a `Position:` block that marks the failing
-  line of the script.
+  where the text carries what the engine adds for the database (MySQL's query number, PostgreSQL's Position block
+  and debug form): the database's CodeTable (databases/<db>/codes.py) takes those apart.
 - Prisma's driver adapters (the WebAssembly engine, Prisma 7's `prisma.config.ts` setups) write only the adapter's
   error: "external connector error\\nUnique constraint failed: User_bio_key", "Null constraint failed: ...",
-  "Error querying the database: ERROR: ..." or, through libSQL, "SQLITE_CONSTRAINT: ...": no code and no index.
+  "Error querying the database: ERROR: ..." or, through libSQL, "SQLITE_CONSTRAINT: ..." (the CodeTable's
+  adapter_error_prefixes): no code and no index.
 - Both end with a span trace ("\\n   0: sql_schema_connector::..."), cut off here.
 """
 
@@ -17,12 +17,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.parts import CodeTable
+
 TRACE_START = "\n   0: "
 NATIVE_MARKER = "Database error code:"
 CODE = re.compile(r"^Database error code: (?P<code>\S+)[ \t]*$", re.MULTILINE)
-QUERY_NUMBER = re.compile(r"\n*Please check the query number (?P<number>\d+) from the migration file\.\s*$")
-# The failing line of PostgreSQL's Position block: bold line number, then red text.
-POSITION_LINE = re.compile(r"\x1b\[1m\s*(?P<line>\d+)\x1b\[1;31m")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 ADAPTER_PREFIX = "external connector error\n"
 QUERYING = "Error querying the database: "
@@ -54,9 +53,9 @@ class FailureLog:
     database_code: str | None = None
     # The database's error as Prisma recorded it, without Prisma's wrapper, debug form or trace.
     message: str = ""
-    # MySQL: the 1-based statement Prisma reports as failing.
+    # Where the database's engine says (MySQL): the 1-based statement Prisma reports as failing.
     query_number: int | None = None
-    # PostgreSQL: the 1-based line of the script the Position block marks.
+    # Where the database's engine says (PostgreSQL's Position block): the 1-based line of the script marked failing.
     error_line: int | None = None
     # The kind a driver adapter's error already tells (no database code then).
     adapter_kind: str | None = None
@@ -66,7 +65,8 @@ class FailureLog:
         return mentioned_names(self.message)
 
 
-def parse_failure_log(logs: str | None) -> FailureLog:
+def parse_failure_log(logs: str | None, codes: CodeTable) -> FailureLog:
+    """A `logs` value read with the CodeTable of the database the migration ran on."""
     if not logs or not logs.strip():
         return FailureLog("none")
     text = logs.replace("\r\n", "\n")
@@ -74,30 +74,16 @@ def parse_failure_log(logs: str | None) -> FailureLog:
     if cut != -1:
         text = text[:cut]
     if NATIVE_MARKER in text:
-        return _native(text)
-    return _adapter(text)
+        return _native(text, codes)
+    return _adapter(text, codes)
 
 
-def _native(text: str) -> FailureLog:
+def _native(text: str, codes: CodeTable) -> FailureLog:
     match = CODE.search(text)
     code = match.group("code") if match else None
     if code == "none":
         code = None
-    error = text.partition("Database error:\n")[2]
-    error_line = None
-    position = error.find("\n\nPosition:\n")
-    if position != -1:
-        marked = POSITION_LINE.search(error, position)
-        error_line = int(marked.group("line")) if marked else None
-        error = error[:position]
-    debug = error.find("\n\nDbError {")
-    if debug != -1:
-        error = error[:debug]
-    query_number = None
-    number = QUERY_NUMBER.search(error)
-    if number:
-        query_number = int(number.group("number"))
-        error = error[: number.start()]
+    error, query_number, error_line = codes.split_native_error(text.partition("Database error:\n")[2])
     return FailureLog(
         "native",
         database_code=code,
@@ -107,7 +93,7 @@ def _native(text: str) -> FailureLog:
     )
 
 
-def _adapter(text: str) -> FailureLog:
+def _adapter(text: str, codes: CodeTable) -> FailureLog:
     adapter = text.startswith(ADAPTER_PREFIX)
     message = text[len(ADAPTER_PREFIX) :] if adapter else text
     message = message.strip()
@@ -121,7 +107,7 @@ def _adapter(text: str) -> FailureLog:
         first = message.splitlines()[0].split(", expected one of")[0]
         kind = "type_conversion" if "InvalidInputValue" in first else None
         return FailureLog("adapter", message=first, adapter_kind=kind)
-    if message.startswith("SQLITE_") or adapter:
+    if message.startswith(codes.adapter_error_prefixes) or adapter:
         return FailureLog("adapter", message=message)
     return FailureLog("other", message=message)
 

@@ -108,7 +108,7 @@ def _rows(dialect, kind, table, columns, condition, primary_key, sample_size) ->
 
 def _unique(statement, statements, dialect, facts, sample_size, names):
     del statements
-    action = _pick([action for action in statement.actions if action.unique and action.columns], names)
+    action = _pick([action for action in statement.actions if action.rule.unique and action.columns], names)
     if action is None or action.table is None or not _columns_exist(facts, action.table, action.columns, dialect):
         return None
     q = dialect.quote_name
@@ -132,19 +132,20 @@ def _unique(statement, statements, dialect, facts, sample_size, names):
 def _foreign_key(statement, statements, dialect, facts, sample_size, names):
     del statements
     action = _pick([action for action in statement.actions if action.constraint == "foreign_key"], names)
-    if action is None or action.table is None or action.ref_table is None or not action.columns:
+    if action is None or action.table is None or action.reference.table is None or not action.columns:
         return None
     if not _columns_exist(facts, action.table, action.columns, dialect):
         return None
-    if facts(action.ref_table) is None:
+    referenced = action.reference.table
+    if facts(referenced) is None:
         return None
     q = dialect.quote_name
-    references = action.ref_columns or facts(action.ref_table).primary_key
+    references = action.reference.columns or facts(referenced).primary_key
     if len(references) != len(action.columns):
         return None
     present = " AND ".join(f"c.{q(column)} IS NOT NULL" for column in action.columns)
     joined = " AND ".join(f"p.{q(ref)} = c.{q(column)}" for ref, column in zip(references, action.columns, strict=True))
-    condition = f"{present} AND NOT EXISTS (SELECT 1 FROM {dialect.qualified(action.ref_table)} AS p WHERE {joined})"
+    condition = f"{present} AND NOT EXISTS (SELECT 1 FROM {dialect.qualified(referenced)} AS p WHERE {joined})"
     return _grouped(
         dialect,
         "foreign_key_violation",
@@ -165,8 +166,8 @@ def _not_null(statement, statements, dialect, facts, sample_size, names):
     actions = [
         action
         for action in statement.actions
-        if (action.kind == "add_column" and action.not_null and not action.has_default)
-        or (action.kind == "alter_column" and action.not_null)
+        if (action.kind == "add_column" and action.change.not_null and not action.change.has_default)
+        or (action.kind == "alter_column" and action.change.not_null)
     ]
     named = [action for action in actions if action.name and action.name.lower() in names]
     for action in named or actions:
@@ -191,8 +192,9 @@ def _not_null_copy(statement, statements, dialect, facts, sample_size, names):
     new_T's column is NOT NULL."""
     q = dialect.quote_name
     action = statement.actions[0] if statement.actions else None
-    if action is None or action.source_table is None or action.table is None:
+    if action is None or action.source is None or action.source.table is None or action.table is None:
         return None
+    read_from = action.source
     created = next(
         (
             candidate
@@ -202,22 +204,24 @@ def _not_null_copy(statement, statements, dialect, facts, sample_size, names):
         ),
         None,
     )
-    required = {column.lower() for column in (created.not_null_columns if created else ())}
+    required = {column.lower() for column in (created.declared.not_null_columns if created else ())}
     wanted = (required & names) or required
     sources = []
-    for target, source in zip(action.columns, action.source_columns, strict=False):
+    for target, source in zip(action.columns, read_from.columns, strict=False):
         if target.lower() in wanted and source:
             sources.append(source)
-    known = facts(action.source_table)
-    if not sources or known is None or not _columns_exist(facts, action.source_table, sources, dialect):
+    known = facts(read_from.table)
+    if not sources or known is None or not _columns_exist(facts, read_from.table, sources, dialect):
         return None
     condition = " OR ".join(f"c.{q(column)} IS NULL" for column in sources)
-    return _rows(dialect, "not_null_violation", action.source_table, sources, condition, known.primary_key, sample_size)
+    return _rows(dialect, "not_null_violation", read_from.table, sources, condition, known.primary_key, sample_size)
 
 
 def _check(statement, statements, dialect, facts, sample_size, names):
     del statements
-    action = _pick([action for action in statement.actions if action.constraint == "check" and action.check], names)
+    action = _pick(
+        [action for action in statement.actions if action.constraint == "check" and action.rule.check], names
+    )
     if action is None or action.table is None:
         return None
     known = facts(action.table)
@@ -225,7 +229,7 @@ def _check(statement, statements, dialect, facts, sample_size, names):
         return None
     # A CHECK passes when its condition is unknown (NULL): NOT (...) leaves those rows out, as the database does.
     # The condition names columns unqualified; the table is the only one in the query.
-    source = f"FROM {dialect.qualified(action.table)} AS c WHERE NOT ({action.check})"
+    source = f"FROM {dialect.qualified(action.table)} AS c WHERE NOT ({action.rule.check})"
     q = dialect.quote_name
     if sample_size > 0 and known.primary_key:
         keys = ", ".join(f"c.{q(column)}" for column in known.primary_key)

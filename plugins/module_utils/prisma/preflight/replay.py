@@ -125,14 +125,14 @@ class Model:
             tables = {
                 self.table(table)
                 for action in statement.actions
-                for table in (action.table, action.source_table)
+                for table in (action.table, action.source.table if action.source else None)
                 if table is not None
             }
             return Change(tuple((("table", t), True) for t in sorted(tables)), forgets_all=_opaque(statement))
         forgets = ()
         if statement.partly_modelled and statement.table is not None:
             forgets = (self.table(statement.table),)
-        if any(action.cascade for action in statement.actions):
+        if any(action.guards.cascade for action in statement.actions):
             return Change(tuple(requires), tuple(ops), forgets_all=True)
         return Change(tuple(requires), tuple(ops), forgets_tables=forgets)
 
@@ -141,14 +141,15 @@ class Model:
     def _create_table(self, action, owners):
         del owners
         t = self.table(action.table)
-        requires = [] if action.if_not_exists else [(("table", t), False)]
-        if action.if_not_exists or not action.column_specs:
+        requires = [] if action.guards.if_not_exists else [(("table", t), False)]
+        if action.guards.if_not_exists or not action.declared.columns:
             # It may have existed already (then nothing changed), or its columns come from a query.
             return requires, [("set", ("table", t), True), ("forget_table", t)]
-        ops = [("create_table", t), ("set", ("columns", t), frozenset(self.fold(c.name) for c in action.column_specs))]
-        for spec in action.column_specs:
+        columns = frozenset(self.fold(spec.name) for spec in action.declared.columns)
+        ops = [("create_table", t), ("set", ("columns", t), columns)]
+        for spec in action.declared.columns:
             ops.extend(self._column_ops(t, spec))
-        for inner in action.inline:
+        for inner in action.declared.inline:
             ops.extend(self._inline_ops(t, inner))
         return requires, ops
 
@@ -172,7 +173,7 @@ class Model:
     def _drop_table(self, action, owners):
         del owners
         t = self.table(action.table)
-        requires = [] if action.if_exists else [(("table", t), True)]
+        requires = [] if action.guards.if_exists else [(("table", t), True)]
         return requires, [("drop_table", t)]
 
     def _rename_table(self, action, owners):
@@ -188,15 +189,15 @@ class Model:
     def _add_column(self, action, owners):
         del owners
         t = self.table(action.table)
-        spec = action.column_specs[0] if action.column_specs else None
+        spec = action.declared.columns[0] if action.declared.columns else None
         if spec is None:
             return None
         c = self.fold(spec.name)
-        if action.if_not_exists:
+        if action.guards.if_not_exists:
             return [(("table", t), True)], [("set", ("column", t, c), True), *self._unset_column(t, c)]
         requires = [(("table", t), True), (("column", t, c), False)]
         ops = [("add_to_set", ("columns", t), c), *self._column_ops(t, spec)]
-        for inner in action.inline:
+        for inner in action.declared.inline:
             ops.extend(self._constraint_ops(t, inner))
         return requires, ops
 
@@ -207,7 +208,7 @@ class Model:
         del owners
         t = self.table(action.table)
         c = self.fold(action.name)
-        requires = [] if action.if_exists else [(("column", t, c), True)]
+        requires = [] if action.guards.if_exists else [(("column", t, c), True)]
         return requires, [("drop_column", t, c)]
 
     def _rename_column(self, action, owners):
@@ -229,18 +230,19 @@ class Model:
             requires.append((("column", t, new), False))
             ops.append(("rename_column", t, c, new))
             c = new
-        if action.set_type:
-            ops.append(("set", ("type", t, c), SqlText(action.set_type)))
-        if action.not_null is not None:
-            ops.append(("set", ("nullable", t, c), not action.not_null))
-        if action.default is not None:
-            ops.append(("set", ("default", t, c), SqlText(action.default)))
-        elif action.drop_default and not (action.restates and action.not_null is False):
+        change = action.change
+        if change.set_type:
+            ops.append(("set", ("type", t, c), SqlText(change.set_type)))
+        if change.not_null is not None:
+            ops.append(("set", ("nullable", t, c), not change.not_null))
+        if change.default is not None:
+            ops.append(("set", ("default", t, c), SqlText(change.default)))
+        elif change.drop_default and not (change.restates and change.not_null is False):
             # A MODIFY that leaves a nullable column without DEFAULT gives it DEFAULT NULL: not "no default".
             ops.append(("set", ("default", t, c), NO_DEFAULT))
-        elif action.restates and action.drop_default:
+        elif change.restates and change.drop_default:
             ops.append(("unset", ("default", t, c)))
-        for inner in action.inline:
+        for inner in action.declared.inline:
             ops.append(("set", ("constraint", t, self.fold(inner.name)), ObjectSpec("default", (c,))))
         return requires, ops
 
@@ -261,9 +263,9 @@ class Model:
             return []
         spec = ObjectSpec(
             "index",
-            None if action.partial else tuple(self.fold(column) for column in action.columns),
-            action.unique,
-            partial=action.partial,
+            None if action.rule.partial else tuple(self.fold(column) for column in action.columns),
+            action.rule.unique,
+            partial=action.rule.partial,
         )
         return [("set", ("index", t, self.fold(action.name)), spec)]
 
@@ -273,7 +275,7 @@ class Model:
         if t is None or not action.name:
             return None
         name = self.fold(action.name)
-        if action.if_not_exists:
+        if action.guards.if_not_exists:
             return [(("table", t), True)], [("set", ("index", t, name), PRESENT)]
         return [(("table", t), True), (("index", t, name), ABSENT)], self._index_ops(t, action)
 
@@ -282,7 +284,7 @@ class Model:
         if not action.name:
             return None
         name = self.fold(action.name)
-        requires = [] if action.if_exists else [(("index", t, name), PRESENT)]
+        requires = [] if action.guards.if_exists else [(("index", t, name), PRESENT)]
         return requires, [("set", ("index", t, name), ABSENT)]
 
     def _rename_index(self, action, owners):
@@ -306,16 +308,17 @@ class Model:
         namespace = "index" if kind in INDEX_KINDS else "constraint"
         if kind == "other":
             return [*ops, ("unset", ("index", t, name)), ("unset", ("constraint", t, name))]
+        reference = action.reference
         spec = ObjectSpec(
             kind,
             columns if kind != "check" else None,
-            action.unique,
-            self.table(action.ref_table) if action.ref_table is not None else None,
-            tuple(self.fold(column) for column in action.ref_columns),
+            action.rule.unique,
+            self.table(reference.table) if reference is not None and reference.table is not None else None,
+            tuple(self.fold(column) for column in reference.columns) if reference is not None else (),
         )
         ops.append(("set", (namespace, t, name), spec))
         if namespace == "constraint":
-            ops.append(("set", ("validated", t, name), not action.not_valid))
+            ops.append(("set", ("validated", t, name), not action.rule.not_valid))
         return ops
 
     def _add_constraint(self, action, owners):
@@ -340,7 +343,7 @@ class Model:
         # MySQL says which namespace (DROP FOREIGN KEY, DROP CHECK, DROP KEY); DROP CONSTRAINT does not.
         namespace = {"foreign_key": "constraint", "check": "constraint", "index": "index"}.get(action.constraint)
         fact = (namespace, t, name) if namespace else ("any", t, name)
-        requires = [] if action.if_exists else [(fact, PRESENT if namespace else True)]
+        requires = [] if action.guards.if_exists else [(fact, PRESENT if namespace else True)]
         return requires, [("drop_object", namespace, t, name)]
 
     def _rename_constraint(self, action, owners):
@@ -372,7 +375,7 @@ class Model:
         s, t = self._type_key(action)
         label = action.labels[0]
         requires = [(("type_exists", s, t), True)]
-        if not action.if_not_exists:
+        if not action.guards.if_not_exists:
             requires.append((("label", s, t, label), False))
         return requires, [("add_label", s, t, label)]
 
@@ -391,7 +394,7 @@ class Model:
     def _drop_type(self, action, owners):
         del owners
         s, t = self._type_key(action)
-        requires = [] if action.if_exists else [(("type_exists", s, t), True)]
+        requires = [] if action.guards.if_exists else [(("type_exists", s, t), True)]
         return requires, [("drop_type", s, t)]
 
     def _thing(self, action) -> tuple:
@@ -414,7 +417,7 @@ class Model:
         fact = self._thing(action)
         # Functions overload: another one of the same name may exist, so nothing is required of the name.
         overloads = action.object_kind in ("function", "procedure")
-        requires = [] if action.or_replace or action.if_not_exists or overloads else [(fact, False)]
+        requires = [] if action.guards.or_replace or action.guards.if_not_exists or overloads else [(fact, False)]
         return requires, [("set", fact, True)]
 
     def _drop_object(self, action, owners):
@@ -422,7 +425,7 @@ class Model:
         if action.object_kind == "trigger" and action.table is None:
             return None
         fact = self._thing(action)
-        requires = [] if action.if_exists or action.object_kind in ("function", "procedure") else [(fact, True)]
+        requires = [] if action.guards.if_exists or action.object_kind in ("function", "procedure") else [(fact, True)]
         return requires, [("set", fact, False)]
 
 

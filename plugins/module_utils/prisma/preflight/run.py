@@ -155,7 +155,7 @@ class _Preflight:
         database, statements = self.database, self.statements
         database.rehearsal.limit_reads(self.cursor, statement_timeout=statement_timeout, lock_wait=lock_wait)
         state, failed, started = self._history_state(migration)
-        log = parse_failure_log(failed.logs if failed else None)
+        log = parse_failure_log(failed.logs if failed else None, database.codes)
         cause = cause_from_log(log, statements, database.codes.classify_error, self.script)
         judgement = self._judge(log, cause, state, started)
         offending = None
@@ -336,7 +336,7 @@ class _Preflight:
         """The rows in the way of the failed statement, counted in the database now."""
         statement = self.statements[cause.statement_index - 1]
         kind = cause.kind
-        if kind == "type_conversion" and any(action.not_null for action in statement.actions):
+        if kind == "type_conversion" and any(action.change and action.change.not_null for action in statement.actions):
             # MySQL reports NULLs met by MODIFY ... NOT NULL as data truncation (1265).
             plan = plan_offending(
                 "not_null_violation", statement, self.statements, self.database.dialect, self.facts, sample_size, names

@@ -25,7 +25,7 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.
 )
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.rehearsal import Rehearsal, skipped
 from ansible_collections.backoffice.dbops.plugins.module_utils.sql.statements import split_statements
-from ansible_collections.backoffice.dbops.tests.support.offline import syntax
+from ansible_collections.backoffice.dbops.tests.support.offline import offline_database, syntax
 
 FIXTURES = json.loads((Path(__file__).parent / "prisma_logs.json").read_text())
 URLS = {
@@ -86,7 +86,7 @@ def script(case: dict) -> str:
 @pytest.mark.parametrize("case_id", sorted(FIXTURES))
 def test_every_fixture_gives_its_cause_and_statement(case_id):
     case = FIXTURES[case_id]
-    log = parse_failure_log(case["logs"])
+    log = parse_failure_log(case["logs"], offline_database(case["provider"]).codes)
     assert log.format == case["format"]
     assert "   0: " not in log.message and "DbError {" not in log.message and "\x1b" not in log.message
     if case["format"] == "native":
@@ -102,21 +102,23 @@ def test_every_fixture_gives_its_cause_and_statement(case_id):
 
 
 def test_native_postgresql_keeps_detail_and_finds_the_position_line():
-    log = parse_failure_log(FIXTURES["postgresql_native_unique_index"]["logs"])
+    codes = offline_database("postgresql").codes
+    log = parse_failure_log(FIXTURES["postgresql_native_unique_index"]["logs"], codes)
     assert log.message == 'ERROR: could not create unique index "User_bio_key"\nDETAIL: Key (bio)=(same) is duplicated.'
     assert log.database_code == "23505"
-    assert parse_failure_log(FIXTURES["postgresql_native_syntax_error"]["logs"]).error_line == 2
+    assert parse_failure_log(FIXTURES["postgresql_native_syntax_error"]["logs"], codes).error_line == 2
 
 
 def test_no_logs_and_unknown_text():
-    assert parse_failure_log(None).format == "none"
-    assert parse_failure_log("  ").format == "none"
-    other = parse_failure_log("something else entirely")
+    codes = offline_database("postgresql").codes
+    assert parse_failure_log(None, codes).format == "none"
+    assert parse_failure_log("  ", codes).format == "none"
+    other = parse_failure_log("something else entirely", codes)
     assert other.format == "other" and other.message == "something else entirely"
 
 
 def test_adapter_error_of_an_unknown_variant_drops_the_javascript_noise():
-    log = parse_failure_log(FIXTURES["postgresql_adapter_type_using"]["logs"])
+    log = parse_failure_log(FIXTURES["postgresql_adapter_type_using"]["logs"], offline_database("postgresql").codes)
     assert log.adapter_kind == "type_conversion"
     assert "expected one of" not in log.message and "\n" not in log.message
 
@@ -193,14 +195,12 @@ def test_an_adapter_fragment_is_unsupported_by_the_adapter_never_a_data_cause():
     fixture = FIXTURES["postgresql_adapter_split_dollar_function"]
     flavour = open_database(URLS["postgresql"], "/tmp")
     statements = split_statements(fixture["sql"], syntax("postgresql"))
-    cause = cause_from_log(parse_failure_log(fixture["logs"]), statements, flavour.codes.classify_error, fixture["sql"])
+    log = parse_failure_log(fixture["logs"], flavour.codes)
+    cause = cause_from_log(log, statements, flavour.codes.classify_error, fixture["sql"])
     assert (cause.kind, cause.statement_index) == ("unsupported_by_adapter", 2)
     assert cause.statement.startswith('CREATE FUNCTION "audit_count"()')
     # Without the script (or from Prisma's native engine, which sends the script whole) it is a syntax error.
-    assert (
-        cause_from_log(parse_failure_log(fixture["logs"]), statements, flavour.codes.classify_error).kind
-        == "syntax_error"
-    )
+    assert cause_from_log(log, statements, flavour.codes.classify_error).kind == "syntax_error"
 
 
 @pytest.mark.parametrize("kind", ["unsupported_by_adapter", "syntax_error", "statement_timeout"])

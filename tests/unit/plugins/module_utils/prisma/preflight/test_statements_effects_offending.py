@@ -3,6 +3,8 @@ behind; the offending-rows queries each database gets; and the advice."""
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 import pytest
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.database import (
@@ -73,24 +75,36 @@ def test_sql_server_wrapper_is_not_counted():
         (1, "add_constraint", "unique"),
         (2, "add_constraint", "foreign_key"),
     ]
-    assert statements[0].actions[0].columns == ("bio",) and str(statements[1].actions[0].ref_table) == "dbo.User"
+    assert statements[0].actions[0].columns == ("bio",) and str(statements[1].actions[0].reference.table) == "dbo.User"
     assert flavour("sqlserver").rehearsal.rehearsal_blocker(None, statements) is None
 
 
 @pytest.mark.parametrize(
     ("sql", "kind", "details"),
     [
-        ('ALTER TABLE "User" ALTER COLUMN "bio" SET NOT NULL', "alter_column", {"name": "bio", "not_null": True}),
-        ("ALTER TABLE `User` MODIFY `bio` VARCHAR(191) NULL", "alter_column", {"name": "bio", "not_null": False}),
-        ('ALTER TABLE "User" ADD COLUMN "n" TEXT NOT NULL', "add_column", {"not_null": True, "has_default": False}),
-        ('ALTER TABLE "User" ADD COLUMN "n" INT NOT NULL DEFAULT 0', "add_column", {"has_default": True}),
+        (
+            'ALTER TABLE "User" ALTER COLUMN "bio" SET NOT NULL',
+            "alter_column",
+            {"name": "bio", "change.not_null": True},
+        ),
+        (
+            "ALTER TABLE `User` MODIFY `bio` VARCHAR(191) NULL",
+            "alter_column",
+            {"name": "bio", "change.not_null": False},
+        ),
+        (
+            'ALTER TABLE "User" ADD COLUMN "n" TEXT NOT NULL',
+            "add_column",
+            {"change.not_null": True, "change.has_default": False},
+        ),
+        ('ALTER TABLE "User" ADD COLUMN "n" INT NOT NULL DEFAULT 0', "add_column", {"change.has_default": True}),
         ('ALTER TABLE "User" RENAME COLUMN "a" TO "b"', "rename_column", {"name": "a", "new_name": "b"}),
         ('ALTER TABLE "Old" RENAME TO "New"', "rename_table", {"new_name": "New"}),
         ("ALTER TABLE `Post` DROP FOREIGN KEY `Post_authorId_fkey`", "drop_constraint", {"name": "Post_authorId_fkey"}),
         (
             "ALTER TABLE `User` ADD UNIQUE INDEX `User_x_key`(`x`)",
             "add_constraint",
-            {"name": "User_x_key", "unique": True},
+            {"name": "User_x_key", "rule.unique": True},
         ),
         ('DROP INDEX "app"."User_bio_key"', "drop_index", {"schema": "app", "name": "User_bio_key"}),
         (
@@ -107,7 +121,7 @@ def test_classification(sql, kind, details):
     (statement,) = split_statements(sql, syntax(provider))
     assert statement.kind == kind
     for field, value in details.items():
-        assert getattr(statement.actions[0], field) == value
+        assert attrgetter(field)(statement.actions[0]) == value
 
 
 def user(columns=None, indexes=None):
