@@ -76,11 +76,14 @@ def _columns_exist(facts, table, columns, dialect) -> bool:
     return known is not None and all(dialect.fold(column) in known.columns for column in columns)
 
 
-def _grouped(dialect, kind, table, columns, source_sql, condition, having, sample_size) -> OffendingPlan:
+def _grouped(dialect, kind, action, condition, sample_size, *, duplicates_only: bool) -> OffendingPlan:
+    """Groups of the action's columns among the rows of its table that meet `condition`."""
     q = dialect.quote_name
+    table, columns = action.table, action.columns
+    source_sql = dialect.qualified(table)
     keys = ", ".join(f"c.{q(column)}" for column in columns)
     inner = f"SELECT {keys}, count(*) AS dbops_n FROM {source_sql} AS c WHERE {condition} GROUP BY {keys}" + (
-        " HAVING count(*) > 1" if having else ""
+        " HAVING count(*) > 1" if duplicates_only else ""
     )
     if sample_size > 0:
         outer = ", ".join(f"d.{q(column)}" for column in columns)
@@ -117,16 +120,7 @@ def _unique(statement, statements, dialect, facts, sample_size, names):
         if dialect.unique_ignores_nulls
         else "1 = 1"
     )
-    return _grouped(
-        dialect,
-        "unique_violation",
-        action.table,
-        action.columns,
-        dialect.qualified(action.table),
-        condition,
-        True,
-        sample_size,
-    )
+    return _grouped(dialect, "unique_violation", action, condition, sample_size, duplicates_only=True)
 
 
 def _foreign_key(statement, statements, dialect, facts, sample_size, names):
@@ -146,16 +140,7 @@ def _foreign_key(statement, statements, dialect, facts, sample_size, names):
     present = " AND ".join(f"c.{q(column)} IS NOT NULL" for column in action.columns)
     joined = " AND ".join(f"p.{q(ref)} = c.{q(column)}" for ref, column in zip(references, action.columns, strict=True))
     condition = f"{present} AND NOT EXISTS (SELECT 1 FROM {dialect.qualified(referenced)} AS p WHERE {joined})"
-    return _grouped(
-        dialect,
-        "foreign_key_violation",
-        action.table,
-        action.columns,
-        dialect.qualified(action.table),
-        condition,
-        False,
-        sample_size,
-    )
+    return _grouped(dialect, "foreign_key_violation", action, condition, sample_size, duplicates_only=False)
 
 
 def _not_null(statement, statements, dialect, facts, sample_size, names):
