@@ -179,87 +179,23 @@ def read_timestamp(value) -> datetime | None:
 
 
 # The words a session's statement is named by (statement_kind): keywords only, never a name or a value it carries.
-STATEMENT_VERBS = frozenset(
-    [
-        "ALTER",
-        "ANALYZE",
-        "BEGIN",
-        "CALL",
-        "CHECKPOINT",
-        "CLUSTER",
-        "COMMIT",
-        "COPY",
-        "CREATE",
-        "DECLARE",
-        "DELETE",
-        "DO",
-        "DROP",
-        "EXEC",
-        "EXECUTE",
-        "EXPLAIN",
-        "FETCH",
-        "GRANT",
-        "INSERT",
-        "KILL",
-        "LOCK",
-        "MERGE",
-        "OPTIMIZE",
-        "REFRESH",
-        "REINDEX",
-        "RELEASE",
-        "RENAME",
-        "REPLACE",
-        "RESET",
-        "REVOKE",
-        "ROLLBACK",
-        "SAVEPOINT",
-        "SELECT",
-        "SET",
-        "SHOW",
-        "START",
-        "TRUNCATE",
-        "UPDATE",
-        "USE",
-        "VACUUM",
-        "WAITFOR",
-        "WITH",
-    ]
-)
+# fmt: off
+STATEMENT_VERBS = frozenset((
+    "ALTER", "ANALYZE", "BEGIN", "CALL", "CHECKPOINT", "CLUSTER", "COMMIT", "COPY", "CREATE", "DECLARE", "DELETE",
+    "DO", "DROP", "EXEC", "EXECUTE", "EXPLAIN", "FETCH", "GRANT", "INSERT", "KILL", "LOCK", "MERGE", "OPTIMIZE",
+    "REFRESH", "REINDEX", "RELEASE", "RENAME", "REPLACE", "RESET", "REVOKE", "ROLLBACK", "SAVEPOINT", "SELECT", "SET",
+    "SHOW", "START", "TRUNCATE", "UPDATE", "USE", "VACUUM", "WAITFOR", "WITH",
+))
 # What CREATE/ALTER/DROP act on, after the modifiers that may come between (OR REPLACE, UNIQUE, TEMPORARY, ...).
-STATEMENT_OBJECTS = frozenset(
-    [
-        "DATABASE",
-        "EXTENSION",
-        "FUNCTION",
-        "INDEX",
-        "PROCEDURE",
-        "ROLE",
-        "SCHEMA",
-        "SEQUENCE",
-        "TABLE",
-        "TRIGGER",
-        "TYPE",
-        "USER",
-        "VIEW",
-    ]
-)
-STATEMENT_MODIFIERS = frozenset(
-    [
-        "OR",
-        "REPLACE",
-        "UNIQUE",
-        "TEMPORARY",
-        "TEMP",
-        "UNLOGGED",
-        "MATERIALIZED",
-        "CLUSTERED",
-        "NONCLUSTERED",
-        "IF",
-        "NOT",
-        "EXISTS",
-        "ONLINE",
-    ]
-)
+STATEMENT_OBJECTS = frozenset((
+    "DATABASE", "EXTENSION", "FUNCTION", "INDEX", "PROCEDURE", "ROLE", "SCHEMA", "SEQUENCE", "TABLE", "TRIGGER",
+    "TYPE", "USER", "VIEW",
+))
+STATEMENT_MODIFIERS = frozenset((
+    "OR", "REPLACE", "UNIQUE", "TEMPORARY", "TEMP", "UNLOGGED", "MATERIALIZED", "CLUSTERED", "NONCLUSTERED", "IF",
+    "NOT", "EXISTS", "ONLINE", "CONCURRENTLY",
+))
+# fmt: on
 _COMMENTS = re.compile(r"--[^\n]*|/\*.*?\*/", re.DOTALL)
 _WORD = re.compile(r"[A-Za-z_]+")
 
