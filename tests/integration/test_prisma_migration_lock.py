@@ -10,6 +10,12 @@ from contextlib import suppress
 import pytest
 
 from ansible_collections.backoffice.dbops.tests.support.ansible_run import run_module
+from ansible_collections.backoffice.dbops.tests.support.recovery import (
+    BIO_INDEX,
+    p3009_database,
+    run_recovery,
+    write_inventory,
+)
 
 ENGINES = ["postgresql", "mysql"]
 TAKE_THE_LOCK = {
@@ -207,3 +213,38 @@ def test_sqlite_has_no_migrate_lock(make_backend):
     run = run_module("prisma_migration_lock", {**args, "state": "released", "min_idle": 0})
     assert run.rc == 0 and run.result["changed"] is False, run.output
     assert "Prisma takes no migrate lock" in run.result["msg"]
+
+
+RELEASE_TASK = "Release Prisma's migrate lock left by a killed deploy"
+
+
+@pytest.mark.parametrize("protected", [False, True])
+def test_the_role_releases_only_when_asked_and_confirmed(make_backend, tmp_path, protected):
+    """-e release_stale_lock=true: the role calls the module before the preflight; a holder idle for less than 300 s
+    stops the run, ended never. A protected environment without its confirmation never gets that far."""
+    backend = make_backend("postgresql")
+    p3009_database("postgresql", backend.url, tmp_path)
+    holder = Holder(backend)
+    try:
+        inventory = write_inventory(
+            tmp_path,
+            "test",
+            {
+                "p3009_recovery_database_url": backend.url,
+                "p3009_recovery_audit_dir": str(tmp_path / "audit"),
+                "p3009_recovery_protected": protected,
+            },
+        )
+        before = backend.digest()
+        run = run_recovery(inventory, "test", BIO_INDEX, verbose=False, release_stale_lock=True)
+        assert run.returncode != 0, run.output
+        if protected:
+            assert RELEASE_TASK not in run.output
+            assert "is protected. Re-run with -e confirm=" in run.output
+        else:
+            assert RELEASE_TASK in run.output
+            assert "less than min_idle (300 s)" in run.output and "Nothing was ended." in run.output
+        assert holder.alive()
+        assert backend.digest() == before
+    finally:
+        holder.close()
