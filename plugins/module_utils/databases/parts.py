@@ -205,6 +205,9 @@ class HistoryTable(Part):
 class MigrateLock(Part):
     """Prisma's migrate lock."""
 
+    # Whether Prisma's schema engine takes a named migrate lock on this database (SQLite: no, the write lock only).
+    named_lock: ClassVar[bool] = True
+
     def begin_locked(self, cursor, lock_timeout: int) -> bool:
         """Start the transaction and take Prisma's lock; False when the lock stayed taken for `lock_timeout` s."""
         raise NotImplementedError
@@ -215,9 +218,19 @@ class MigrateLock(Part):
 
     def lock_holders(self, cursor) -> list[dict]:
         """Who holds Prisma's migrate lock right now: session, user, application, client address, and when it took
-        the lock: `since` where the engine records it, else null with `since_earliest`/`since_latest` bounding it."""
+        the lock: `since` where the engine records it, else null with `since_earliest`/`since_latest` bounding it.
+        What it is doing: `state` (idle, running, idle_in_transaction; None where the engine does not tell),
+        `idle_seconds` while it is not running a statement, `running_seconds` and `statement_kind` (keywords only,
+        shared.statement_kind) while it runs one."""
         del cursor
         return []
+
+    def release_holder(self, cursor, session, min_idle: int) -> bool:
+        """End `session` if, at that moment, it still holds Prisma's lock, runs no statement, has no transaction open
+        and has been idle for at least `min_idle` seconds (checked by the database as it ends it, in one statement
+        where the engine allows); False when it did not qualify and nothing was ended."""
+        del cursor, session, min_idle
+        return False
 
     def limit_lock_waits(self, cursor, seconds: int) -> None:
         """Make a read that waits `seconds` for another session's lock fail with a lock-wait error (is_lock_timeout,

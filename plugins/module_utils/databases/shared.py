@@ -176,3 +176,45 @@ def read_timestamp(value) -> datetime | None:
     except ValueError:
         raise ValueError(f"unreadable timestamp {text!r} in _prisma_migrations") from None
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+# The words a session's statement is named by (statement_kind): keywords only, never a name or a value it carries.
+# fmt: off
+STATEMENT_VERBS = frozenset((
+    "ALTER", "ANALYZE", "BEGIN", "CALL", "CHECKPOINT", "CLUSTER", "COMMIT", "COPY", "CREATE", "DECLARE", "DELETE",
+    "DO", "DROP", "EXEC", "EXECUTE", "EXPLAIN", "FETCH", "GRANT", "INSERT", "KILL", "LOCK", "MERGE", "OPTIMIZE",
+    "REFRESH", "REINDEX", "RELEASE", "RENAME", "REPLACE", "RESET", "REVOKE", "ROLLBACK", "SAVEPOINT", "SELECT", "SET",
+    "SHOW", "START", "TRUNCATE", "UPDATE", "USE", "VACUUM", "WAITFOR", "WITH",
+))
+# What CREATE/ALTER/DROP act on, after the modifiers that may come between (OR REPLACE, UNIQUE, TEMPORARY, ...).
+STATEMENT_OBJECTS = frozenset((
+    "DATABASE", "EXTENSION", "FUNCTION", "INDEX", "PROCEDURE", "ROLE", "SCHEMA", "SEQUENCE", "TABLE", "TRIGGER",
+    "TYPE", "USER", "VIEW",
+))
+STATEMENT_MODIFIERS = frozenset((
+    "OR", "REPLACE", "UNIQUE", "TEMPORARY", "TEMP", "UNLOGGED", "MATERIALIZED", "CLUSTERED", "NONCLUSTERED", "IF",
+    "NOT", "EXISTS", "ONLINE", "CONCURRENTLY",
+))
+# fmt: on
+_COMMENTS = re.compile(r"--[^\n]*|/\*.*?\*/", re.DOTALL)
+_WORD = re.compile(r"[A-Za-z_]+")
+
+
+def statement_kind(text: str | None) -> str | None:
+    """What kind of statement `text` is, as keywords only (`SELECT`, `CREATE INDEX`, `ALTER TABLE`): never a name, a
+    literal or a parameter of it. None for no text; `other` for a statement that does not start with a known verb."""
+    if not text or not text.strip():
+        return None
+    words = [word.upper() for word in _WORD.findall(_COMMENTS.sub(" ", text)[:400])]
+    if not words:
+        return "other"
+    verb = words[0]
+    if verb not in STATEMENT_VERBS:
+        return "other"
+    if verb in ("CREATE", "ALTER", "DROP"):
+        for word in words[1:6]:
+            if word in STATEMENT_OBJECTS:
+                return f"{verb} {word}"
+            if word not in STATEMENT_MODIFIERS:
+                break
+    return verb

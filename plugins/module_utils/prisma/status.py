@@ -46,6 +46,11 @@ LOCK_WAIT_HINT = (
     "hand-run ALTER/LOCK TABLE in an open transaction. prisma migrate deploy would wait on it too. Let that "
     "transaction finish (or end it) and check again; a longer statement_timeout only waits longer."
 )
+# How a lock nobody owns any more is released (the lock_held outcome's detail ends with it).
+RELEASE_LOCK_HOW = (
+    "If the deploy that took it is gone, backoffice.dbops.prisma_migration_lock with state: released ends the holder "
+    "once it has been idle for min_idle (default 300 s)."
+)
 
 # The shapes a database's history can have.
 PRISMA_TABLE = "prisma"
@@ -124,7 +129,8 @@ def _outcome(status: dict) -> tuple[str, str]:
         names = ", ".join(status["failed_migrations"])
         return BLOCKED, f"deploy stops with P3009: failed {names}"
     if status["lock_holders"]:
-        return LOCK_HELD, "Prisma's migrate lock is held by " + ", ".join(map(describe_holder, status["lock_holders"]))
+        holders = ", ".join(map(describe_holder, status["lock_holders"]))
+        return LOCK_HELD, f"Prisma's migrate lock is held by {holders}. {RELEASE_LOCK_HOW}"
     if status.get("edited"):
         return EDITED, "applied migrations changed since: " + ", ".join(status["edited"])
     if status.get("missing_locally"):

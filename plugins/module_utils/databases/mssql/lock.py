@@ -10,6 +10,13 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.databases.parts i
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.shared import (
     LOCK_NAME,
     rows_as_dicts,
+    statement_kind,
+)
+
+# sys.dm_tran_locks `l`: a grant of Prisma's application lock in the current database.
+HOLDS_THE_LOCK = (
+    "l.resource_type = 'APPLICATION' AND l.resource_database_id = DB_ID() "
+    f"AND l.request_status = 'GRANT' AND l.resource_description LIKE '%:\\[{LOCK_NAME}\\]:%' ESCAPE '\\'"
 )
 
 
@@ -41,13 +48,25 @@ class MssqlMigrateLock(MigrateLock):
                 # while the session sleeps (its running request may be the one that took it).
                 "c.client_net_address AS client_address, NULL AS since, s.login_time AS since_earliest, "
                 "CASE WHEN s.status = 'sleeping' THEN s.last_request_end_time ELSE SYSDATETIME() END AS since_latest, "
-                "s.status AS state FROM sys.dm_tran_locks AS l "
+                # A session with a request is running a statement (sys.dm_exec_requests); a sleeping one idles, in a
+                # transaction while open_transaction_count says so. The statement's text carries its values: only its
+                # kind leaves this function.
+                "CASE WHEN r.session_id IS NOT NULL THEN 'running' WHEN s.status = 'sleeping' "
+                "AND s.open_transaction_count > 0 THEN 'idle_in_transaction' WHEN s.status = 'sleeping' THEN 'idle' "
+                "END AS state, CASE WHEN r.session_id IS NULL AND s.status = 'sleeping' "
+                "THEN DATEDIFF(second, s.last_request_end_time, GETDATE()) END AS idle_seconds, "
+                "CASE WHEN r.session_id IS NOT NULL THEN DATEDIFF(second, r.start_time, GETDATE()) END "
+                "AS running_seconds, t.text AS query FROM sys.dm_tran_locks AS l "
                 "JOIN sys.dm_exec_sessions AS s ON s.session_id = l.request_session_id "
                 "LEFT JOIN sys.dm_exec_connections AS c ON c.session_id = l.request_session_id "
-                "WHERE l.resource_type = 'APPLICATION' AND l.resource_database_id = DB_ID() "
-                f"AND l.request_status = 'GRANT' AND l.resource_description LIKE '%:\\[{LOCK_NAME}\\]:%' ESCAPE '\\'"
+                "LEFT JOIN sys.dm_exec_requests AS r ON r.session_id = l.request_session_id "
+                "OUTER APPLY sys.dm_exec_sql_text(r.sql_handle) AS t "
+                f"WHERE {HOLDS_THE_LOCK}"
             )
-            return rows_as_dicts(cursor)
+            holders = rows_as_dicts(cursor)
+            for holder in holders:
+                holder["statement_kind"] = statement_kind(holder.pop("query"))
+            return holders
         except Exception:  # any refusal here means: ask the portable way
             # Babelfish has already ended the transaction on this error (its rollback then fails with 3903).
             with suppress(Exception):
@@ -55,7 +74,30 @@ class MssqlMigrateLock(MigrateLock):
         cursor.execute(f"SELECT APPLOCK_TEST('public', '{LOCK_NAME}', 'Exclusive', 'Session')")
         if cursor.fetchone()[0] == 1:
             return []
-        return [{"session": None, "detail": "held by a session this login cannot see (no VIEW SERVER STATE)"}]
+        return [{"session": None, "state": None, "detail": "a session this login cannot see (no VIEW SERVER STATE)"}]
+
+    def release_holder(self, cursor, session, min_idle: int) -> bool:
+        # One batch checks and ends (KILL takes no condition of its own, nor a variable: the id is an integer here).
+        # KILL is refused inside a transaction: this batch runs in autocommit.
+        spid = int(session)
+        connection = cursor.connection
+        before = connection.autocommit
+        connection.autocommit = True
+        try:
+            cursor.execute(
+                "SET NOCOUNT ON; IF EXISTS (SELECT 1 FROM sys.dm_exec_sessions AS s "
+                "JOIN sys.dm_tran_locks AS l ON l.request_session_id = s.session_id "
+                f"WHERE s.session_id = {spid} AND s.status = 'sleeping' AND s.open_transaction_count = 0 "
+                "AND NOT EXISTS (SELECT 1 FROM sys.dm_exec_requests AS r WHERE r.session_id = s.session_id) "
+                f"AND s.last_request_end_time <= DATEADD(second, -{int(min_idle)}, GETDATE()) AND {HOLDS_THE_LOCK}) "
+                f"BEGIN KILL {spid}; SELECT 1; END ELSE SELECT 0"
+            )
+            while cursor.description is None:
+                if not cursor.nextset():
+                    return False
+            return cursor.fetchone()[0] == 1
+        finally:
+            connection.autocommit = before
 
     def limit_lock_waits(self, cursor, seconds: int) -> None:
         # Error 1222 (lock request time out) instead of the query timeout's HYT00.

@@ -8,6 +8,7 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.databases.parts i
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.shared import (
     LOCK_NAME,
     rows_as_dicts,
+    statement_kind,
 )
 
 # A statement taking Prisma's lock, as a LIKE pattern (`_` escaped): SELECT GET_LOCK('prisma_migrate', ...).
@@ -35,17 +36,52 @@ class MysqlMigrateLock(MigrateLock):
             return []
         # PROCESSLIST's TIME is how long the session has been in its current command: while it sleeps, the end of
         # its last statement, by which it had taken the lock.
+        # COMMAND 'Sleep' is a session between statements; TIME, how long it has been in its COMMAND; INFO, the
+        # statement it runs (its text carries values: only its kind leaves this function).
         cursor.execute(
             "SELECT p.ID AS session, p.USER AS user, SUBSTRING_INDEX(p.HOST, ':', 1) AS client_address, "
             "NULL AS since, NULL AS since_earliest, CASE WHEN p.COMMAND = 'Sleep' "
             "THEN DATE_SUB(UTC_TIMESTAMP(), INTERVAL p.TIME SECOND) ELSE UTC_TIMESTAMP() END AS since_latest, "
-            "p.DB AS database_name, p.COMMAND AS state FROM information_schema.PROCESSLIST AS p WHERE p.ID = %s",
+            "p.DB AS database_name, CASE WHEN p.COMMAND = 'Sleep' THEN 'idle' ELSE 'running' END AS state, "
+            "CASE WHEN p.COMMAND = 'Sleep' THEN p.TIME END AS idle_seconds, "
+            "CASE WHEN p.COMMAND <> 'Sleep' THEN p.TIME END AS running_seconds, p.INFO AS query "
+            "FROM information_schema.PROCESSLIST AS p WHERE p.ID = %s",
             (holder,),
         )
         # Without the PROCESS privilege another user's connection is invisible: its id is all we know.
-        holders = rows_as_dicts(cursor) or [{"session": holder}]
-        holders[0]["since"] = self._lock_taken_at(cursor, holder)
+        holders = rows_as_dicts(cursor) or [{"session": holder, "state": None}]
+        found = holders[0]
+        found["statement_kind"] = statement_kind(found.pop("query", None))
+        if found["state"] == "idle" and self._in_transaction(cursor, holder):
+            found["state"] = "idle_in_transaction"
+        found["since"] = self._lock_taken_at(cursor, holder)
         return holders
+
+    def _in_transaction(self, cursor, session: int) -> bool:
+        """Whether InnoDB has a transaction open for `session` (one that has not touched InnoDB yet does not show);
+        False when INNODB_TRX cannot be read."""
+        try:
+            cursor.execute(
+                "SELECT COUNT(*) FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id = %s", (session,)
+            )
+            return cursor.fetchone()[0] > 0
+        except Exception:  # PROCESS missing: the processlist said Sleep, which is what we go by
+            return False
+
+    def release_holder(self, cursor, session, min_idle: int) -> bool:
+        # KILL takes no condition: the holder is checked in one statement right before it (a statement it starts in
+        # between is ended with it; the window is one round trip).
+        if self._in_transaction(cursor, int(session)):
+            return False
+        cursor.execute(
+            "SELECT p.ID FROM information_schema.PROCESSLIST AS p WHERE p.ID = %s AND p.COMMAND = 'Sleep' "
+            f"AND p.TIME >= %s AND IS_USED_LOCK('{LOCK_NAME}') = p.ID",
+            (int(session), min_idle),
+        )
+        if cursor.fetchone() is None:
+            return False
+        cursor.execute("KILL CONNECTION %s", (int(session),))
+        return True
 
     def _lock_taken_at(self, cursor, session: int):
         """When `session` took Prisma's lock: the end of its GET_LOCK('prisma_migrate') in performance_schema's

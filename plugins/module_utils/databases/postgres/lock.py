@@ -5,7 +5,11 @@
 from __future__ import annotations
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.parts import MigrateLock
-from ansible_collections.backoffice.dbops.plugins.module_utils.databases.shared import TABLE, rows_as_dicts
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.shared import (
+    TABLE,
+    rows_as_dicts,
+    statement_kind,
+)
 
 # The key of Prisma's advisory lock (`pg_advisory_lock(72707369)` in its schema engine).
 ADVISORY_LOCK_KEY = 72707369
@@ -16,6 +20,22 @@ ADVISORY_LOCK_KEY = 72707369
 HOLD_BOUNDS = (
     "a.backend_start AS since_earliest, "
     "CASE WHEN a.state = 'active' THEN statement_timestamp() ELSE a.state_change END AS since_latest"
+)
+
+
+# A session of pg_stat_activity `a` holding Prisma's lock, pg_locks `l`, in the current database.
+HOLDS_THE_LOCK = (
+    "l.locktype = 'advisory' AND l.granted "
+    "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+    "AND ((l.classid::bigint << 32) | l.objid::bigint) = %s AND l.objsubid = 1"
+)
+# pg_stat_activity's state in lock_holders' words (null: another role's session, without pg_read_all_stats).
+ACTIVITY = (
+    "CASE WHEN a.state IN ('active', 'fastpath function call') THEN 'running' WHEN a.state = 'idle' THEN 'idle' "
+    "WHEN a.state LIKE 'idle in transaction%%' THEN 'idle_in_transaction' END AS state, "
+    "CASE WHEN a.state LIKE 'idle%%' THEN extract(epoch FROM clock_timestamp() - a.state_change) END "
+    "AS idle_seconds, "
+    "CASE WHEN a.state = 'active' THEN extract(epoch FROM clock_timestamp() - a.query_start) END AS running_seconds"
 )
 
 
@@ -32,16 +52,35 @@ class PostgresMigrateLock(MigrateLock):
         # PostgreSQL does not record when a lock was granted (pg_locks.waitstart is null once it is): Prisma's
         # session-level lock was taken after the session started, and no later than the end of its last statement
         # while the session idles (or than now while it runs one).
+        # pg_stat_activity is read once per transaction and kept: a fresh look, whatever this transaction read before.
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
         cursor.execute(
             "SELECT l.pid AS session, a.usename AS user, a.application_name AS application, "
-            f"host(a.client_addr) AS client_address, NULL::timestamptz AS since, {HOLD_BOUNDS}, a.state AS state "
-            "FROM pg_locks AS l JOIN pg_stat_activity AS a ON a.pid = l.pid "
-            "WHERE l.locktype = 'advisory' AND l.granted "
-            "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
-            "AND ((l.classid::bigint << 32) | l.objid::bigint) = %s AND l.objsubid = 1 ORDER BY l.pid",
+            f"host(a.client_addr) AS client_address, NULL::timestamptz AS since, {HOLD_BOUNDS}, {ACTIVITY}, "
+            "CASE WHEN a.state = 'active' THEN a.query END AS query "
+            f"FROM pg_locks AS l JOIN pg_stat_activity AS a ON a.pid = l.pid WHERE {HOLDS_THE_LOCK} ORDER BY l.pid",
             (ADVISORY_LOCK_KEY,),
         )
-        return rows_as_dicts(cursor)
+        holders = rows_as_dicts(cursor)
+        for holder in holders:
+            # The statement's text carries its values: only its kind leaves this function.
+            holder["statement_kind"] = statement_kind(holder.pop("query"))
+            for key in ("idle_seconds", "running_seconds"):
+                holder[key] = None if holder[key] is None else round(float(holder[key]), 3)
+        return holders
+
+    def release_holder(self, cursor, session, min_idle: int) -> bool:
+        # One statement checks and ends: pg_terminate_backend runs only for a session that, as this statement sees it,
+        # holds Prisma's lock, is idle (not running, no transaction open) and has been for min_idle seconds.
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute(
+            "SELECT pg_terminate_backend(a.pid) FROM pg_stat_activity AS a JOIN pg_locks AS l ON l.pid = a.pid "
+            "WHERE a.pid = %s AND a.state = 'idle' "
+            f"AND a.state_change <= clock_timestamp() - make_interval(secs => %s) AND {HOLDS_THE_LOCK}",
+            (int(session), min_idle, ADVISORY_LOCK_KEY),
+        )
+        row = cursor.fetchone()
+        return bool(row and row[0])
 
     def limit_lock_waits(self, cursor, seconds: int) -> None:
         # Session-level for the reads that follow; the transaction they run in is rolled back, which undoes it too.

@@ -8,6 +8,9 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.databases.parts i
 
 
 class SqliteMigrateLock(MigrateLock):
+    # Prisma's schema engine takes no migrate lock on SQLite: there is never a holder to end.
+    named_lock = False
+
     def begin_locked(self, cursor, lock_timeout: int) -> bool:
         # SQLite has no named lock: the database's write lock is Prisma's lock; the busy timeout bounds the wait.
         del lock_timeout

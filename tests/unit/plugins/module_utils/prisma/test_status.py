@@ -83,7 +83,10 @@ def test_a_blocked_database_carries_prismas_p3009_text():
 def test_the_holder_is_named():
     status = history_status([applied("a")], None, [HOLDER], PRISMA)
     assert status["detail"] == (
-        "Prisma's migrate lock is held by session 4711 application prisma-migrate from 10.0.0.5 since 2026-11-26T10:00Z"
+        "Prisma's migrate lock is held by session 4711 application prisma-migrate from 10.0.0.5 "
+        "since 2026-11-26T10:00Z. "
+        "If the deploy that took it is gone, backoffice.dbops.prisma_migration_lock with state: released ends the "
+        "holder once it has been idle for min_idle (default 300 s)."
     )
 
 
