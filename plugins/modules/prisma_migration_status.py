@@ -202,12 +202,7 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.databases.options
 )
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.fleet import CheckSettings, check_fleet
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.fleet_input import fleet_members
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.status import (
-    FAILING_OUTCOMES,
-    UNCHECKED_OUTCOMES,
-    counts,
-    identifiers_of,
-)
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.status import fleet_tally, identifiers_of
 
 
 def main():
@@ -245,13 +240,7 @@ def main():
         statuses = check_fleet(members, settings, params["concurrency"])
         # Names the report carries (databases' own and their migrations') come back as they are.
         secrets.keep(identifiers_of(statuses))
-        module.exit_json(
-            changed=False,
-            databases=statuses,
-            counts=counts(statuses),
-            failing=[status["name"] for status in statuses if status["outcome"] in FAILING_OUTCOMES],
-            unchecked=[status["name"] for status in statuses if status["outcome"] in UNCHECKED_OUTCOMES],
-        )
+        module.exit_json(changed=False, databases=statuses, **fleet_tally(statuses))
 
 
 if __name__ == "__main__":

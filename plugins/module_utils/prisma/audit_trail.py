@@ -7,22 +7,37 @@ changed and no audit record. The next run compares the history with the last aud
 row rolled back, or recorded applied by a resolve, after that record was written and not one of its rows, was
 resolved by a run that left no record (or outside this collection, e.g. `prisma migrate resolve`).
 
-The audit records are the JSON files the p3009_recovery role writes (`<UTC time>-<environment>-<migration>.json`,
-keys `at`, `environment`, `migration`, `action`, `outcome`, `before`, `after`); reading them is the only I/O here.
+The audit records are JSON files the p3009_recovery role writes: their keys and their names are made here
+(audit_record, audit_file_name; filters p3009_recovery_audit_record and p3009_recovery_audit_file), and read back here
+(last_record). Reading them is the only I/O.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from ansible_collections.backoffice.dbops.plugins.module_utils.common.data_values import (
+    rows_without_values,
+    without_values,
+)
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.history import MigrationRecord, iso_utc
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.migrations_directory import read_regular_file
 
-AUDIT_FILE = re.compile(r"^\d{8}T\d{6}Z-.+\.json$")
+# An audit file's name: `<UTC time>-<environment>-<migration>.json`, the time first so that names sort by it.
+FILE_TIME = "%Y%m%dT%H%M%SZ"
+RECORD_TIME = "%Y-%m-%dT%H:%M:%SZ"
+STAMP_CHARS = len("20260301T100000Z")
+_NOT_IN_NAMES = re.compile(r"[^A-Za-z0-9_.-]")
+# Bounded whatever the names (a 4,000-character migration name once made the write fail): a long migration name is
+# cut and told apart by a digest of the whole.
+ENVIRONMENT_CHARS = 40
+MIGRATION_CHARS = 100
+DIGEST_CHARS = 12
 MAX_RECORD_BYTES = 4 * 1024 * 1024
 # Records of other environments may share the folder; the search for this one's last record stops here.
 MAX_RECORDS_READ = 500
@@ -46,6 +61,71 @@ class AuditRecord:
             "action": self.action,
             "outcome": self.outcome,
         }
+
+
+def audit_record(at: datetime, run: dict) -> dict:
+    """The audit record of one run of the role at `at` (aware), without any secret: `run` holds what the role knows
+    at its end (its inputs, and the results it registered; a result of a task that did not run is empty or
+    absent)."""
+    before, after, plan = run.get("before") or {}, run.get("after") or {}, run.get("plan") or {}
+    access = run.get("access") or {}
+    failure = run.get("failure")
+    if failure is not None:
+        outcome = "failed"
+    elif run["check_mode"]:
+        outcome = "dry_run"
+    else:
+        outcome = "resolved" if run.get("resolved") else "unchanged"
+    return {
+        "operator": str(run["operator"]).strip(),
+        "awx_job_id": run.get("awx_job_id"),
+        "at": at.astimezone(UTC).strftime(RECORD_TIME),
+        "environment": run["environment"],
+        "migration": run["migration"],
+        "action": run["action"],
+        "check_mode": run["check_mode"],
+        "outcome": outcome,
+        # Codes as they are; database texts without the data values they quote.
+        "error": without_values(failure),
+        "error_code": run.get("failure_code"),
+        "error_kind": run.get("failure_kind"),
+        "failed_task": run.get("failed_task"),
+        "database": before.get("database"),
+        "firewall_rule": (access.get("rule") or {}).get("name"),
+        "firewall_rule_removed": bool(run.get("firewall_rule_removed")),
+        "before": rows_without_values(before.get("migration_rows", [])),
+        "after": rows_without_values(
+            after["migration_rows"] if "migration_rows" in after else plan.get("migration_rows", [])
+        ),
+        "still_blocking": after["still_blocking"] if "still_blocking" in after else before.get("still_blocking", []),
+        # What earlier runs left behind: resolves without an audit record, firewall rules still open.
+        "unaudited_resolves": before.get("unaudited_resolves", []),
+        "firewall_leftovers": [rule["name"] for rule in access.get("leftover_rules", [])],
+        "redeploy": run.get("redeploy"),
+        # Cause kind, offending count, verdict and rehearsal outcome; never a sample value.
+        "preflight": run.get("preflight"),
+    }
+
+
+def audit_file_name(record: dict) -> str:
+    """The file an audit record is written to, named by its time, environment and migration."""
+    at = datetime.strptime(record["at"], RECORD_TIME)
+    environment = _NOT_IN_NAMES.sub("_", str(record["environment"]))[:ENVIRONMENT_CHARS]
+    migration = str(record["migration"])
+    name = _NOT_IN_NAMES.sub("_", migration)
+    digest = f"-{hashlib.sha1(migration.encode()).hexdigest()[:DIGEST_CHARS]}" if len(name) > MIGRATION_CHARS else ""
+    return f"{at.strftime(FILE_TIME)}-{environment}-{name[:MIGRATION_CHARS]}{digest}.json"
+
+
+def is_audit_file(name: str) -> bool:
+    """Whether a file name is one audit_file_name makes."""
+    stamp, rest = name[:STAMP_CHARS], name[STAMP_CHARS:]
+    if not rest.startswith("-") or not rest.endswith(".json") or len(rest) <= len("-.json"):
+        return False
+    try:
+        return datetime.strptime(stamp, FILE_TIME).strftime(FILE_TIME) == stamp
+    except ValueError:
+        return False
 
 
 def parse_record(file: str, data) -> AuditRecord | None:
@@ -74,7 +154,7 @@ def last_record(directory: str, environment: str) -> AuditRecord | None:
     File names start with the UTC time, so the newest come first; unreadable or foreign files are skipped.
     """
     try:
-        names = sorted((name for name in os.listdir(directory) if AUDIT_FILE.match(name)), reverse=True)
+        names = sorted((name for name in os.listdir(directory) if is_audit_file(name)), reverse=True)
     except OSError:
         return None
     for name in names[:MAX_RECORDS_READ]:

@@ -21,6 +21,11 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.databases.errors 
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.problems import UNREACHABLE
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.target import DatabaseTarget
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.history import LocalMigration, iso_utc
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.history_reader import (
+    read_records,
+    secrets_of,
+    session,
+)
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.status import (
     PRISMA_TABLE,
     connection_status,
@@ -29,7 +34,6 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.status imp
     read_failure_status,
     shape_of,
 )
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.store import read_history, records_of
 
 # Seconds a statement runs beyond statement_timeout, the limit of its lock waits (see _status).
 LOCK_WAIT_MARGIN = 1
@@ -81,34 +85,33 @@ def check_member(member: FleetMember, settings: CheckSettings) -> dict:
 def _status(database, member: FleetMember, settings: CheckSettings) -> dict:
     # A wait for a lock on the history ends at statement_timeout, told apart from a server that does not answer: the
     # statements themselves get one second more, so the server's lock-wait error always arrives first.
-    connection = database.connect(
+    with session(
+        database,
         read_only=True,
         lock_timeout=settings.statement_timeout,
         statement_timeout=settings.statement_timeout + LOCK_WAIT_MARGIN,
-    )
+    ) as connection:
+        try:
+            cursor = connection.cursor()
+            database.lock.limit_lock_waits(cursor, settings.statement_timeout)
+            return _read_status(database, cursor, member)
+        except DbopsError:
+            raise
+        except Exception as exc:  # a driver error once connected: this database's answer, not the fleet's failure
+            return _failed_read(database, connection, exc, settings)
+
+
+def _failed_read(database, connection, exc, settings: CheckSettings) -> dict:
     driver = database.driver
-    try:
-        cursor = connection.cursor()
-        database.lock.limit_lock_waits(cursor, settings.statement_timeout)
-        return _read_status(database, cursor, member)
-    except DbopsError:
-        raise
-    except Exception as exc:  # a driver error once connected: this database's answer, not the fleet's failure
-        detail = without_values(redact(one_line(exc), [database.target.password, settings.access_token]))
-        if driver.is_statement_timeout(exc):
-            limit = settings.statement_timeout + LOCK_WAIT_MARGIN
-            return connection_status(UNREACHABLE, f"No answer within {limit} s: {detail}", None, {})
-        kind = database.codes.classify_error(driver.error_code(exc), driver.error_text(exc))
-        if driver.is_lock_timeout(exc) or kind == "lock_timeout":
-            message = f"Reading _prisma_migrations waited {settings.statement_timeout} s for a lock: {detail}"
-            return lock_wait_status(message, _table_lock_holders(database, connection))
-        return read_failure_status(f"Cannot read the migration history: {detail}", kind)
-    finally:
-        # Nothing was written; a rollback the server refuses (its transaction already ended) is no news either.
-        with suppress(Exception):
-            connection.rollback()
-        with suppress(Exception):
-            connection.close()
+    detail = without_values(redact(one_line(exc), secrets_of(database)))
+    if driver.is_statement_timeout(exc):
+        limit = settings.statement_timeout + LOCK_WAIT_MARGIN
+        return connection_status(UNREACHABLE, f"No answer within {limit} s: {detail}", None, {})
+    kind = database.codes.classify_error(driver.error_code(exc), driver.error_text(exc))
+    if driver.is_lock_timeout(exc) or kind == "lock_timeout":
+        message = f"Reading _prisma_migrations waited {settings.statement_timeout} s for a lock: {detail}"
+        return lock_wait_status(message, _table_lock_holders(database, connection))
+    return read_failure_status(f"Cannot read the migration history: {detail}", kind)
 
 
 def _table_lock_holders(database, connection) -> list[dict]:
@@ -132,11 +135,11 @@ def _read_status(database, cursor, member: FleetMember) -> dict:
         cursor.execute(*query)
         prisma_next = [row[0] for row in cursor.fetchall()]
     shape = shape_of(columns, prisma_next)
-    rows = None
+    records = None
     if shape.table == PRISMA_TABLE and not shape.prisma_next_tables:
-        rows = read_history(cursor, history)
+        records = read_records(cursor, history)
     holders = [{key: _plain(value) for key, value in holder.items()} for holder in database.lock.lock_holders(cursor)]
-    return history_status(records_of(rows), member.migrations, holders, shape)
+    return history_status(records, member.migrations, holders, shape)
 
 
 def _plain(value):

@@ -208,3 +208,13 @@ def counts(statuses: list[dict]) -> dict:
     for status in statuses:
         tally[status["outcome"]] += 1
     return tally
+
+
+def fleet_tally(statuses: list[dict]) -> dict:
+    """What a fleet check adds up, in the order of `statuses`: `counts`, the names that are `failing` and those left
+    `unchecked`. The status module returns it and the report carries it: the one place it is computed."""
+    return {
+        "counts": counts(statuses),
+        "failing": [status["name"] for status in statuses if status["outcome"] in FAILING_OUTCOMES],
+        "unchecked": [status["name"] for status in statuses if status["outcome"] in UNCHECKED_OUTCOMES],
+    }

@@ -17,7 +17,7 @@ from xml.etree import ElementTree
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.status import (
     FAILING_OUTCOMES,
     UNCHECKED_OUTCOMES,
-    counts,
+    fleet_tally,
 )
 
 SCHEMA_VERSION = 2
@@ -98,9 +98,7 @@ def _assemble(entries: list[dict], generated_at: str) -> dict:
         "schema_version": SCHEMA_VERSION,
         "generated_at": generated_at,
         "environments": sorted({entry["environment"] for entry in entries if entry["environment"]}),
-        "counts": counts(entries),
-        "failing": [entry["name"] for entry in entries if entry["outcome"] in FAILING_OUTCOMES],
-        "unchecked": [entry["name"] for entry in entries if entry["outcome"] in UNCHECKED_OUTCOMES],
+        **fleet_tally(entries),
         "databases": entries,
     }
 
@@ -155,11 +153,12 @@ def report_junit(report: dict) -> str:
 
 
 def _tally(name: str, entries: list[dict]) -> dict:
+    tally = fleet_tally(entries)
     return {
         "name": _xml(name),
         "tests": str(len(entries)),
-        "failures": str(sum(entry["outcome"] in FAILING_OUTCOMES for entry in entries)),
-        "errors": str(sum(entry["outcome"] in UNCHECKED_OUTCOMES for entry in entries)),
+        "failures": str(len(tally["failing"])),
+        "errors": str(len(tally["unchecked"])),
     }
 
 

@@ -4,8 +4,8 @@
 
 Writes happen in one transaction while Prisma's own migrate lock is held, and the history a plan is computed from
 is read inside that lock, so a concurrent `prisma migrate deploy` cannot race us. What differs per database is its
-parts' business (databases/). read_history is the one reader of the history: resolve, info, the preflight and triage
-all read it through it.
+parts' business (databases/). The history is read, and the session opened, by history_reader.py, as the preflight
+and triage read it.
 """
 
 from __future__ import annotations
@@ -14,11 +14,16 @@ from collections.abc import Callable
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
-from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import DbopsError
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.text import one_line, redact
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.errors import DatabaseError, LockTimeout
-from ansible_collections.backoffice.dbops.plugins.module_utils.databases.shared import read_timestamp
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.history import MigrationRecord
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.history_reader import (
+    read_history,
+    read_records,
+    records_of,
+    secrets_of,
+    session,
+)
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.resolve_plan import ResolvePlan, apply_plan
 
 
@@ -37,32 +42,10 @@ class HistoryStore:
         self.target = database.target
         self.lock_timeout = lock_timeout
 
-    @contextmanager
-    def _connection(self, read_only: bool):
-        connection = self.database.connect(read_only=read_only, lock_timeout=self.lock_timeout)
-        try:
-            yield connection
-        except DbopsError:
-            raise
-        except Exception as exc:  # drivers raise their own classes; report them uniformly, without secrets
-            raise DatabaseError(f"{self.target.describe()}: {redact(one_line(exc), self._secrets)}") from None
-        finally:
-            # A connection the server already dropped may fail to close; that is never the news.
-            with suppress(Exception):
-                connection.close()
-
-    @property
-    def _secrets(self):
-        return [self.target.password, self.database.options.access_token, *self.database.secrets]
-
     def read(self) -> list[MigrationRecord] | None:
         """The history in Prisma's order, or None when the table does not exist (never initialised)."""
-        with self._connection(read_only=True) as connection:
-            try:
-                rows = read_history(connection.cursor(), self.database.history)
-            finally:
-                connection.rollback()
-        return records_of(rows)
+        with session(self.database, read_only=True, lock_timeout=self.lock_timeout) as connection:
+            return read_records(connection.cursor(), self.database.history)
 
     def resolve(
         self, planner: Callable[[list[MigrationRecord] | None], ResolvePlan], *, check_mode: bool
@@ -72,7 +55,7 @@ class HistoryStore:
             before = self.read()
             plan = planner(before)
             return ResolveOutcome(before, plan, apply_plan(before, plan, self.database.history.now()))
-        with self._connection(read_only=False) as connection:
+        with session(self.database, read_only=False, lock_timeout=self.lock_timeout, commits=True) as connection:
             cursor = connection.cursor()
             with self._locked_transaction(connection, cursor):
                 rows = read_history(cursor, self.database.history)
@@ -115,7 +98,7 @@ class HistoryStore:
         reason = (
             f"the user needs the {privilege} privilege on {history.table}"
             if privilege
-            else redact(one_line(error), self._secrets)
+            else redact(one_line(error), secrets_of(self.database))
         )
         try:
             cursor.execute(f"SELECT 1 FROM {history.table}")
@@ -172,32 +155,3 @@ class HistoryStore:
             hint="Another `prisma migrate` (or a deployment) is running against this database. "
             "Let it finish, or raise lock_timeout, then run again.",
         )
-
-
-def read_history(cursor, history) -> list | None:
-    """The stored rows of `_prisma_migrations` in Prisma's order, or None when there is no such table (never
-    initialised): the one reader of the history. `history` is the database's HistoryTable part."""
-    cursor.execute(*history.table_exists_query())
-    if cursor.fetchone() is None:
-        return None
-    cursor.execute(history.select_history)
-    return cursor.fetchall()
-
-
-def records_of(rows) -> list[MigrationRecord] | None:
-    return None if rows is None else [_record(row) for row in rows]
-
-
-def _record(row) -> MigrationRecord:
-    (id_, checksum, finished_at, migration_name, logs, rolled_back_at, started_at, applied_steps_count) = row
-    # Positional: this runs once per row of histories 100,000 rows long.
-    return MigrationRecord(
-        str(id_),
-        migration_name,
-        checksum,
-        read_timestamp(started_at),
-        read_timestamp(finished_at),
-        read_timestamp(rolled_back_at),
-        int(applied_steps_count or 0),
-        logs,
-    )

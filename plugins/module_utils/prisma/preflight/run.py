@@ -4,16 +4,18 @@
 
 from __future__ import annotations
 
-from contextlib import suppress
 from dataclasses import replace
 
 from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.data_values import without_values
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import DbopsError
-from ansible_collections.backoffice.dbops.plugins.module_utils.common.text import one_line, redact
-from ansible_collections.backoffice.dbops.plugins.module_utils.databases.errors import DatabaseError
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.history import APPLIED, FAILED
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.history_reader import (
+    read_records,
+    secrets_of,
+    session,
+)
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.migrations_directory import (
     check_lockfile,
     read_migrations_directory,
@@ -53,7 +55,6 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.
     read_offending,
 )
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.rehearsal import rehearse, skipped
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.store import read_history, records_of
 from ansible_collections.backoffice.dbops.plugins.module_utils.sql.names import TableName
 from ansible_collections.backoffice.dbops.plugins.module_utils.sql.statements import split_statements
 
@@ -76,7 +77,6 @@ def run_preflight(
     """Everything prisma_migration_preflight returns; `database` is the Database the module opened (its target and
     credentials). `rehearse_migration` is True, False or "force" (rehearse statements that change data or rewrite
     or read a table above `rehearsal_max_rows` rows too)."""
-    target = database.target
     if sample_size < 0 or statement_timeout < 1:
         raise DbopsError("sample_size must be 0 or more and statement_timeout at least 1 (seconds).")
     if rehearsal_timeout < 1 or rehearsal_max_rows < 0:
@@ -99,11 +99,9 @@ def run_preflight(
     # The directory keeps the file's bytes (Prisma's checksum is over them); statements are its UTF-8 text.
     script = local.script.decode("utf-8")
     statements = split_statements(script, database.dialect.syntax)
-    secrets = [target.password, database.options.access_token, *database.secrets]
     lock_wait = min(LOCK_WAIT, statement_timeout)
-    connection = database.connect(read_only=not rehearse_migration, lock_timeout=lock_wait)
-    try:
-        return _Preflight(database, connection, statements, script, secrets).run(
+    with session(database, read_only=not rehearse_migration, lock_timeout=lock_wait) as connection:
+        return _Preflight(database, connection, statements, script, secrets_of(database)).run(
             migration,
             rehearse_migration,
             sample_size,
@@ -112,15 +110,6 @@ def run_preflight(
             rehearsal_timeout=rehearsal_timeout,
             rehearsal_max_rows=rehearsal_max_rows,
         )
-    except DbopsError:
-        raise
-    except Exception as exc:  # drivers raise their own classes; report them uniformly, without secrets
-        raise DatabaseError(f"{target.describe()}: {redact(one_line(exc), secrets)}") from None
-    finally:
-        with suppress(Exception):
-            connection.rollback()
-        with suppress(Exception):
-            connection.close()
 
 
 class _Preflight:
@@ -288,10 +277,10 @@ class _Preflight:
     def _history_state(self, migration):
         """failed (with its most recent failed row), applied, or pending (no row, or only rolled-back ones); and
         whether Prisma ever started it (a row of it, rolled back included)."""
-        rows = read_history(self.cursor, self.database.history)
-        if rows is None:
+        history = read_records(self.cursor, self.database.history)
+        if history is None:
             return "pending", None, False
-        records = [record for record in records_of(rows) if record.migration_name == migration]
+        records = [record for record in history if record.migration_name == migration]
         failed = [record for record in records if record.state == FAILED]
         if failed:
             return "failed", failed[-1], True
