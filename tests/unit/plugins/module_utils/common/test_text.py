@@ -12,7 +12,11 @@ from hypothesis import strategies as st
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.text import MASK, redact, secret_forms
 
 PASSWORD = "p;}@:/%ü-Secret_42"
+
+
 AZURE = "Az~+/=;%-client.secret_77"
+
+
 URL = f"postgresql://app:{quote(PASSWORD, safe='')}@db.internal:5432/shop"
 
 
@@ -58,3 +62,10 @@ def test_redact_ignores_missing_secrets():
 def test_any_long_secret_is_redacted_in_any_surrounding(secret):
     for printed in (secret, quote(secret, safe=""), quote_plus(secret)):
         assert secret not in redact(f"a{printed}b", [secret]) or secret in "a" + MASK + "b"
+
+
+def test_redact_hides_plain_and_url_encoded_secrets():
+    assert redact("auth failed for p@ss/word and p%40ss%2Fword", ["p@ss/word"]) == (
+        "auth failed for ******** and ********"
+    )
+    assert redact("nothing", [None, ""]) == "nothing"

@@ -5,7 +5,6 @@ from datetime import UTC, datetime
 
 import pytest
 
-from ansible_collections.backoffice.dbops.plugins.module_utils.common.text import redact
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.database import parse_database_url
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.errors import ConnectionFailed
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mssql.driver import (
@@ -17,7 +16,6 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mssql.d
     odbc_connection_string,
     pack_access_token,
 )
-from ansible_collections.backoffice.dbops.plugins.module_utils.databases.postgres.driver import tls_parameters
 
 
 def test_odbc_driver_18_string_escapes_braces():
@@ -139,25 +137,3 @@ def test_access_token_packing_for_sql_copt_ss_access_token():
 def test_datetimeoffset_decoding():
     raw = struct.pack("<6hI2h", 2020, 11, 27, 14, 49, 38, 123456700, 1, 0)
     assert decode_datetimeoffset(raw) == datetime(2020, 11, 27, 13, 49, 38, 123456, tzinfo=UTC)
-
-
-def test_redact_hides_plain_and_url_encoded_secrets():
-    assert redact("auth failed for p@ss/word and p%40ss%2Fword", ["p@ss/word"]) == (
-        "auth failed for ******** and ********"
-    )
-    assert redact("nothing", [None, ""]) == "nothing"
-
-
-def test_prisma_tls_parameters_in_libpq_terms():
-    assert tls_parameters({}) == {}
-    assert tls_parameters({"sslmode": "require"}) == {"sslmode": "require"}
-    assert tls_parameters({"sslmode": "require", "sslcert": "/ca.pem", "sslaccept": "strict"}) == {
-        "sslmode": "verify-full",
-        "sslrootcert": "/ca.pem",
-    }
-    assert tls_parameters({"sslmode": "require", "sslcert": "/ca.pem"}) == {
-        "sslmode": "require",
-        "sslrootcert": "/ca.pem",
-    }
-    with pytest.raises(ConnectionFailed, match="PKCS#12"):
-        tls_parameters({"sslidentity": "/id.p12"})
