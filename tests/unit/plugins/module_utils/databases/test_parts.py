@@ -197,8 +197,6 @@ KINDS = {
 }
 
 
-
-
 def test_every_provider_has_a_family_under_test():
     assert set(FAMILY_OF_PROVIDER.values()) == set(FAMILIES)
 
