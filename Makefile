@@ -135,10 +135,13 @@ sanity-pythons:
 test-lowest: setup $(LOWEST)/.installed
 	$(LOWEST)/bin/python -m pytest tests/unit -q -n 2
 	PATH="$(CURDIR)/$(LOWEST)/bin:$$PATH" $(LOWEST)/bin/python -m pytest -q -n 2 \
-	  tests/integration/test_modules.py tests/integration/test_module_defaults.py \
-	  tests/integration/test_azure_sql_firewall.py \
-	  tests/integration/test_recover_playbook.py::test_azure_environment_through_firewall_key_vault_and_propagation_delay \
-	  tests/integration/test_recover_playbook.py::test_azure_dry_run_says_the_firewall_is_closed_then_opens_only_when_asked
+	  tests/integration/modules/test_prisma_migration_info.py tests/integration/modules/test_prisma_migration_resolve.py \
+	  tests/integration/modules/test_wait_for_database.py tests/integration/collection/test_module_defaults.py \
+	  tests/integration/properties/test_secrets.py::test_password_never_printed_with_vvv \
+	  tests/integration/properties/test_secrets.py::test_bad_credentials_are_reported_without_the_password \
+	  tests/integration/modules/test_azure_sql_firewall.py \
+	  tests/integration/playbooks/test_recover_p3009.py::test_azure_environment_through_firewall_key_vault_and_propagation_delay \
+	  tests/integration/playbooks/test_recover_p3009.py::test_azure_dry_run_says_the_firewall_is_closed_then_opens_only_when_asked
 
 collection-copy:
 	rm -rf $(ANSIBLE_TEST_ROOT) && mkdir -p $(ANSIBLE_TEST_ROOT)

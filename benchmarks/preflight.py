@@ -30,8 +30,8 @@ from pathlib import Path
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.database import open_database
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.run import run_preflight
-from ansible_collections.backoffice.dbops.tests.support import servers
-from ansible_collections.backoffice.dbops.tests.support.preflight import write_migrations
+from ansible_collections.backoffice.dbops.tests.support.backends import postgres
+from ansible_collections.backoffice.dbops.tests.support.scenarios import write_migrations
 
 BIN = Path(sys.executable).parent
 NAME = "20201127134938_added_bio_index"
@@ -42,7 +42,7 @@ LOGS = "Unique constraint failed: User_bio_key"
 @contextlib.contextmanager
 def postgres_database():
     server = os.environ.get("DBOPS_TEST_POSTGRES_URL")
-    with contextlib.nullcontext(server) if server else servers.throwaway_postgres() as url:
+    with contextlib.nullcontext(server) if server else postgres.throwaway_server() as url:
         name = f"dbops_bench_{uuid.uuid4().hex[:8]}"
         admin = connect(f"{url}/postgres")
         admin.autocommit = True

@@ -33,8 +33,8 @@ import psycopg
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.database import open_database
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.run import run_preflight
-from ansible_collections.backoffice.dbops.tests.support import servers
-from ansible_collections.backoffice.dbops.tests.support.preflight import write_migrations
+from ansible_collections.backoffice.dbops.tests.support.backends import postgres
+from ansible_collections.backoffice.dbops.tests.support.scenarios import write_migrations
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -63,7 +63,7 @@ LABELS = {
 @contextlib.contextmanager
 def postgres_database():
     server = os.environ.get("DBOPS_TEST_POSTGRES_URL")
-    with contextlib.nullcontext(server) if server else servers.throwaway_postgres() as url:
+    with contextlib.nullcontext(server) if server else postgres.throwaway_server() as url:
         name = f"dbops_bench_{uuid.uuid4().hex[:8]}"
         with psycopg.connect(f"{url}/postgres", autocommit=True) as admin:
             admin.execute(f'CREATE DATABASE "{name}"')

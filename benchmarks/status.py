@@ -21,9 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from ansible_collections.backoffice.dbops.tests.support.backends import postgres
 from ansible_collections.backoffice.dbops.tests.support.prisma_referee import PrismaReferee
-from ansible_collections.backoffice.dbops.tests.support.scenarios import p3009_database
-from ansible_collections.backoffice.dbops.tests.support.servers import throwaway_postgres
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -93,9 +92,10 @@ def main() -> None:
     env = {key: value for key, value in os.environ.items() if not key.startswith("ANSIBLE_")}
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
     largest = max(options.sizes)
-    with throwaway_postgres(max_connections=largest + 20) as server, tempfile.TemporaryDirectory() as folder:
+    with postgres.throwaway_server(max_connections=largest + 20) as server, tempfile.TemporaryDirectory() as folder:
         execute(server, 'CREATE DATABASE "template_p3009"')
-        migrations = p3009_database("postgresql", f"{server}/template_p3009?schema=public", Path(folder))
+        template = postgres.PostgresBackend(f"{server}/template_p3009?schema=public", folder)
+        migrations = template.p3009(Path(folder))
         for index in range(largest):
             execute(server, f'CREATE DATABASE "fleet_{index}" TEMPLATE "template_p3009"')
         urls = [f"{server}/fleet_{index}?schema=public" for index in range(largest)]

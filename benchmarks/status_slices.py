@@ -22,6 +22,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ansible_collections.backoffice.dbops.tests.support.ansible_run import ansible_env
+from ansible_collections.backoffice.dbops.tests.support.backends import postgres
 from ansible_collections.backoffice.dbops.tests.support.fleet import (
     awx_slices,
     large_fleet,
@@ -31,7 +32,6 @@ from ansible_collections.backoffice.dbops.tests.support.fleet import (
     write_fleet_inventory,
 )
 from ansible_collections.backoffice.dbops.tests.support.recovery import BIN, ROOT
-from ansible_collections.backoffice.dbops.tests.support.servers import throwaway_postgres
 
 PLAYBOOK = "playbooks/p3009_status.yml"
 
@@ -64,7 +64,10 @@ def main() -> None:
     parser.add_argument("--forks", type=int, default=5, help="ansible-runner's forks (AWX's default is 5)")
     options = parser.parse_args()
     env = {**ansible_env(), "ANSIBLE_FORKS": str(options.forks)}
-    with throwaway_postgres(max_connections=40 + 16 * options.slices) as server, tempfile.TemporaryDirectory() as tmp:
+    with (
+        postgres.throwaway_server(max_connections=40 + 16 * options.slices) as server,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
         folder = Path(tmp)
         environments, expected = large_fleet(folder / "fleet", server, options.environments)
         inventory = write_fleet_inventory(folder / "inventory", environments)

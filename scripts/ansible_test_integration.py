@@ -12,17 +12,17 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ansible_collections.backoffice.dbops.tests.support import servers
+from ansible_collections.backoffice.dbops.tests.support.backends import postgres
 
 
 def main(root: Path, arguments: list[str]) -> int:
     with contextlib.ExitStack() as stack:
         url = os.environ.get("DBOPS_TEST_POSTGRES_URL")
         if not url:
-            why_not = servers.postgres_available()
+            why_not = postgres.server_unavailable()
             if why_not:
                 sys.exit(f"No PostgreSQL for the integration targets: {why_not} (or set DBOPS_TEST_POSTGRES_URL)")
-            url = stack.enter_context(servers.throwaway_postgres()) + "/postgres"
+            url = stack.enter_context(postgres.throwaway_server()) + "/postgres"
         config = root / "tests" / "integration" / "integration_config.yml"
         config.write_text(json.dumps({"dbops_test_postgres_url": url}) + "\n")
         command = ["ansible-test", "integration", "--local", "--python", f"{sys.version_info[0]}.{sys.version_info[1]}"]

@@ -20,14 +20,12 @@ import uuid
 from contextlib import ExitStack
 from pathlib import Path
 
-from ansible_collections.backoffice.dbops.tests.support import prisma_like, servers
-from ansible_collections.backoffice.dbops.tests.support.backends import Backend, drop_sqlserver_schema
+from ansible_collections.backoffice.dbops.tests.support.backends import mssql
 from ansible_collections.backoffice.dbops.tests.support.recovery import (
     BIO_INDEX,
     SERVER,
     recover_behind_azure_sql_gateway,
 )
-from ansible_collections.backoffice.dbops.tests.support.scenarios import sqlserver_fix_data, sqlserver_p3009_database
 
 
 def say(title: str, text: str = "") -> None:
@@ -40,13 +38,13 @@ def server_url(stack: ExitStack) -> str:
     url = os.environ.get("DBOPS_DEMO_SQLSERVER_URL")
     if url:
         return url
-    reason = servers.babelfish_available()
+    reason = mssql.server_unavailable()
     if reason:
         sys.exit(
             f"demo-sqlserver needs a SQL Server: {reason.replace('DBOPS_TEST_MSSQL_URL', 'DBOPS_DEMO_SQLSERVER_URL')}"
         )
-    say("Starting Babelfish (SQL Server's TDS and T-SQL on PostgreSQL) from " + servers.babelfish_script())
-    return stack.enter_context(servers.throwaway_babelfish()).url(tls=False)
+    say("Starting Babelfish (SQL Server's TDS and T-SQL on PostgreSQL) from " + mssql.babelfish_script())
+    return stack.enter_context(mssql.throwaway_server()).url(tls=False)
 
 
 def main() -> int:
@@ -54,18 +52,18 @@ def main() -> int:
         folder = Path(work)
         url = server_url(stack)
         schema = f"dbops_demo_{uuid.uuid4().hex[:8]}"
-        backend = Backend("sqlserver", f"{url};schema={schema}", work, keep_connection=True)
-        stack.callback(backend.close)
-        backend.execute(f"CREATE SCHEMA [{schema}]")
-        stack.callback(drop_sqlserver_schema, backend, schema)
+        cleanups = []
+        backend = mssql.MssqlBackend.create(mssql.SqlServerUnderTest(url=url), folder, cleanups, schema=schema)
+        for cleanup in cleanups:
+            stack.callback(cleanup)
 
         say("1. Prisma deploys; the bio index fails on the duplicate bios (P3009 from now on)")
-        migrations = sqlserver_p3009_database(backend, folder)
+        migrations = backend.p3009(folder)
         (logs,) = backend.execute(f"SELECT logs FROM {backend.table} WHERE finished_at IS NULL")[0]
         print(logs.split("\n   0: ")[0], flush=True)
 
         say("2. Fix the data the migration tripped on (the recovery's preflight checks it is fixed)")
-        backend.execute(sqlserver_fix_data(schema))
+        backend.execute(backend.fix_data)
 
         say(
             "3. recover_p3009.yml -e env=test -e migration=" + BIO_INDEX,
@@ -83,7 +81,7 @@ def main() -> int:
         print(f"Audit record: outcome {record['outcome']}, firewall rule removed: {record['firewall_rule_removed']}")
 
         say("4. Deploy again")
-        print("Prisma applied:", ", ".join(prisma_like.sqlserver_deploy(backend, migrations)))
+        print("Prisma applied:", ", ".join(backend.deploy(migrations)))
     return 0
 
 

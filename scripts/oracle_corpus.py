@@ -8,7 +8,7 @@ can diff), Prisma's own engine writes:
 Not run by the tests (the generated files are committed); run it after editing a case's datamodels or data:
     .venv/bin/python scripts/oracle_corpus.py
 Deterministic: the same datamodels give the same files. PostgreSQL diffs need a reachable server: a throwaway one
-is started (tests/support/servers.py).
+is started (tests/support/backends/postgres.py).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from ansible_collections.backoffice.dbops.tests.support import servers
+from ansible_collections.backoffice.dbops.tests.support.backends import postgres
 from ansible_collections.backoffice.dbops.tests.support.prisma_referee import PrismaReferee
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,7 +50,7 @@ def generate(provider: str, url: str) -> int:
 def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         print("sqlite:", generate("sqlite", f"file:{folder}/diff.db"), "cases")
-    with servers.throwaway_postgres() as server:
+    with postgres.throwaway_server() as server:
         print("postgresql:", generate("postgresql", f"{server}/postgres"), "cases")
 
 

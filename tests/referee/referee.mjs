@@ -5,6 +5,7 @@
 // Prisma itself does on the same database.
 //
 // Usage: echo '<request json>' | node tests/referee/referee.mjs
+//        node tests/referee/referee.mjs --serve   (one request per line, one response per line, until stdin ends)
 //
 // Request (one JSON object on stdin):
 //   {
@@ -90,7 +91,14 @@ class PanicRegistry {
 }
 globalThis.PRISMA_WASM_PANIC_REGISTRY = new PanicRegistry()
 
-async function loadEngine() {
+// The engine's WebAssembly, instantiated once per process (a serving referee answers many requests with it).
+let engineLoaded
+function loadEngine() {
+  engineLoaded ??= instantiateEngine()
+  return engineLoaded
+}
+
+async function instantiateEngine() {
   const bindingsPath = fileURLToPath(import.meta.resolve('@prisma/schema-engine-wasm/schema_engine_bg'))
   const wasmPath = path.join(path.dirname(bindingsPath), 'schema_engine_bg.wasm')
   const bytes = await readFile(wasmPath)
@@ -286,8 +294,7 @@ async function runCommand(engine, request, migrationsList) {
   }
 }
 
-async function main() {
-  const raw = await readStdin()
+async function answer(raw) {
   let request
   try {
     request = JSON.parse(raw)
@@ -329,7 +336,7 @@ async function main() {
     } catch {
       // ignore
     }
-    for (const a of openAdapters) {
+    for (const a of openAdapters.splice(0)) {
       try {
         await a.dispose()
       } catch {
@@ -343,10 +350,40 @@ function writeAndExit(text, code) {
   process.stdout.write(text, () => process.exit(code))
 }
 
-main().then(
-  (response) => writeAndExit(`${JSON.stringify(response)}\n`, 0),
-  (e) => {
-    const message = e instanceof RefereeCrash ? e.message : `referee crashed: ${e?.stack ?? e}`
-    process.stderr.write(`${message}\n`, () => process.exit(e instanceof RefereeCrash ? 2 : 1))
-  },
-)
+function crashMessage(e) {
+  return e instanceof RefereeCrash ? e.message : `referee crashed: ${e?.stack ?? e}`
+}
+
+// `--serve`: one request per line on stdin, one response per line on stdout, until stdin ends (the test suite keeps
+// one referee per process instead of starting node for every call). A crash answers {"crash": reason} and ends the
+// process: a panicked engine is never asked again.
+async function serve() {
+  process.stdin.setEncoding('utf8')
+  let pending = ''
+  for await (const chunk of process.stdin) {
+    pending += chunk
+    let end
+    while ((end = pending.indexOf('\n')) >= 0) {
+      const line = pending.slice(0, end)
+      pending = pending.slice(end + 1)
+      if (!line.trim()) continue
+      try {
+        process.stdout.write(`${JSON.stringify(await answer(line))}\n`)
+      } catch (e) {
+        writeAndExit(`${JSON.stringify({ crash: crashMessage(e) })}\n`, e instanceof RefereeCrash ? 2 : 1)
+        return
+      }
+    }
+  }
+}
+
+if (process.argv.includes('--serve')) {
+  serve()
+} else {
+  readStdin()
+    .then(answer)
+    .then(
+      (response) => writeAndExit(`${JSON.stringify(response)}\n`, 0),
+      (e) => process.stderr.write(`${crashMessage(e)}\n`, () => process.exit(e instanceof RefereeCrash ? 2 : 1)),
+    )
+}

@@ -10,11 +10,10 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from ansible_collections.backoffice.dbops.tests.support import prisma_like
-from ansible_collections.backoffice.dbops.tests.support.prisma_referee import PrismaReferee
+from ansible_collections.backoffice.dbops.tests.support import backends
+from ansible_collections.backoffice.dbops.tests.support.backends import free_port
 from ansible_collections.backoffice.dbops.tests.support.recovery import BIN, ROOT
-from ansible_collections.backoffice.dbops.tests.support.scenarios import INIT, p3009_database, write_migrations
-from ansible_collections.backoffice.dbops.tests.support.servers import free_port
+from ansible_collections.backoffice.dbops.tests.support.scenarios import INIT
 
 
 def only(folder: Path, names: list[str]) -> Path:
@@ -26,15 +25,11 @@ def only(folder: Path, names: list[str]) -> Path:
 
 
 def deployed_init(backend, folder: Path) -> Path:
-    """The first release deployed by Prisma's engine: INIT applied. Returns the full migrations folder."""
-    full = write_migrations(folder / "full", backend.provider)
-    first = only(write_migrations(folder / "first", backend.provider), [INIT])
-    PrismaReferee(backend.provider, referee_url(backend)).apply_migrations(first)
+    """The first release deployed as Prisma deploys it: INIT applied. Returns the full migrations folder."""
+    scripts = backend.seed_scripts()
+    full = backend.write_migrations(folder / "full", scripts)
+    backend.deploy(backend.write_migrations(folder / "first", {INIT: scripts[INIT]}))
     return full
-
-
-def referee_url(backend) -> str:
-    return f"file:{backend.target.path}" if backend.provider == "sqlite" else backend.url
 
 
 def with_user(url: str, user: str, password: str | None = None) -> str:
@@ -49,43 +44,9 @@ def with_database(url: str, database: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, f"/{database}", parts.query, parts.fragment))
 
 
-def prisma_next_history(backend) -> None:
-    """Prisma 8's marker and ledger, where it keeps the history instead of _prisma_migrations."""
-    if backend.provider == "postgresql":
-        backend.execute("CREATE SCHEMA prisma_contract")
-        backend.execute(
-            "CREATE TABLE prisma_contract.marker (space text PRIMARY KEY DEFAULT 'app', core_hash text NOT NULL, "
-            "profile_hash text NOT NULL, contract_json jsonb, updated_at timestamptz NOT NULL DEFAULT now())"
-        )
-        backend.execute(
-            "CREATE TABLE prisma_contract.ledger (id bigserial PRIMARY KEY, created_at timestamptz NOT NULL DEFAULT "
-            "now(), space text NOT NULL, migration_name text NOT NULL, migration_hash text NOT NULL, "
-            "destination_core_hash text NOT NULL, operations jsonb NOT NULL)"
-        )
-    else:
-        backend.execute("CREATE TABLE _prisma_marker (space TEXT PRIMARY KEY, core_hash TEXT NOT NULL)")
-        backend.execute(
-            "CREATE TABLE _prisma_ledger (id INTEGER PRIMARY KEY AUTOINCREMENT, space TEXT NOT NULL, "
-            "migration_name TEXT NOT NULL, migration_hash TEXT NOT NULL)"
-        )
-
-
 def foreign_history(backend) -> None:
     """A table named _prisma_migrations that Prisma did not make."""
     backend.execute("CREATE TABLE _prisma_migrations (id INTEGER PRIMARY KEY, name VARCHAR(100), run_on DATE)")
-
-
-def mysql_migrations(folder: Path, names) -> Path:
-    """A local migrations folder whose files match what prisma_like records for MariaDB."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for name in names:
-        (folder / name).mkdir()
-        (folder / name / "migration.sql").write_text(prisma_like.SCRIPTS.get(name, f"-- {name}\nSELECT 1;\n"))
-    (folder / "migration_lock.toml").write_text('provider = "mysql"\n')
-    return folder
-
-
-__all__ = ["INIT", "p3009_database"]
 
 
 # -- Fleets of hundreds of databases, checked in one run or in slices as AWX's job slicing runs them ---------------
@@ -169,33 +130,17 @@ def large_fleet(folder: Path, postgres_server: str, environments: int = 4) -> tu
     own engine leaves (P3009; the first release deployed, more pending; the same with no migrations folder given:
     ok), copied: SQLite files, and PostgreSQL databases created from templates on `postgres_server` (an admin URL
     without a database). Returns the environments' entries and the outcome each database must get."""
-    import psycopg
-
-    def execute(statement: str) -> None:
-        with psycopg.connect(f"{postgres_server}/postgres", autocommit=True) as connection:
-            connection.execute(statement)
-
+    servers = {"sqlite": None, "postgresql": postgres_server}
     templates, migrations = {}, {}
     for provider in ("sqlite", "postgresql"):
         for state in ("blocked", "deployed"):
-            if provider == "sqlite":
-                (folder / "templates").mkdir(parents=True, exist_ok=True)
-                path = folder / "templates" / f"{state}.db"
-                path.touch()
-                url = f"file:{path}"
-            else:
-                execute(f'CREATE DATABASE "template_{state}"')
-                url = f"{postgres_server}/template_{state}?schema=public"
+            template = backends.KINDS[provider].create(servers[provider], folder / "templates", [])
             target = folder / "migrations" / provider / state
             if state == "blocked":
-                migrations[provider, "blocked"] = p3009_database(provider, url, target)
+                migrations[provider, "blocked"] = template.p3009(target)
             else:
-                full = write_migrations(target / "full", provider)
-                PrismaReferee(provider, url).apply_migrations(
-                    only(write_migrations(target / "first", provider), [INIT])
-                )
-                migrations[provider, "pending"] = full
-            templates[provider, state] = url
+                migrations[provider, "pending"] = deployed_init(template, target)
+            templates[provider, state] = template
     fleet, expected = {}, {}
     (folder / "files").mkdir(exist_ok=True)
     for number in range(1, environments + 1):
@@ -204,19 +149,14 @@ def large_fleet(folder: Path, postgres_server: str, environments: int = 4) -> tu
         for provider, outcome, count in FLEET_MIX:
             for index in range(count):
                 name = environment if not entries else f"{environment}/{provider}-{outcome}-{index:02}"
-                key = f"{environment}_{provider}_{outcome}_{index:02}"
                 if outcome == "unreachable":
                     url = f"postgresql://app:never-used@127.0.0.1:{free_port()}/gone"
                 elif outcome == "database_missing":
                     url = f"file:{folder / 'files' / 'missing.db'}"
-                elif provider == "sqlite":
-                    path = folder / "files" / f"{key}.db"
-                    shutil.copyfile(templates[provider, "blocked" if outcome == "blocked" else "deployed"][5:], path)
-                    url = f"file:{path}"
                 else:
-                    template = "blocked" if outcome == "blocked" else "deployed"
-                    execute(f'CREATE DATABASE "{key}" TEMPLATE "template_{template}"')
-                    url = f"{postgres_server}/{key}?schema=public"
+                    template = templates[provider, "blocked" if outcome == "blocked" else "deployed"]
+                    copy = backends.KINDS[provider].create(servers[provider], folder / "files", [], template=template)
+                    url = copy.referee_url
                 entry = {"name": name, "database_url": url}
                 if (provider, outcome) in migrations:
                     entry["migrations_dir"] = str(migrations[provider, outcome])

@@ -24,6 +24,9 @@ from pathlib import Path
 
 import yaml
 
+from ansible_collections.backoffice.dbops.tests.support.prisma_like import P3018_HEAD
+from ansible_collections.backoffice.dbops.tests.support.prisma_like import SPAN_TRACE as TRACE
+
 CORPUS = Path(__file__).resolve().parent / "corpus"
 ENGINES = ("postgresql", "mysql", "sqlite", "sqlserver")
 MIGRATION_PREFIX = "20240102000000_"
@@ -227,20 +230,6 @@ def committed(statements: list[Statement], upto: int, *, implicit_transaction: b
 # What Prisma writes into `logs` (verbatim formats; see plugins/module_utils/prisma/preflight/failure_logs.py and
 # the unit tests' prisma_logs.json for recorded ones).
 
-P3018_HEAD = (
-    "A migration failed to apply. New migrations cannot be applied before the error is recovered from. Read more "
-    "about how to resolve migration issues in a production database: https://pris.ly/d/migrate-resolve\n\n"
-)
-TRACE = (
-    "\n   0: sql_schema_connector::apply_migration::apply_script\n"
-    '           with migration_name="{name}"\n'
-    "             at schema-engine/connectors/sql-schema-connector/src/apply_migration.rs:113\n"
-    "   1: schema_commands::commands::apply_migrations::Applying migration\n"
-    '           with migration_name="{name}"\n'
-    "             at schema-engine/commands/src/commands/apply_migrations.rs:95\n"
-    "   2: schema_core::state::ApplyMigrations\n"
-    "             at schema-engine/core/src/state.rs:260"
-)
 # A failure any statement can meet (another session holds a lock), as each engine words it.
 LOCK_ERRORS = {
     "postgresql": ("55P03", "canceling statement due to lock timeout"),
@@ -501,16 +490,17 @@ class PostgresLab(Lab):
 
     def __init__(self, folder: Path, server_url: str):
         super().__init__(folder)
-        from ansible_collections.backoffice.dbops.tests.support.backends import Backend, with_database
+        from ansible_collections.backoffice.dbops.tests.support.backends import with_database
+        from ansible_collections.backoffice.dbops.tests.support.backends.postgres import PostgresBackend
 
-        self.admin = Backend("postgresql", with_database(server_url, "postgres"), str(folder))
+        self.admin = PostgresBackend(with_database(server_url, "postgres"), str(folder))
         self.database = f"oracle_{uuid.uuid4().hex[:8]}"
         self.admin.execute(f'CREATE DATABASE "{self.database}"')
         self.url = with_database(server_url, self.database, "schema=public")
-        self._backend = Backend
+        self._backend = PostgresBackend
 
     def fresh(self, case: Case, *, fixed: bool):
-        backend = self._backend("postgresql", self.url, str(self.folder), keep_connection=True)
+        backend = self._backend(self.url, str(self.folder), keep_connection=True)
         setup = _setup_statements(case, case.setup + (case.fix if fixed else ""))
         self.session(backend, ["DROP SCHEMA IF EXISTS public CASCADE", "CREATE SCHEMA public", *setup])
         return backend
@@ -525,9 +515,9 @@ class PostgresLab(Lab):
 def _plain_mariadb_backend():
     """A Backend whose own sessions skip TLS (PyMySQL loads the CA store for every connection, 60-100 ms): the lab
     opens many; the preflight under test still connects as it does."""
-    from ansible_collections.backoffice.dbops.tests.support.backends import Backend
+    from ansible_collections.backoffice.dbops.tests.support.backends.mysql import MysqlBackend
 
-    class PlainMariaDb(Backend):
+    class PlainMariaDb(MysqlBackend):
         def connect(self):
             import pymysql
 
@@ -549,7 +539,7 @@ class MariaDbLab(Lab):
 
         self._backend, self._with_database = _plain_mariadb_backend(), with_database
         self.server = server_url
-        self.admin = self._backend("mysql", with_database(server_url, "mysql"), str(folder), keep_connection=True)
+        self.admin = self._backend(with_database(server_url, "mysql"), str(folder), keep_connection=True)
         self.prefix = f"oracle_{uuid.uuid4().hex[:8]}"
 
     def fresh(self, case: Case, *, fixed: bool):
@@ -557,7 +547,7 @@ class MariaDbLab(Lab):
         self.admin.execute(f"CREATE DATABASE `{name}`")
         self.made.append(name)
         url = self._with_database(self.server, name)
-        backend = self._backend("mysql", url, str(self.folder), keep_connection=True)
+        backend = self._backend(url, str(self.folder), keep_connection=True)
         self.session(backend, _setup_statements(case, case.setup + (case.fix if fixed else "")))
         return backend
 
@@ -574,9 +564,9 @@ class SqliteLab(Lab):
 
     def __init__(self, folder: Path):
         super().__init__(folder)
-        from ansible_collections.backoffice.dbops.tests.support.backends import Backend
+        from ansible_collections.backoffice.dbops.tests.support.backends.sqlite import SqliteBackend
 
-        self._backend = Backend
+        self._backend = SqliteBackend
         self.templates: dict[tuple[str, bool], Path] = {}
 
     def fresh(self, case: Case, *, fixed: bool):
@@ -589,7 +579,7 @@ class SqliteLab(Lab):
         project.mkdir()
         copy_sqlite(self.templates[key], project / "dev.db")
         self.made.append(project)
-        return self._backend("sqlite", "file:./dev.db", str(project))
+        return self._backend("file:./dev.db", str(project))
 
     def dispose(self, backend) -> None:
         shutil.rmtree(backend.project_dir, ignore_errors=True)
@@ -602,9 +592,9 @@ class SqlServerLab(Lab):
 
     def __init__(self, folder: Path, server_url: str, odbc_driver: str):
         super().__init__(folder)
-        from ansible_collections.backoffice.dbops.tests.support.backends import Backend
+        from ansible_collections.backoffice.dbops.tests.support.backends.mssql import MssqlBackend
 
-        self._backend = Backend
+        self._backend = MssqlBackend
         self.server, self.odbc_driver = server_url, odbc_driver
         self.prefix = f"oracle_{uuid.uuid4().hex[:6]}"
 
@@ -615,7 +605,7 @@ class SqlServerLab(Lab):
     def fresh(self, case: Case, *, fixed: bool):
         schema = f"{self.prefix}_w{len(self.made)}"
         backend = self._backend(
-            "sqlserver", f"{self.server};schema={schema}", str(self.folder), self.odbc_driver, keep_connection=True
+            f"{self.server};schema={schema}", str(self.folder), self.odbc_driver, keep_connection=True
         )
         backend.execute(f"CREATE SCHEMA [{schema}]")
         self.made.append(schema)
@@ -668,11 +658,8 @@ class CaseRun:
         return self.case.failure is not None and self.case.failure.statement <= last_run
 
     def migrations(self, backend) -> Path:
-        from ansible_collections.backoffice.dbops.tests.support.preflight import write_migrations
-
         folder = self.folder / f"migrations-{uuid.uuid4().hex[:8]}"
-        script = self.lab.script(self.case, backend)
-        return write_migrations(folder, self.case.engine, {self.case.migration_name: script})
+        return backend.write_migrations(folder, {self.case.migration_name: self.lab.script(self.case, backend)})
 
     def texts(self, backend, upto: int, *, only=None) -> list[str]:
         """The statements 1..upto of this world's script (or only those in `only`), as the session sends them;
@@ -792,14 +779,13 @@ class CaseRun:
         self.world("prisma", failing=failure.statement, applied=applied, extra=extra, record=False)
 
     def _referee(self, backend, migrations, failure: Failure) -> None:
-        from ansible_collections.backoffice.dbops.tests.support.preflight import referee_url
-        from ansible_collections.backoffice.dbops.tests.support.prisma_referee import PrismaReferee, RefereeError
+        from ansible_collections.backoffice.dbops.tests.support.backends import DeployFailed
 
         # The history table exists (an empty one: Prisma's deploy refuses a non-empty schema without it, P3005).
         backend.execute(backend.database.history.create_table)
         try:
-            PrismaReferee(backend.provider, referee_url(backend)).apply_migrations(migrations)
-        except RefereeError as error:
+            backend.deploy(migrations)
+        except DeployFailed as error:
             assert re.search(failure.message, error.message, re.IGNORECASE), (self.case.name, error.message)
             return
         raise AssertionError(f"{self.case.name}: Prisma's engine applied the migration; the data should fail it")
@@ -826,11 +812,11 @@ class CaseRun:
         raise AssertionError(f"{self.case.name}: the migration ran; the data should fail it")
 
     def _sqlserver_native(self, backend, migrations, failure: Failure) -> None:
-        from ansible_collections.backoffice.dbops.tests.support.prisma_like import PrismaDeployError, sqlserver_deploy
+        from ansible_collections.backoffice.dbops.tests.support.backends import DeployFailed
 
         try:
-            sqlserver_deploy(backend, migrations)
-        except PrismaDeployError as error:
+            backend.deploy(migrations)
+        except DeployFailed as error:
             assert error.code == "P3018" and re.search(failure.message, error.message, re.IGNORECASE), error
             return
         raise AssertionError(f"{self.case.name}: the migration ran; the data should fail it")
@@ -891,3 +877,14 @@ class CaseRun:
             "invalid-index", failing=failure.statement, applied=applied, run_upto=failure.statement - 1,
             extra=extra, record=False,
         )  # fmt: skip
+
+
+# Each engine's lab, on its session's server (the integration suite's fixtures, through `request`).
+LABS = {
+    "postgresql": lambda folder, request: PostgresLab(folder, request.getfixturevalue("postgres_server")),
+    "mysql": lambda folder, request: MariaDbLab(folder, request.getfixturevalue("mysql_server")),
+    "sqlite": lambda folder, request: SqliteLab(folder),
+    "sqlserver": lambda folder, request: SqlServerLab(
+        folder, request.getfixturevalue("mssql_server").url_for(False), "FreeTDS"
+    ),
+}

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ansible_collections.backoffice.dbops.tests.support.backends import Backend
 from ansible_collections.backoffice.dbops.tests.support.prisma_referee import PrismaReferee, RefereeError
-from ansible_collections.backoffice.dbops.tests.support.scenarios import BIO_INDEX, FIX_DATA, INIT, LATER, UNKNOWN
+from ansible_collections.backoffice.dbops.tests.support.scenarios import BIO_INDEX, INIT, LATER, UNKNOWN
 
 
 @dataclass
@@ -20,16 +20,8 @@ class Twin:
     sqlite_timestamp_format: str | None = None
 
     @property
-    def referee_url(self) -> str:
-        if self.backend.provider == "sqlite":
-            return f"file:{self.backend.target.path}"
-        return self.backend.url
-
-    @property
     def prisma(self) -> PrismaReferee:
-        return PrismaReferee(
-            self.backend.provider, self.referee_url, sqlite_timestamp_format=self.sqlite_timestamp_format
-        )
+        return self.backend.referee(sqlite_timestamp_format=self.sqlite_timestamp_format)
 
     def history(self):
         """The history with what differs between twins by nature (ids, timestamps) reduced to presence."""
@@ -42,7 +34,7 @@ class Twin:
         ]
 
     def module_args(self, **extra):
-        return {"database_url": self.referee_url, **extra}
+        return {"database_url": self.backend.referee_url, **extra}
 
 
 def prisma_outcome(call, *args):
@@ -79,8 +71,7 @@ def refailed_after_rollback(twin, migrations):
 
 def two_open_failures_of_one_name(twin, migrations):
     single_failure(twin, migrations)
-    now = "now()" if twin.backend.provider == "postgresql" else "1606484978000"
-    set_rolled_back(twin, BIO_INDEX, now)
+    set_rolled_back(twin, BIO_INDEX, twin.backend.now_sql)
     assert deploy(twin, migrations)[0] == "error"
     set_rolled_back(twin, BIO_INDEX, "NULL")
 
@@ -88,7 +79,7 @@ def two_open_failures_of_one_name(twin, migrations):
 def recovered_then_applied(twin, migrations):
     single_failure(twin, migrations)
     twin.prisma.mark_rolled_back(migrations, BIO_INDEX)
-    twin.backend.execute(FIX_DATA)
+    twin.backend.execute(twin.backend.fix_data)
     assert deploy(twin, migrations) == ("applied", [BIO_INDEX, LATER])
 
 

@@ -10,9 +10,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from ansible_collections.backoffice.dbops.tests.support import prisma_like, scenarios
-from ansible_collections.backoffice.dbops.tests.support.preflight import P3018_HEAD, TRACE, mysql_native_logs
-from ansible_collections.backoffice.dbops.tests.support.prisma_referee import PrismaReferee, RefereeError
+from ansible_collections.backoffice.dbops.tests.support import prisma_like
+from ansible_collections.backoffice.dbops.tests.support.backends import DeployFailed
 
 PLANTED = {
     "key": "plant-key) is dup's",
@@ -64,29 +63,31 @@ SCHEMA = {
 }
 
 
-def _rows(user: str, quote=lambda text: "'" + text.replace("'", "''") + "'") -> str:
+def _rows(user: str, literal) -> str:
     first = ", ".join(
-        quote(value)
+        literal(value)
         for value in (P["row"], "h1", P["key"], P["enum"], P["timestamp"], P["date"], '{"plant": ' + P["json"] + "}")
     )
     second = ", ".join(
-        quote(value) for value in (P["row"].upper(), "h2", P["key"], "ADMIN", "2020-01-01", "2020-01-01", "{}")
+        literal(value) for value in (P["row"].upper(), "h2", P["key"], "ADMIN", "2020-01-01", "2020-01-01", "{}")
     )
     return (
-        f"INSERT INTO {user} VALUES (1, {first}, {quote(P['integer'])}, {quote(P['big'])}), (2, {second}, '42', '42')"
+        f"INSERT INTO {user} VALUES (1, {first}, {literal(P['integer'])}, {literal(P['big'])}), "
+        f"(2, {second}, '42', '42')"
     )
 
 
-def seed_statements(provider: str, schema: str | None = None) -> list[str]:
+# Engines whose Post stands alone and gets its row with the others (SQLite's references User, and foreign keys are
+# enforced per statement there: its case fills it); statements each session runs first.
+POST_ROW = {"postgresql": True, "mysql": True, "sqlite": False, "sqlserver": False}
+SESSION = {"sqlite": ("PRAGMA foreign_keys = ON",)}
+
+
+def seed_statements(backend) -> list[str]:
     """The rows the application stored, as statements run on the database."""
-    if provider == "sqlserver":
-        return [_rows(f"[{schema}].[User]", quote=lambda text: "N'" + text.replace("'", "''") + "'")]
-    user = "`User`" if provider == "mysql" else '"User"'
-    post = "`Post`" if provider == "mysql" else '"Post"'
-    rows = [_rows(user)]
-    if provider != "sqlite":
-        # SQLite's Post references User (foreign keys are enforced per statement there): filled by its case.
-        rows.append(f"INSERT INTO {post} VALUES (1, '{P['parent']}')")
+    rows = [_rows(backend.qualified("User"), backend.literal)]
+    if POST_ROW[backend.provider]:
+        rows.append(f"INSERT INTO {backend.qualified('Post')} VALUES (1, '{P['parent']}')")
     return rows
 
 
@@ -156,40 +157,31 @@ FAILING = {
 }
 
 
-def failing_statement(provider: str, name: str, schema: str | None = None) -> str:
-    return FAILING[provider][name][0].replace("{s}", schema or "")
+def failing_statement(backend, name: str) -> str:
+    return FAILING[backend.provider][name][0].replace("{s}", backend.schema or "")
 
 
-def schema_script(provider: str, schema: str | None = None) -> str:
-    return SCHEMA[provider].replace("{s}", schema or "")
+def schema_script(backend) -> str:
+    return SCHEMA[backend.provider].replace("{s}", backend.schema or "")
 
 
-def database_message(provider: str, error: BaseException) -> str:
-    """The error text a driver gives, as the collection receives it: psycopg's (primary, DETAIL, CONTEXT, ...),
-    PyMySQL's message, sqlite3's, and pyodbc's with its ODBC decoration."""
-    if provider in ("mysql", "sqlserver") and len(error.args) > 1 and isinstance(error.args[1], str):
-        return error.args[1]
-    return str(error)
-
-
-def produce(backend, provider: str, name: str) -> str:
+def produce(backend, name: str) -> str:
     """Make the failure `name` on `backend` (a fresh database): schema, rows, then the failing statement; the text of
     the error it raises. Nothing of the failing statement stays (it is rolled back where DDL is transactional)."""
-    schema = backend.target.schema if provider == "sqlserver" else None
     connection = backend.connect()
     try:
         cursor = connection.cursor()
-        for statement in [*schema_script(provider, schema).split(";\n"), *seed_statements(provider, schema)]:
+        for statement in [*schema_script(backend).split(";\n"), *seed_statements(backend)]:
             if statement.strip():
                 cursor.execute(statement)
-        if provider == "sqlite":
-            cursor.execute("PRAGMA foreign_keys = ON")
+        for statement in SESSION.get(backend.provider, ()):
+            cursor.execute(statement)
         try:
-            cursor.execute(failing_statement(provider, name, schema))
+            cursor.execute(failing_statement(backend, name))
             cursor.fetchall()
         except Exception as error:  # the drivers share no base class
-            return database_message(provider, error)
-        raise AssertionError(f"{provider} {name}: the statement succeeded")
+            return backend.error_message(error)
+        raise AssertionError(f"{backend.provider} {name}: the statement succeeded")
     finally:
         connection.close()
 
@@ -209,150 +201,56 @@ NATIVE_START = datetime(2024, 1, 2, tzinfo=UTC)
 
 
 def planted_p3009(backend, folder: Path) -> Path:
-    """The schema applied by Prisma's engine (or as it applies it), the rows stored, then PLANTED_MIGRATION attempted
-    once per failing case and left failed by LAST: every attempt's row keeps the logs Prisma writes for its error,
-    in Prisma's native format (PostgreSQL, MariaDB, SQL Server) and, where Prisma's engine runs, in its driver
-    adapters' format. Returns the migrations folder (PLANTED_MIGRATION's file is LAST's statement)."""
-    provider = backend.provider
-    schema = backend.target.schema if provider == "sqlserver" else None
+    """The schema applied as Prisma applies it, the rows stored, then PLANTED_MIGRATION attempted once per failing
+    case and left failed by LAST: every attempt's row keeps the logs Prisma writes for its error, in Prisma's native
+    format (PostgreSQL, MariaDB, SQL Server) and, where Prisma's engine runs, in its driver adapters' format. Returns
+    the migrations folder (PLANTED_MIGRATION's file is LAST's statement)."""
     migrations = folder / "migrations"
-    _write(migrations, provider, SCHEMA_MIGRATION, schema_script(provider, schema))
-    if provider in ("postgresql", "sqlite"):
-        PrismaReferee(provider, _referee_url(backend)).apply_migrations(migrations)
-    elif provider == "sqlserver":
-        prisma_like.sqlserver_deploy(backend, migrations)
-    else:
-        _applied_like_prisma(backend, migrations)
-    for statement in seed_statements(provider, schema):
+    backend.write_migrations(migrations, {SCHEMA_MIGRATION: schema_script(backend)})
+    backend.deploy(migrations)
+    for statement in seed_statements(backend):
         backend.execute(statement)
-    by_referee = provider in REFEREE_CASES
-    native_cases = [] if provider == "sqlite" else [case for case in FAILING[provider] if by_referee or case != LAST]
+    referee_cases = REFEREE_CASES.get(backend.provider, ())
+    native_cases = [
+        case for case in FAILING[backend.provider] if backend.native_engine_emulated and (referee_cases or case != LAST)
+    ]
     for offset, case in enumerate(native_cases):
         _native_attempt(backend, case, NATIVE_START + timedelta(minutes=offset), rolled_back=True)
-    for case in REFEREE_CASES.get(provider, ()):
+    for case in referee_cases:
         _referee_attempt(backend, migrations, case, rolled_back=True)
-    if by_referee:
+    if referee_cases:
         _referee_attempt(backend, migrations, LAST, rolled_back=False)
     else:
         _native_attempt(backend, LAST, datetime.now(UTC), rolled_back=False)
-    _write(migrations, provider, PLANTED_MIGRATION, _script(provider, LAST, schema))
+    _write(backend, migrations, PLANTED_MIGRATION, _script(backend, LAST))
     return migrations
 
 
-def _referee_url(backend) -> str:
-    return f"file:{backend.target.path}" if backend.provider == "sqlite" else backend.url
+def _script(backend, case: str) -> str:
+    return backend.as_migration([failing_statement(backend, case)], "Planted")
 
 
-def _script(provider: str, case: str, schema: str | None) -> str:
-    statement = failing_statement(provider, case, schema)
-    if provider == "sqlserver":
-        return prisma_like.prisma_sqlserver_migration([("Planted", [statement])])
-    return statement + ";\n"
-
-
-def _write(migrations: Path, provider: str, name: str, script: str) -> None:
-    scenarios.write_migrations(
-        migrations, provider, scripts={name: script}, lockfile_provider={"sqlserver": "mssql"}.get(provider)
-    )
-
-
-def _applied_like_prisma(backend, migrations: Path) -> None:
-    script = (migrations / SCHEMA_MIGRATION / "migration.sql").read_text()
-    prisma_like.create_history_table(backend)
-    for statement in script.split(";\n"):
-        if statement.strip():
-            backend.execute(statement)
-    prisma_like.record(backend, SCHEMA_MIGRATION, script, state="applied", started_at=NATIVE_START - timedelta(days=1))
+def _write(backend, migrations: Path, name: str, script: str) -> None:
+    backend.write_migrations(migrations, {name: script})
 
 
 def _referee_attempt(backend, migrations: Path, case: str, *, rolled_back: bool) -> None:
     """Prisma's engine deploys the case (it fails: a failed row with the adapter's logs), then resolves it."""
-    _write(migrations, backend.provider, PLANTED_MIGRATION, _script(backend.provider, case, None))
-    referee = PrismaReferee(backend.provider, _referee_url(backend))
+    _write(backend, migrations, PLANTED_MIGRATION, _script(backend, case))
     try:
-        referee.apply_migrations(migrations)
-    except RefereeError:
+        backend.deploy(migrations)
+    except DeployFailed:
         if rolled_back:
-            referee.mark_rolled_back(migrations, PLANTED_MIGRATION)
+            backend.referee().mark_rolled_back(migrations, PLANTED_MIGRATION)
         return
     raise AssertionError(f"{case}: Prisma applied it")
 
 
 def _native_attempt(backend, case: str, started_at: datetime, *, rolled_back: bool) -> None:
     """The case run as Prisma's native engine runs a migration, and its row with the logs that engine writes."""
-    provider = backend.provider
-    schema = backend.target.schema if provider == "sqlserver" else None
-    script = _script(provider, case, schema)
-    logs = _native_failure(backend, script)
-    assert logs is not None, f"{case}: the statement succeeded"
+    script = _script(backend, case)
+    error = backend.native_error(script)
+    assert error is not None, f"{case}: the statement succeeded"
+    logs = backend.native_logs(PLANTED_MIGRATION, error)
     state = "rolled_back" if rolled_back else "failed"
     prisma_like.record(backend, PLANTED_MIGRATION, script, state=state, started_at=started_at, logs=logs)
-
-
-def _native_failure(backend, script: str) -> str | None:
-    """Run `script` as Prisma's native engine sends it; the logs it writes for the error, or None."""
-    provider = backend.provider
-    connection = backend.connect()
-    try:
-        cursor = connection.cursor()
-        if provider == "postgresql":
-            # One implicit transaction for the whole script, as Prisma's native PostgreSQL connector sends it.
-            cursor.execute("BEGIN")
-        try:
-            cursor.execute(script)
-            # pyodbc raises a batch's later error when its result sets are walked.
-            while provider == "sqlserver" and cursor.nextset():
-                pass
-        except Exception as error:  # the drivers share no base class
-            return native_logs(provider, PLANTED_MIGRATION, error)
-        finally:
-            if provider == "postgresql":
-                cursor.execute("ROLLBACK")
-        return None
-    finally:
-        connection.close()
-
-
-def native_logs(provider: str, name: str, error: BaseException) -> str:
-    """The `logs` Prisma's native schema engine writes for this driver error (its P3018 text and span trace)."""
-    if provider == "mysql":
-        return mysql_native_logs(name, error.args[0], error.args[1], 1)
-    if provider == "sqlserver":
-        code, message = prisma_like.server_error(error)
-        return prisma_like.P3018.format(name=name, code=code, error=message) + prisma_like.SPAN_TRACE.format(name=name)
-    return postgres_native_logs(name, error)
-
-
-def postgres_native_logs(name: str, error) -> str:
-    """Prisma's native PostgreSQL logs: tokio-postgres's DbError as Display (severity, message, DETAIL, HINT), then
-    as Debug (every field, strings escaped as Rust escapes them), as the fixtures of real runs show (the Position
-    block, which quotes the migration's own lines, is left out)."""
-    diag = error.diag
-    display = f"{diag.severity}: {diag.message_primary}"
-    if diag.message_detail:
-        display += f"\nDETAIL: {diag.message_detail}"
-    if diag.message_hint:
-        display += f"\nHINT: {diag.message_hint}"
-
-    def some(value, render=None):
-        return "None" if value is None else f"Some({(render or _rust_string)(value)})"
-
-    position = some(diag.statement_position, lambda value: f"Original({value})")
-    debug = (
-        f"DbError {{ severity: {_rust_string(diag.severity)}, parsed_severity: Some(Error), "
-        f"code: SqlState(E{error.sqlstate}), message: {_rust_string(diag.message_primary)}, "
-        f"detail: {some(diag.message_detail)}, hint: {some(diag.message_hint)}, position: {position}, "
-        f"where_: {some(diag.context)}, schema: {some(diag.schema_name)}, table: {some(diag.table_name)}, "
-        f"column: {some(diag.column_name)}, datatype: {some(diag.datatype_name)}, "
-        f"constraint: {some(diag.constraint_name)}, file: {some(diag.source_file)}, "
-        f"line: {some(diag.source_line, str)}, routine: {some(diag.source_function)} }}"
-    )
-    return (
-        f"{P3018_HEAD}Migration name: {name}\n\nDatabase error code: {error.sqlstate}\n\nDatabase error:\n"
-        f"{display}\n\n{debug}\n" + TRACE.format(name=name)
-    )
-
-
-def _rust_string(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
-    return '"' + escaped.replace("\t", "\\t") + '"'

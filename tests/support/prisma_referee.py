@@ -10,8 +10,12 @@ Install the Node side once with ``npm ci --prefix tests/referee``.
 from __future__ import annotations
 
 import json
+import os
+import select
 import shutil
 import subprocess
+import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -95,33 +99,71 @@ class PrismaReferee:
         return self._send(request)
 
     def _send(self, request: dict[str, Any]) -> dict:
-        node = shutil.which("node")
-        if node is None:
-            raise RuntimeError("the Prisma referee needs `node` on PATH")
-        command = request["command"]
-        try:
-            proc = subprocess.run(
-                [node, str(REFEREE_SCRIPT)],
-                input=json.dumps(request),
-                capture_output=True,
-                text=True,
-                timeout=TIMEOUT_SECONDS,
-                check=False,
-            )
-        except subprocess.TimeoutExpired as exc:
-            raise RuntimeError(
-                f"Prisma referee timed out after {TIMEOUT_SECONDS}s on {command}; stderr:\n{exc.stderr or ''}"
-            ) from exc
-        if proc.returncode != 0:
-            raise RuntimeError(f"Prisma referee crashed (exit {proc.returncode}) on {command}; stderr:\n{proc.stderr}")
-        lines = [line for line in proc.stdout.splitlines() if line.strip()]
-        try:
-            response = json.loads(lines[-1])
-        except (IndexError, json.JSONDecodeError) as exc:
-            raise RuntimeError(
-                f"Prisma referee gave no JSON answer on {command}; stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
-            ) from exc
+        response = _served(request)
         if response.get("ok"):
             return response.get("result") or {}
         error = response.get("error") or {}
         raise RefereeError(error.get("code"), error.get("message", ""), error.get("meta"))
+
+
+class _Server:
+    """`node referee.mjs --serve` for this process: starting node and the engine's WebAssembly costs about as much
+    as most requests, and the suite makes hundreds of them."""
+
+    def __init__(self) -> None:
+        node = shutil.which("node")
+        if node is None:
+            raise RuntimeError("the Prisma referee needs `node` on PATH")
+        self.pid = os.getpid()
+        # Its stderr goes to a file: a pipe nobody reads would block a verbose referee (REFEREE_DEBUG).
+        self.stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the server
+        self.process = subprocess.Popen(
+            [node, str(REFEREE_SCRIPT), "--serve"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.stderr,
+            text=True,
+            encoding="utf-8",
+        )
+
+    def ask(self, request: dict[str, Any]) -> dict:
+        command = request["command"]
+        self.process.stdin.write(json.dumps(request) + "\n")
+        self.process.stdin.flush()
+        readable, _writable, _failed = select.select([self.process.stdout], [], [], TIMEOUT_SECONDS)
+        if not readable:
+            self.stop()
+            raise RuntimeError(f"Prisma referee timed out after {TIMEOUT_SECONDS}s on {command}{self.errors()}")
+        line = self.process.stdout.readline()
+        if not line:
+            self.stop()
+            raise RuntimeError(f"Prisma referee exited on {command}{self.errors()}")
+        response = json.loads(line)
+        if "crash" in response:
+            self.stop()
+            raise RuntimeError(f"Prisma referee crashed on {command}: {response['crash']}{self.errors()}")
+        return response
+
+    def errors(self) -> str:
+        self.stderr.seek(0)
+        text = self.stderr.read().decode(errors="replace").strip()
+        return f"; stderr:\n{text}" if text else ""
+
+    def stop(self) -> None:
+        _SERVERS.pop(self.pid, None)
+        self.process.kill()
+        self.process.wait()
+
+
+# This process's referee, by process id (a forked child starts its own).
+_SERVERS: dict[int, _Server] = {}
+_LOCK = threading.Lock()
+
+
+def _served(request: dict[str, Any]) -> dict:
+    """The answer of this process's referee (started on first use, and again after it died)."""
+    with _LOCK:
+        server = _SERVERS.get(os.getpid())
+        if server is None or server.process.poll() is not None:
+            server = _SERVERS[os.getpid()] = _Server()
+        return server.ask(request)

@@ -19,7 +19,7 @@ from ansible_collections.backoffice.dbops.tests.support.arm_emulator import (
     FirewalledDatabaseProxy,
     FirewalledSqlGateway,
 )
-from ansible_collections.backoffice.dbops.tests.support.scenarios import BIO_INDEX, INIT, p3009_database
+from ansible_collections.backoffice.dbops.tests.support.scenarios import BIO_INDEX
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 BIN = Path(sys.executable).parent
@@ -31,7 +31,6 @@ AZURE_SECRET = "Az~secret-Never.In_Output-77"
 DB_PASSWORD = "Db-pass_never-printed-4711"
 RG, SERVER, APP, SECRET_NAME = "rg-backoffice-test", "sql-backoffice-test", "app-backoffice-api-test", "backoffice-db"
 ECHO_IP = "198.51.100.23"
-__all__ = ["BIO_INDEX", "INIT", "p3009_database"]
 
 
 def with_password_and_port(url: str, port: int) -> str:
