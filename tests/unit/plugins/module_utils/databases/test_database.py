@@ -234,3 +234,34 @@ def test_no_unencoded_password_is_ever_quoted(password):
         else:
             assert target.password == unquote(secret)
             assert "Qz" not in target.describe() and "Jk" not in target.describe()
+
+
+def test_a_variant_is_chosen_after_connecting_and_its_preflight_parts_follow(tmp_path):
+    """A family whose URL form a variant shares (CockroachDB's postgresql://) tells them apart by the server the
+    connection reached: after_connect returns the variant's parts, and the preflight's parts are built from them."""
+    from types import SimpleNamespace
+
+    from ansible_collections.backoffice.dbops.plugins.module_utils.databases import sqlite
+    from ansible_collections.backoffice.dbops.plugins.module_utils.databases.database import open_database
+    from ansible_collections.backoffice.dbops.plugins.module_utils.databases.parts import assemble
+    from ansible_collections.backoffice.dbops.plugins.module_utils.databases.sqlite.dialect import SqliteDialect
+
+    class VariantDialect(SqliteDialect):
+        lockfile_providers = ("variant",)
+
+    dialect_class, *others = sqlite.PARTS
+    variant = SimpleNamespace(PARTS=(VariantDialect, *others), preflight_classes=sqlite.preflight_classes)
+    seen = []
+
+    def after_connect(parts, connection):
+        seen.append(connection.execute("SELECT sqlite_version()").fetchone()[0])
+        return assemble(parts.dialect.target, parts.driver.options, variant)
+
+    (tmp_path / "dev.db").touch()
+    database = open_database(f"file:{tmp_path / 'dev.db'}")
+    assert isinstance(database.dialect, dialect_class) and database.catalog.dialect is database.dialect
+    database.family = SimpleNamespace(**vars(sqlite), after_connect=after_connect)
+    database.connect(read_only=True, lock_timeout=1).close()
+    assert seen and database.dialect.lockfile_providers == ("variant",)
+    # Built again for the variant's parts, not kept from before connecting.
+    assert database.catalog.dialect is database.dialect

@@ -17,6 +17,7 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.databases.databas
     parse_database_url,
 )
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.shared import read_timestamp
+from ansible_collections.backoffice.dbops.plugins.module_utils.sql.lock_impact import LockImpact
 from ansible_collections.backoffice.dbops.tests.support.recording import RecordingCursor
 
 T = datetime(2020, 11, 27, 13, 49, 38, 123456, tzinfo=UTC)
@@ -214,8 +215,11 @@ def database(request):
 
 
 def test_the_family_puts_together_one_part_of_each_kind(database):
+    # The preflight's parts (catalog, rehearsal, lock rules) are built on first use, from the family's classes.
     for name, kind in KINDS.items():
-        assert isinstance(getattr(database.parts, name), kind), name
+        assert isinstance(getattr(database, name), kind), name
+    assert isinstance(database.impact, LockImpact)
+    assert database.dialect.lockfile_providers[0] in (database.target.provider, "mssql")
     assert database.family is family(FAMILY_OF_PROVIDER[database.target.provider])
 
 
@@ -226,7 +230,7 @@ def test_the_url_parses_into_its_parts_round_trips_and_is_described_without_the_
     assert {key: getattr(target, key) for key in expected} == expected
     assert parse_database_url(URL_FORMS[name].format(**vars(target))) == target
     assert "s3cret" not in target.describe() and "s3cret" not in repr(target)
-    assert target.provider == database.family.PROVIDER
+    assert target.provider == database.dialect.provider
 
 
 def test_the_dialect_quotes_identifiers(database):
