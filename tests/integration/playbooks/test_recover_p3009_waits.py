@@ -89,7 +89,7 @@ def test_a_refused_connection_outside_azure_fails_at_the_first_attempt(tmp_path,
     waited = task_seconds(junit, "Wait until the database accepts a connection")
     print(f"the wait failed after {waited:.2f} s; the whole recover_p3009.yml run took {result.seconds:.1f} s")
     assert result.returncode != 0, result.output
-    failed = result.output[result.output.index("TASK [backoffice.dbops.p3009_recovery : Wait until the database") :]
+    failed = result.output[result.output.index("TASK [backoffice.dbops.database_access : Wait until the database") :]
     assert "error_kind: unreachable" in failed and "attempts: 1" in failed, failed
     assert "wait_for_database: waiting up to" not in result.output
     assert waited < 15
