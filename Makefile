@@ -9,6 +9,8 @@ COLLECTION_LINK := .collections/ansible_collections/backoffice/dbops
 CHECKOUT_TMP := $(or $(TMPDIR),/tmp)/dbops-test-$(shell printf '%s' '$(CURDIR)' | sha256sum | cut -c1-12)
 # ansible-test needs the collection at .../ansible_collections/NAMESPACE/NAME outside hidden folders: it tests a copy.
 ANSIBLE_TEST_ROOT := $(CHECKOUT_TMP)/ansible_collections/backoffice/dbops
+# ansible-test integration tests a copy of its own: it runs beside the units and sanity of `make test`.
+ANSIBLE_TEST_INTEGRATION_ROOT := $(CHECKOUT_TMP)/integration/ansible_collections/backoffice/dbops
 ANSIBLE_TEST_PYTHON := 3.12
 # Every Python tests/config.yml declares: ansible-test sanity runs its version-specific tests (compile, import) on
 # each, from the interpreters scripts/find-python finds (pyenv's shims of unselected versions fail when run).
@@ -25,7 +27,8 @@ REFEREE := tests/referee
 IMPORTER := .venv-importer
 LOWEST := .venv-lowest
 
-.PHONY: setup demo demo-sqlserver test lint sanity unit integration test-lowest collection-copy ansible-test-home \
+.PHONY: setup demo demo-sqlserver test checks lint sanity unit integration test-lowest collection-copy integration-copy \
+  ansible-test-home \
   ansible-test-pip sanity-pythons bench dist clean
 
 # The venv imports `ansible_collections.backoffice.dbops` (the modules' code and tests/support) from the link.
@@ -87,7 +90,14 @@ demo: setup
 demo-sqlserver: setup
 	$(DEV_ENV) $(BIN)/python scripts/demo_sqlserver.py
 
-test: setup lint unit integration sanity test-lowest
+# Three streams side by side, each failing the run: the checks on the ansible-test copy (lint, units, sanity, one after
+# the other), the integration suite, and test-lowest (a venv of its own). They share no path; much of the
+# integration suite waits on databases, locks and timeouts, which leaves the CPU to the others.
+test: setup
+	$(MAKE) --no-print-directory -j3 --output-sync=line checks integration test-lowest
+
+checks: setup
+	$(MAKE) --no-print-directory -j1 lint unit sanity
 
 # ansible-doc resolves backoffice.dbops.* through .collections (made by setup). ansible-lint installs the working
 # tree into its own cache, .ansible/ here, unless an ANSIBLE_* path variable is set: then it installs it into
@@ -107,9 +117,9 @@ unit: setup collection-copy ansible-test-home
 	  ansible-test units --local --python $(ANSIBLE_TEST_PYTHON) --requirements
 
 # The pytest suite (the referee, the ARM emulator, the packaging), the ansible-test targets, molecule.
-integration: setup collection-copy ansible-test-home
+integration: setup integration-copy ansible-test-home
 	$(DEV_ENV) $(BIN)/python -m pytest tests/integration -q -n 2
-	$(ANSIBLE_TEST_ENV) $(BIN)/python scripts/ansible_test_integration.py $(ANSIBLE_TEST_ROOT)
+	$(ANSIBLE_TEST_ENV) $(BIN)/python scripts/ansible_test_integration.py $(ANSIBLE_TEST_INTEGRATION_ROOT)
 	state=$$(mktemp -d) && PATH="$(CURDIR)/$(BIN):$$PATH" MOLECULE_EPHEMERAL_DIRECTORY="$$state" $(BIN)/molecule test; \
 	  status=$$?; rm -rf "$$state"; exit $$status
 
@@ -143,9 +153,15 @@ test-lowest: setup $(LOWEST)/.installed
 	  tests/integration/playbooks/test_recover_p3009.py::test_azure_environment_through_firewall_key_vault_and_propagation_delay \
 	  tests/integration/playbooks/test_recover_p3009.py::test_azure_dry_run_says_the_firewall_is_closed_then_opens_only_when_asked
 
+# The working tree's files (tracked, and new ones not ignored) copied to $(1).
+copy_collection = rm -rf $(1) && mkdir -p $(1) && \
+  git ls-files -z --cached --others --exclude-standard -- . ':!.collections' | xargs -0 cp --parents -t $(1)
+
 collection-copy:
-	rm -rf $(ANSIBLE_TEST_ROOT) && mkdir -p $(ANSIBLE_TEST_ROOT)
-	git ls-files -z --cached --others --exclude-standard -- . ':!.collections' | xargs -0 cp --parents -t $(ANSIBLE_TEST_ROOT)
+	$(call copy_collection,$(ANSIBLE_TEST_ROOT))
+
+integration-copy:
+	$(call copy_collection,$(ANSIBLE_TEST_INTEGRATION_ROOT))
 
 # Sanity virtualenvs bootstrap pip with a script ansible-test downloads from a host these machines cannot reach;
 # its error message says to put the script in its cache. Ours installs the pip version ansible-test asks for from a

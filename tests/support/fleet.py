@@ -1,5 +1,5 @@
-"""Databases in every state prisma_migration_status tells apart, made the way each state really arises: by Prisma's
-own engine where it runs (PostgreSQL, SQLite), by writing rows as Prisma's deploy writes them elsewhere (MariaDB)."""
+"""Databases in every state prisma_migration_status tells apart, made the way each state really arises: deployed as
+Prisma deploys on that database (tests/support/backends/), and fleets of hundreds of them."""
 
 from __future__ import annotations
 

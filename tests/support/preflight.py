@@ -1,5 +1,5 @@
-"""Shared set-up of the preflight tests: migration folders, failures made as Prisma makes them, and whole-database
-dumps to prove that a preflight (and its rehearsal) changes nothing."""
+"""Shared set-up of the preflight tests: failures made as Prisma makes them, whole-database dumps to prove that a
+preflight (and its rehearsal) changes nothing, and probes that count what a rehearsal ran."""
 
 from __future__ import annotations
 

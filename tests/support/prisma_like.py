@@ -7,7 +7,7 @@ success bumps applied_steps_count and sets finished_at, on failure writes logs; 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.history import compute_checksum
 
@@ -31,8 +31,6 @@ SPAN_TRACE = (
     "   2: schema_core::state::ApplyMigrations\n"
     "             at schema-engine/core/src/state.rs:260"
 )
-# When a recorded history's first migration started.
-START = datetime(2020, 11, 27, 13, 49, 37, 250000, tzinfo=UTC)
 
 
 def create_history_table(backend) -> None:

@@ -1,5 +1,5 @@
-"""Shared set-up of the recover_p3009.yml tests: databases Prisma's engine leaves in the P3009 state, inventories
-laid out as a user would add an environment, and the ARM emulator standing in for Azure."""
+"""Shared set-up of the recover_p3009.yml tests: inventories laid out as a user would add an environment, the
+playbook's runs, and the ARM emulator standing in for Azure (its firewall, Key Vault, and SQL gateway)."""
 
 from __future__ import annotations
 

@@ -224,13 +224,14 @@ def recover(environment: dict, inventory: Path, env: str, cwd: Path) -> subproce
     return completed
 
 
-def sqlite_p3009(folder: Path) -> tuple[str, Path]:
+def sqlite_p3009(folder: Path) -> tuple[str, Path, Path]:
+    """A SQLite database in P3009, its data fixed, owned by the runner: its URL, migrations and file."""
     backend = backends.KINDS["sqlite"].create(None, folder, [])
     migrations = backend.p3009(folder)
     # The runbook's "fix the data": the preflight lets the resolve through only then.
     backend.execute(backend.fix_data)
     owned_by_runner(folder)
-    return backend.referee_url, migrations
+    return backend.referee_url, migrations, Path(backend.target.path)
 
 
 @pytest.mark.postgresql
@@ -240,7 +241,7 @@ def test_installed_read_only_and_run_unprivileged_it_recovers_and_stays_verified
     if not referee_available():
         unavailable("Prisma's engine is not installed: run `make setup`")
     collections = install_read_only(dirty_tarball, workspace)
-    sqlite_url, sqlite_migrations = sqlite_p3009(workspace / "sqlite")
+    sqlite_url, sqlite_migrations, _database = sqlite_p3009(workspace / "sqlite")
     postgres = make_backend("postgresql")
     postgres_migrations = postgres.p3009(workspace / "postgres")
     postgres.execute(postgres.fix_data)
@@ -286,7 +287,7 @@ def test_installed_with_an_unwritable_audit_folder_it_stops_before_any_database_
     if not referee_available():
         unavailable("Prisma's engine is not installed: run `make setup`")
     collections = install_read_only(dirty_tarball, workspace)
-    url, migrations = sqlite_p3009(workspace / "sqlite")
+    url, migrations, database = sqlite_p3009(workspace / "sqlite")
     inventory = write_inventory(
         workspace / "inventory",
         {"rehearsal": {"p3009_recovery_database_url": url, "p3009_recovery_migrations_dir": str(migrations)}},
@@ -295,7 +296,6 @@ def test_installed_with_an_unwritable_audit_folder_it_stops_before_any_database_
     operator = workspace / "operator"
     operator.mkdir()
     operator.chmod(0o555)
-    database = workspace / "sqlite" / "dev.db"
     with sqlite3.connect(database) as connection:
         before = connection.execute("SELECT * FROM _prisma_migrations ORDER BY started_at").fetchall()
     result = recover(runner_environment(workspace, collections), inventory, "rehearsal", operator)

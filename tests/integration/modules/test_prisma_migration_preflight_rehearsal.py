@@ -422,9 +422,9 @@ def test_mariadb_is_never_rehearsed_but_gets_its_plan(make_backend, tmp_path):
     assert digest(backend) == before
 
 
-@pytest.mark.parametrize("provider", ["postgresql", "sqlite"])
-def test_rehearsal_that_succeeds_still_reports_its_plan_and_no_timeout(make_backend, tmp_path, provider):
-    backend = {"postgresql": postgres, "sqlite": sqlite}[provider](make_backend)
+@pytest.mark.parametrize("database", [postgres, sqlite], ids=["postgresql", "sqlite"])
+def test_rehearsal_that_succeeds_still_reports_its_plan_and_no_timeout(make_backend, tmp_path, database):
+    backend = database(make_backend)
     migrations = migrations_with(tmp_path, backend, 'ALTER TABLE "User" ADD COLUMN "nick" TEXT;\n')
     before = digest(backend)
     result = ok(preflight(backend, migrations, NAME))

@@ -26,12 +26,13 @@ from urllib.parse import quote, quote_plus, urlsplit
 
 import pytest
 
-from ansible_collections.backoffice.dbops.tests.support.ansible_run import BIN, run_module, run_module_in
+from ansible_collections.backoffice.dbops.tests.support.ansible_run import run_module, run_module_in
 from ansible_collections.backoffice.dbops.tests.support.arm_emulator import FirewalledDatabaseProxy
 from ansible_collections.backoffice.dbops.tests.support.backends import mssql, unavailable, with_database
 from ansible_collections.backoffice.dbops.tests.support.preflight import failed_deploy
 from ansible_collections.backoffice.dbops.tests.support.prisma_referee import referee_available
 from ansible_collections.backoffice.dbops.tests.support.recovery import (
+    BIN,
     ECHO_IP,
     RG,
     ROOT,
