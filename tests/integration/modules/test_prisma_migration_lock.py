@@ -12,7 +12,6 @@ import pytest
 from ansible_collections.backoffice.dbops.tests.support.ansible_run import run_module
 from ansible_collections.backoffice.dbops.tests.support.recovery import (
     BIO_INDEX,
-    p3009_database,
     run_recovery,
     write_inventory,
 )
@@ -223,7 +222,7 @@ def test_the_role_releases_only_when_asked_and_confirmed(make_backend, tmp_path,
     """-e release_stale_lock=true: the role calls the module before the preflight; a holder idle for less than 300 s
     stops the run, ended never. A protected environment without its confirmation never gets that far."""
     backend = make_backend("postgresql")
-    p3009_database("postgresql", backend.url, tmp_path)
+    backend.p3009(tmp_path)
     holder = Holder(backend)
     try:
         inventory = write_inventory(
