@@ -27,7 +27,7 @@ REFEREE := tests/referee
 IMPORTER := .venv-importer
 LOWEST := .venv-lowest
 
-.PHONY: setup demo demo-sqlserver test checks lint sanity unit integration test-lowest collection-copy integration-copy \
+.PHONY: setup demo demo-sqlserver test lint sanity unit integration test-lowest collection-copy integration-copy \
   ansible-test-home \
   ansible-test-pip sanity-pythons bench dist clean
 
@@ -90,14 +90,7 @@ demo: setup
 demo-sqlserver: setup
 	$(DEV_ENV) $(BIN)/python scripts/demo_sqlserver.py
 
-# Three streams side by side, each failing the run: the checks on the ansible-test copy (lint, units, sanity, one after
-# the other), the integration suite, and test-lowest (a venv of its own). They share no path; much of the
-# integration suite waits on databases, locks and timeouts, which leaves the CPU to the others.
-test: setup
-	$(MAKE) --no-print-directory -j3 --output-sync=line checks integration test-lowest
-
-checks: setup
-	$(MAKE) --no-print-directory -j1 lint unit sanity
+test: setup lint unit integration sanity test-lowest
 
 # ansible-doc resolves backoffice.dbops.* through .collections (made by setup). ansible-lint installs the working
 # tree into its own cache, .ansible/ here, unless an ANSIBLE_* path variable is set: then it installs it into
