@@ -23,6 +23,7 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.
     model_for,
 )
 from ansible_collections.backoffice.dbops.plugins.module_utils.sql.statements import split_statements
+from ansible_collections.backoffice.dbops.tests.support.judging import user, verdict_of
 from ansible_collections.backoffice.dbops.tests.support.offline import syntax
 
 URLS = {"postgresql": "postgresql://u@h/db", "mysql": "mysql://u@h/db", "sqlite": "file:/tmp/x.db"}
@@ -264,3 +265,46 @@ def test_the_failed_statement_is_located_only_among_those_that_can_fail_that_way
     # A type change rewrites the rows: any data error can come from it.
     change = split_statements('ALTER TABLE "User" ALTER COLUMN "bio" TYPE VARCHAR(3);', syntax("postgresql"))
     assert failure_candidates(change, "unique_violation") == [1]
+
+
+MIGRATION = 'ALTER TABLE "User" ADD COLUMN "nick" TEXT;\nCREATE UNIQUE INDEX "User_bio_key" ON "User"("bio");\n'
+BIO_KEY = {"User_bio_key": ObjectInfo("index", ("bio",), True)}
+WITH_NICK = {"id": False, "bio": True, "nick": True}
+
+
+@pytest.mark.parametrize(
+    ("tables", "verdict", "present"),
+    [
+        ({"User": user()}, "none", [False, False]),
+        ({"User": user(WITH_NICK)}, "partial", [True, False]),
+        ({"User": user(WITH_NICK, BIO_KEY)}, "complete", [True, True]),
+        # The index but not the column: no state of the migration looks like this.
+        ({"User": user(indexes=BIO_KEY)}, "unknown", [None, None]),
+    ],
+)
+def test_verdict_from_the_catalog(tables, verdict, present):
+    statements, judgement = verdict_of("postgresql", MIGRATION, tables, failing=2)
+    assert judgement.verdict == verdict
+    assert [judgement.present[s.index] for s in statements] == present
+
+
+def test_a_table_rebuilt_under_its_own_name():
+    sql = (
+        'PRAGMA foreign_keys=OFF;\nCREATE TABLE "new_User" ("id" INTEGER NOT NULL, "bio" TEXT NOT NULL);\n'
+        'INSERT INTO "new_User" ("id", "bio") SELECT "id", "bio" FROM "User";\nDROP TABLE "User";\n'
+        'ALTER TABLE "new_User" RENAME TO "User";\nPRAGMA foreign_keys=ON;\n'
+    )
+    rebuilt = TableInfo({"id": ColumnInfo("INTEGER", False), "bio": ColumnInfo("TEXT", False)})
+    _statements, half_way = verdict_of("sqlite", sql, {"User": user(), "new_User": rebuilt}, failing=3)
+    assert half_way.verdict == "partial" and half_way.applied == [2]
+    _statements, compensated = verdict_of("sqlite", sql, {"User": user()}, failing=3)
+    assert compensated.verdict == "none"
+
+
+def test_dml_only_cannot_be_judged_unless_it_is_the_failed_statement():
+    sql = 'UPDATE "User" SET "bio" = NULL;\nCREATE UNIQUE INDEX "User_bio_key" ON "User"("bio");'
+    _statements, judgement = verdict_of("postgresql", sql, {"User": user()}, failing=2)
+    assert judgement.verdict == "unknown" and judgement.unjudged == [1]
+    assert "changes data" in judgement.reasons[1]
+    _statements, first = verdict_of("postgresql", sql, {"User": user()}, failing=1)
+    assert first.verdict == "none"
