@@ -18,6 +18,7 @@ import shutil
 import sqlite3
 import uuid
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -136,7 +137,8 @@ TRIGGER = re.compile(r"^CREATE\s+(TEMP\w*\s+)?TRIGGER\b", re.IGNORECASE)
 
 
 def split(sql: str, engine: str) -> list[Statement]:
-    quotes = {"'", '"'} | ({"`"} if engine == "mysql" else set()) | ({"["} if engine == "sqlserver" else set())
+    rules = ENGINES[engine]
+    quotes = {"'", '"'} | rules.quotes
     pieces = []
     start, depth, i, n = None, 0, 0, len(sql)
     while i < n:
@@ -153,13 +155,13 @@ def split(sql: str, engine: str) -> list[Statement]:
         if start is None:
             start = i
         if char in quotes:
-            i = _end_of_quoted(sql, i, CLOSERS[char], backslash=engine == "mysql" and char == "'")
-        elif char == "$" and engine == "postgresql" and (tag := DOLLAR_TAG.match(sql, i)):
+            i = _end_of_quoted(sql, i, CLOSERS[char], backslash=rules.backslash_escapes and char == "'")
+        elif char == "$" and rules.dollar_quotes and (tag := DOLLAR_TAG.match(sql, i)):
             i = _after(sql, tag.group(0), tag.end())
         elif IDENTIFIER.match(sql, i) and (i == 0 or not (sql[i - 1].isalnum() or sql[i - 1] in "_$")):
             word = IDENTIFIER.match(sql, i).group(0).upper()
             # A SQLite trigger's body (BEGIN ... END) holds its own `;`: they do not end the statement.
-            if engine == "sqlite" and TRIGGER.match(sql[start:i]):
+            if rules.trigger_bodies and TRIGGER.match(sql[start:i]):
                 depth += word in ("BEGIN", "CASE")
                 depth -= word == "END" and depth > 0
             i += len(word)
@@ -200,7 +202,7 @@ def _end_of_quoted(sql: str, i: int, closer: str, *, backslash: bool) -> int:
 
 def _classify(index: int, line: int, text: str, engine: str) -> Statement:
     words = " ".join(text.split()).upper()
-    if engine == "sqlserver" and SQLSERVER_WRAPPER.match(words):
+    if ENGINES[engine].prisma_wrapper and SQLSERVER_WRAPPER.match(words):
         return Statement(index, line, text, effect=False)
     for pattern, control in ((BEGIN, "begin"), (COMMIT, "commit"), (ROLLBACK, "rollback")):
         if pattern.match(words):
@@ -229,14 +231,6 @@ def committed(statements: list[Statement], upto: int, *, implicit_transaction: b
 # ---------------------------------------------------------------------------------------------------------------
 # What Prisma writes into `logs` (verbatim formats; see plugins/module_utils/prisma/preflight/failure_logs.py and
 # the unit tests' prisma_logs.json for recorded ones).
-
-# A failure any statement can meet (another session holds a lock), as each engine words it.
-LOCK_ERRORS = {
-    "postgresql": ("55P03", "canceling statement due to lock timeout"),
-    "mysql": (1205, "Lock wait timeout exceeded; try restarting transaction"),
-    "sqlite": (None, "SQLITE_BUSY: database is locked"),
-    "sqlserver": (1222, "Lock request time out period exceeded."),
-}
 
 
 def pg_adapter_logs(name: str, message: str) -> str:
@@ -280,14 +274,67 @@ def sqlserver_native_logs(name: str, code: int, message: str) -> str:
 def lock_logs(engine: str, name: str, failing: int) -> str:
     """The logs Prisma writes when statement `failing` times out on a lock: its driver adapter's text on PostgreSQL
     and SQLite, its native engine's P3018 on MySQL and SQL Server."""
-    code, message = LOCK_ERRORS[engine]
-    if engine == "postgresql":
-        return pg_adapter_logs(name, message)
-    if engine == "sqlite":
-        return sqlite_adapter_logs(name, message)
-    if engine == "mysql":
-        return mysql_native_logs(name, code, message, failing)
-    return sqlserver_native_logs(name, code, message)
+    rules = ENGINES[engine]
+    code, message = rules.lock_error
+    return rules.lock_logs(name, code, message, failing)
+
+
+@dataclass(frozen=True)
+class EngineRules:
+    """What the oracle knows of an engine, stated once: its SQL text (for its own splitter), the lock error any
+    statement can meet and the logs Prisma writes for it, and how Prisma runs a migration there."""
+
+    # Quote characters beyond ' and ".
+    quotes: frozenset
+    # A lock timeout: (code, message) as the engine words it, and Prisma's logs for it (name, code, message, failing).
+    lock_error: tuple
+    lock_logs: Callable
+    backslash_escapes: bool = False
+    dollar_quotes: bool = False
+    # A trigger's body (BEGIN ... END) holds its own `;`.
+    trigger_bodies: bool = False
+    # Prisma wraps the migration in TRY / TRAN and sends it as one batch: a failed batch leaves nothing, partial
+    # states are made by hand only, and the wrapper's statements are no effect.
+    prisma_wrapper: bool = False
+    # The kind of world a partial run makes: Prisma's driver adapter (`adapter`) or its native engine's logs.
+    partial_world: str = "adapter"
+    # How Prisma runs the migration in the `prisma` world: its engine through the referee, or as its native engine.
+    prisma_run: str = "_referee"
+    # Prisma's native engine sends the script as one simple query (one implicit transaction); failed CREATE INDEX
+    # CONCURRENTLY leaves an INVALID index.
+    native_single_query: bool = False
+
+
+ENGINES = {
+    "postgresql": EngineRules(
+        quotes=frozenset(),
+        lock_error=("55P03", "canceling statement due to lock timeout"),
+        lock_logs=lambda name, _code, message, _failing: pg_adapter_logs(name, message),
+        dollar_quotes=True,
+        native_single_query=True,
+    ),
+    "mysql": EngineRules(
+        quotes=frozenset("`"),
+        lock_error=(1205, "Lock wait timeout exceeded; try restarting transaction"),
+        lock_logs=mysql_native_logs,
+        backslash_escapes=True,
+        partial_world="native-logs",
+        prisma_run="_mysql_native",
+    ),
+    "sqlite": EngineRules(
+        quotes=frozenset(),
+        lock_error=(None, "SQLITE_BUSY: database is locked"),
+        lock_logs=lambda name, _code, message, _failing: sqlite_adapter_logs(name, message),
+        trigger_bodies=True,
+    ),
+    "sqlserver": EngineRules(
+        quotes=frozenset("["),
+        lock_error=(1222, "Lock request time out period exceeded."),
+        lock_logs=lambda name, code, message, _failing: sqlserver_native_logs(name, code, message),
+        prisma_wrapper=True,
+        prisma_run="_sqlserver_native",
+    ),
+}
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -653,6 +700,10 @@ class CaseRun:
     def statements(self) -> list[Statement]:
         return self.case.statements
 
+    @property
+    def rules(self) -> EngineRules:
+        return ENGINES[self.case.engine]
+
     def needs_fix(self, last_run: int) -> bool:
         """Whether the statements up to `last_run` include the one that fails on the setup's data."""
         return self.case.failure is not None and self.case.failure.statement <= last_run
@@ -668,7 +719,7 @@ class CaseRun:
         return [
             statement.text
             for statement in statements
-            if (only is None or statement.index in only) and (self.case.engine != "sqlserver" or statement.effect)
+            if (only is None or statement.index in only) and (not self.rules.prisma_wrapper or statement.effect)
         ]
 
     def judge_world(self, world: World, backend, migrations: Path) -> None:
@@ -705,36 +756,35 @@ class CaseRun:
             self.lab.dispose(backend)
 
     def run(self) -> list[Outcome]:
-        case, statements, engine = self.case, self.statements, self.case.engine
+        case, statements, engine, rules = self.case, self.statements, self.case.engine, self.rules
         name = case.migration_name
         effects = case.effects
         for failing in effects:
             prefix = committed(statements, failing - 1)
             logs = lock_logs(engine, name, failing)
-            if engine == "sqlserver":
+            if rules.prisma_wrapper:
                 # Prisma's TRY/TRAN wrapper: a failed batch leaves nothing; partial states only by hand.
                 self.world("native-logs", failing=failing, applied=(), logs=logs)
                 self.world("by-hand", failing=None, applied=prefix, only=prefix or None, logs=None)
             else:
-                kind = "native-logs" if engine == "mysql" else "adapter"
-                self.world(kind, failing=failing, applied=prefix, run_upto=failing - 1, logs=logs)
+                self.world(rules.partial_world, failing=failing, applied=prefix, run_upto=failing - 1, logs=logs)
                 self.world("no-logs", failing=None, applied=prefix, run_upto=failing - 1, logs=None)
-            if engine == "postgresql":
+            if rules.native_single_query:
                 native = committed(statements, failing - 1, implicit_transaction=True)
-                code, message = LOCK_ERRORS[engine]
+                code, message = rules.lock_error
                 self.world(
                     "native-logs", failing=failing, applied=native, only=native or None,
                     logs=pg_native_logs(name, code, message),
                 )  # fmt: skip
         last = effects[-1]
-        if engine == "sqlserver":
+        if rules.prisma_wrapper:
             self.world("complete", failing=None, applied=effects, only=effects, logs=None)
         else:
             logs = lock_logs(engine, name, last)
             self.world("complete", failing=last, applied=effects, run_upto=len(statements), logs=logs)
         self._by_hand_later()
         self._prisma()
-        if engine == "postgresql":
+        if rules.native_single_query:
             self._native()
             self._invalid_index()
         return self.outcomes
@@ -765,13 +815,9 @@ class CaseRun:
         failure = case.adapter_failure or case.failure
         if failure is None:
             return
-        engine = case.engine
-        if engine in ("postgresql", "sqlite"):
-            applied, run = committed(self.statements, failure.statement - 1), self._referee
-        elif engine == "mysql":
-            applied, run = committed(self.statements, failure.statement - 1), self._mysql_native
-        else:
-            applied, run = (), self._sqlserver_native
+        run = getattr(self, self.rules.prisma_run)
+        # A batch in Prisma's wrapper leaves nothing; elsewhere what committed before the failing statement stays.
+        applied = () if self.rules.prisma_wrapper else committed(self.statements, failure.statement - 1)
 
         def extra(backend, migrations):
             run(backend, migrations, failure)
@@ -797,7 +843,7 @@ class CaseRun:
         connection = backend.connect()
         try:
             cursor = connection.cursor()
-            for statement in split(script, "mysql"):
+            for statement in split(script, self.case.engine):
                 try:
                     cursor.execute(statement.text)
                 except Exception as error:
