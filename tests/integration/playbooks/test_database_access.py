@@ -34,8 +34,8 @@ def included_roles(path):
 def test_the_status_playbook_reaches_its_databases_through_database_access():
     playbook = ROOT / "playbooks" / "p3009_status.yml"
     roles = included_roles(playbook)
-    assert {name for name, _ in roles} == {"backoffice.dbops.database_access"}
-    assert {tasks_from for _, tasks_from in roles} == {"connection_string.yml", "open.yml", "close.yml"}
+    assert {name for name, _tasks_from in roles} == {"backoffice.dbops.database_access"}
+    assert {tasks_from for _name, tasks_from in roles} == {"connection_string.yml", "open.yml", "close.yml"}
     assert "roles/p3009_recovery" not in playbook.read_text()
 
 

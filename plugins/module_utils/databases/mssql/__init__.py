@@ -9,7 +9,9 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mssql.d
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mssql.driver import MssqlDriver
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mssql.history import MssqlHistoryTable
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mssql.lock import MssqlMigrateLock
-from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mssql.url import parse_url as parse_url
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mssql.url import parse_url
+
+__all__ = ("PARTS", "parse_url", "preflight_classes")
 
 # Dialect, Driver, HistoryTable, MigrateLock, CodeTable: the parts every module uses.
 PARTS = (MssqlDialect, MssqlDriver, MssqlHistoryTable, MssqlMigrateLock, MssqlCodeTable)

@@ -9,7 +9,9 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mysql.d
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mysql.driver import MysqlDriver
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mysql.history import MysqlHistoryTable
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mysql.lock import MysqlMigrateLock
-from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mysql.url import parse_url as parse_url
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mysql.url import parse_url
+
+__all__ = ("PARTS", "parse_url", "preflight_classes")
 
 # Dialect, Driver, HistoryTable, MigrateLock, CodeTable: the parts every module uses.
 PARTS = (MysqlDialect, MysqlDriver, MysqlHistoryTable, MysqlMigrateLock, MysqlCodeTable)

@@ -9,7 +9,9 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.databases.postgre
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.postgres.driver import PostgresDriver
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.postgres.history import PostgresHistoryTable
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.postgres.lock import PostgresMigrateLock
-from ansible_collections.backoffice.dbops.plugins.module_utils.databases.postgres.url import parse_url as parse_url
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.postgres.url import parse_url
+
+__all__ = ("PARTS", "parse_url", "preflight_classes")
 
 # Dialect, Driver, HistoryTable, MigrateLock, CodeTable: the parts every module uses.
 PARTS = (PostgresDialect, PostgresDriver, PostgresHistoryTable, PostgresMigrateLock, PostgresCodeTable)

@@ -9,7 +9,9 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.databases.sqlite.
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.sqlite.driver import SqliteDriver
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.sqlite.history import SqliteHistoryTable
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.sqlite.lock import SqliteMigrateLock
-from ansible_collections.backoffice.dbops.plugins.module_utils.databases.sqlite.url import parse_url as parse_url
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.sqlite.url import parse_url
+
+__all__ = ("PARTS", "parse_url", "preflight_classes")
 
 # Dialect, Driver, HistoryTable, MigrateLock, CodeTable: the parts every module uses.
 PARTS = (SqliteDialect, SqliteDriver, SqliteHistoryTable, SqliteMigrateLock, SqliteCodeTable)
