@@ -37,8 +37,8 @@ options:
     description:
       - V(info) reads who holds the lock; nothing is changed.
       - V(released) ends the session holding the lock when it may be ended (see O(min_idle) and O(session)).
+      - Any other value fails with V(invalid_option), changing nothing.
     type: str
-    choices: [info, released]
     default: info
   min_idle:
     description:
@@ -191,6 +191,7 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.migrate_lo
     DEFAULT_MIN_IDLE,
     MigrateLockRelease,
     describe_activity,
+    lock_state,
     min_idle,
 )
 
@@ -198,7 +199,7 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.migrate_lo
 def main():
     module = AnsibleModule(
         argument_spec=database_argument_spec(
-            state={"type": "str", "default": "info", "choices": ["info", "released"]},
+            state={"type": "str", "default": "info"},
             min_idle={"type": "int", "default": DEFAULT_MIN_IDLE},
             session={"type": "str"},
         ),
@@ -207,12 +208,13 @@ def main():
     params = module.params
     secrets = Secrets(module)
     with report_failures(module, secrets):
+        state = lock_state(params["state"])
         minimum_idle = min_idle(params["min_idle"])
         database = open_module_database(module, secrets)
         lock = MigrateLockRelease(database)
         where = database.target.describe()
         secrets.keep([where])
-        if params["state"] == "info":
+        if state == "info":
             holders = lock.holders()
             module.exit_json(changed=False, database=where, held=bool(holders), holders=holders, ended=None,
                              msg=_info_message(lock.named_lock, holders))  # fmt: skip

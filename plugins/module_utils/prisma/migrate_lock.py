@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import DbopsError
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.text import one_line, redact
-from ansible_collections.backoffice.dbops.plugins.module_utils.common.validation import require_range
+from ansible_collections.backoffice.dbops.plugins.module_utils.common.validation import OptionError, require_range
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.errors import DatabaseError
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.history import iso_utc
 
@@ -57,6 +57,21 @@ class ReleaseDecision:
     @property
     def session(self):
         return None if self.holder is None else self.holder["session"]
+
+
+# What prisma_migration_lock does: read who holds the lock, or end that session.
+LOCK_STATES = ("info", "released")
+
+
+def lock_state(value: str) -> str:
+    """`state` itself when it is one of LOCK_STATES. Checked here rather than by the argument spec's choices: Ansible's
+    sanity rules keep `info` out of a `state` option's choices, and `state: info` is this module's interface."""
+    if value not in LOCK_STATES:
+        raise OptionError(
+            f"state must be info or released, got {value}.",
+            hint="state: info reads who holds Prisma's migrate lock; state: released ends that session.",
+        )
+    return value
 
 
 def min_idle(value) -> int:

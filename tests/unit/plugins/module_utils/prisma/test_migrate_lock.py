@@ -18,6 +18,7 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.migrate_lo
     MigrateLockRelease,
     decide_release,
     describe_activity,
+    lock_state,
     min_idle,
     plain_holder,
     refusal,
@@ -280,3 +281,10 @@ def test_a_database_without_a_named_lock_is_never_connected():
     assert MigrateLockRelease(database).holders() == []
     assert MigrateLockRelease(database).release(0, check_mode=False).ended is None
     assert database.connects == []
+
+
+def test_the_state_is_info_or_released_and_anything_else_is_refused_by_name():
+    assert [lock_state(state) for state in ("info", "released")] == ["info", "released"]
+    with pytest.raises(DbopsError) as refused:
+        lock_state("absent")
+    assert refused.value.error_kind == "invalid_option" and "info or released" in refused.value.message
