@@ -3,7 +3,6 @@ offending-rows queries), each database's parts chosen from a sample DATABASE_URL
 
 from __future__ import annotations
 
-from ansible_collections.backoffice.dbops.plugins.module_utils.databases.database import open_database
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.shared import ColumnInfo, TableInfo
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.catalog import LiveCatalog
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.effects import (
@@ -13,13 +12,8 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.
 )
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.offending import plan_offending
 from ansible_collections.backoffice.dbops.plugins.module_utils.sql.statements import split_statements
+from ansible_collections.backoffice.dbops.tests.support.offline import offline_database
 
-URLS = {
-    "postgresql": "postgresql://u@h/db?schema=app",
-    "mysql": "mysql://u@h/db",
-    "sqlite": "file:/tmp/x.db",
-    "sqlserver": "sqlserver://h:1433;database=db;user=u;password=p",
-}
 # Prisma's SQL Server migration, wrapper included, as its renderer writes it.
 MSSQL_MIGRATION = (
     "BEGIN TRY\n\nBEGIN TRAN;\n\n-- CreateIndex\n"
@@ -28,10 +22,6 @@ MSSQL_MIGRATION = (
     "REFERENCES [dbo].[User]([id]) ON DELETE NO ACTION ON UPDATE CASCADE;\n\n"
     "COMMIT TRAN;\n\nEND TRY\nBEGIN CATCH\n\nIF @@TRANCOUNT > 0\nBEGIN\n    ROLLBACK TRAN;\nEND;\nTHROW\n\nEND CATCH\n"
 )
-
-
-def flavour(provider):
-    return open_database(URLS[provider], "/tmp")
 
 
 def user(columns=None, indexes=None):
@@ -44,7 +34,7 @@ def user(columns=None, indexes=None):
 def verdict_of(provider, sql, tables, failing=None, structure_held=True):
     """The judgement over an in-memory catalog {table name: TableInfo} (the flavour's default schema), the failed
     statement having failed on its data (a duplicate) unless `structure_held` is false."""
-    f = flavour(provider)
+    f = offline_database(provider)
     statements = split_statements(sql, f.dialect.syntax)
     model = model_for(f)
     changes, universe = changes_of(statements, model, {})
@@ -62,7 +52,7 @@ FACTS = {
 
 
 def offending_plan(provider, sql, kind, sample_size=5):
-    f = flavour(provider)
+    f = offline_database(provider)
     dialect = f.dialect.syntax
     statements = split_statements(sql, dialect)
 

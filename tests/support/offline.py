@@ -6,7 +6,7 @@ from __future__ import annotations
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.database import open_database
 
 SAMPLE_URLS = {
-    "postgresql": "postgresql://u@h/db",
+    "postgresql": "postgresql://u@h/db?schema=app",
     "mysql": "mysql://u@h/db",
     "sqlite": "file:/tmp/x.db",
     "sqlserver": "sqlserver://h:1433;database=db;user=u;password=p;schema=dbo",

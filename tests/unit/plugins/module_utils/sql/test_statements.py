@@ -8,8 +8,8 @@ from operator import attrgetter
 import pytest
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.sql.statements import split_statements
-from ansible_collections.backoffice.dbops.tests.support.judging import MSSQL_MIGRATION, flavour
-from ansible_collections.backoffice.dbops.tests.support.offline import syntax
+from ansible_collections.backoffice.dbops.tests.support.judging import MSSQL_MIGRATION
+from ansible_collections.backoffice.dbops.tests.support.offline import offline_database, syntax
 
 
 def test_splitting_respects_strings_quoted_names_comments_and_dollar_quotes():
@@ -37,7 +37,7 @@ def test_sql_server_wrapper_is_not_counted():
         (2, "add_constraint", "foreign_key"),
     ]
     assert statements[0].actions[0].columns == ("bio",) and str(statements[1].actions[0].reference.table) == "dbo.User"
-    assert flavour("sqlserver").rehearsal.rehearsal_blocker(None, statements) is None
+    assert offline_database("sqlserver").rehearsal.rehearsal_blocker(None, statements) is None
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.sql.statements import split_statements
-from ansible_collections.backoffice.dbops.tests.support.judging import flavour
+from ansible_collections.backoffice.dbops.tests.support.offline import offline_database
 
 
 class Server:
@@ -37,7 +37,7 @@ class Server:
     ],
 )
 def test_what_cannot_be_rehearsed(provider, sql, version, reason):
-    f = flavour(provider)
+    f = offline_database(provider)
     statements = split_statements(sql, f.dialect.syntax)
     found = f.rehearsal.rehearsal_blocker(Server(version), statements)
     assert (found is None) if reason is None else (reason in found)
