@@ -454,11 +454,35 @@ rehearsal:
       type: list
       elements: dict
       version_added: 0.3.0
+repair:
+  description:
+    - For a failed migration whose statements are all judged (RV(verdict) none, partial or complete), the two
+      repairs derived from the verdict; null otherwise. Run either with M(backoffice.dbops.prisma_migration_repair)
+      (or C(-e repair=revert|complete) in the recovery playbook), which derives it again under Prisma's lock and
+      stops when it differs from the RV(repair.revert.sha256) or RV(repair.complete.sha256) shown here.
+  returned: always
+  type: dict
+  version_added: 0.3.0
+  contains:
+    revert:
+      description:
+        - The inverse of each statement that took effect, in reverse order, rendered for the database by sqlglot's
+          generator (C(statements) the indexes it undoes, C(script), C(sha256), C(lossless)). When a statement
+          cannot be undone without losing what it changed (it dropped something, changed rows, added an enum
+          value, restated or retyped a column), C(lossless) is false, C(script) null and C(refused) names each such
+          statement C({index, label, reason}).
+      type: dict
+    complete:
+      description:
+        - The statements that did not take effect, verbatim from migration.sql and in order, with the migration's
+          own session settings where they stand (C(statements) the indexes it runs, C(script), C(sha256)).
+      type: dict
 advice:
   description:
-    - V(fix_data_then_retry), V(retry) (resolve rolled back and redeploy), V(complete_by_hand_then_applied),
-      V(mark_applied), V(check_by_hand) (the verdict is unknown, and a person must check the statements RV(unjudged)
-      names) or V(investigate).
+    - V(fix_data_then_retry), V(retry) (resolve rolled back and redeploy), V(revert_then_retry) (a partial
+      migration with a lossless revert: RV(repair.revert)), V(complete_then_applied) (a partial migration:
+      RV(repair.complete)), V(mark_applied), V(check_by_hand) (the verdict is unknown, and a person must check the
+      statements RV(unjudged) names) or V(investigate).
   returned: always
   type: str
 advice_text:

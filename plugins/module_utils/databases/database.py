@@ -115,6 +115,10 @@ class Database:
     def impact(self):
         return self._preflight_parts().impact
 
+    @property
+    def inverses(self):
+        return self._preflight_parts().inverses
+
     def _preflight_parts(self):
         if self._preflight is None or self._preflight[0] is not self.parts:
             self._preflight = (self.parts, assemble_preflight(self.parts))

@@ -11,6 +11,7 @@
 - Catalog: what the live catalog says (tables, types, objects, sizes) and how to compare with migration.sql.
 - Rehearsal: running a migration in a transaction that is always rolled back, bounded.
 - LockImpact (sql/lock_impact.py, pure): what each statement locks, rewrites or scans while it runs.
+- Inverses (databases/inverses.py, pure): what undoes each change a statement made, as the database's SQL.
 Each database has a folder (databases/<name>/) with a subclass of each part it needs to change; its family module
 (databases/<name>/__init__.py) puts them together.
 """
@@ -424,6 +425,8 @@ class PreflightParts:
     rehearsal: Rehearsal
     # sql.lock_impact.LockImpact: the database's lock rules.
     impact: object
+    # databases.inverses.Inverses: what undoes each change (the repair's revert script).
+    inverses: object
 
 
 @dataclass(frozen=True)
@@ -435,7 +438,7 @@ class Parts:
     history: HistoryTable
     lock: MigrateLock
     codes: CodeTable
-    # The family module's preflight_classes(): (Catalog, Rehearsal, LockImpact) subclasses.
+    # The family module's preflight_classes(): (Catalog, Rehearsal, LockImpact, Inverses) subclasses.
     preflight: Callable[[], tuple]
 
 
@@ -455,10 +458,11 @@ def assemble(target: DatabaseTarget, options, family) -> Parts:
 
 def assemble_preflight(chosen: Parts) -> PreflightParts:
     """The preflight's parts of a database, their classes imported now."""
-    catalog, rehearsal, impact = chosen.preflight()
+    catalog, rehearsal, impact, inverses = chosen.preflight()
     dialect = chosen.dialect
     return PreflightParts(
         catalog=catalog(dialect.target, dialect),
         rehearsal=rehearsal(dialect.target, dialect, chosen.lock, chosen.driver),
         impact=impact(dialect),
+        inverses=inverses(dialect.target, dialect),
     )

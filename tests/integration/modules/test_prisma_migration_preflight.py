@@ -98,8 +98,11 @@ def test_partial_on_mariadb_names_what_took_effect_until_compensated(make_backen
     assert result["cause"]["statement_index"] == 2 and result["cause"]["database_code"] == "1062"
     assert result["verdict"] == "partial"
     assert [s["effect_present"] for s in result["statements"]] == [True, False]
-    assert result["advice"] == "complete_by_hand_then_applied"
+    # ADD COLUMN undoes losslessly: revert, then the redeploy runs the whole migration again.
+    assert result["advice"] == "revert_then_retry"
     assert "Statement 1 " in result["advice_text"]
+    assert result["repair"]["revert"]["script"] == "ALTER TABLE `User` DROP COLUMN `nick`;\n"
+    assert result["repair"]["complete"]["statements"] == [2]
     assert result["rehearsal"]["ran"] is False
     assert digest(backend) == before
 

@@ -18,9 +18,10 @@ PARTS = (MssqlDialect, MssqlDriver, MssqlHistoryTable, MssqlMigrateLock, MssqlCo
 
 
 def preflight_classes() -> tuple:
-    """Catalog, Rehearsal, LockImpact: imported when a preflight first asks for them."""
+    """Catalog, Rehearsal, LockImpact, Inverses: imported when a preflight (or a repair) first asks for them."""
     from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mssql.catalog import MssqlCatalog
     from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mssql.impact import MssqlLockImpact
+    from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mssql.inverses import MssqlInverses
     from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mssql.rehearsal import MssqlRehearsal
 
-    return MssqlCatalog, MssqlRehearsal, MssqlLockImpact
+    return MssqlCatalog, MssqlRehearsal, MssqlLockImpact, MssqlInverses

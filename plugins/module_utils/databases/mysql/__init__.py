@@ -18,9 +18,10 @@ PARTS = (MysqlDialect, MysqlDriver, MysqlHistoryTable, MysqlMigrateLock, MysqlCo
 
 
 def preflight_classes() -> tuple:
-    """Catalog, Rehearsal, LockImpact: imported when a preflight first asks for them."""
+    """Catalog, Rehearsal, LockImpact, Inverses: imported when a preflight (or a repair) first asks for them."""
     from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mysql.catalog import MysqlCatalog
     from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mysql.impact import MysqlLockImpact
+    from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mysql.inverses import MysqlInverses
     from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mysql.rehearsal import MysqlRehearsal
 
-    return MysqlCatalog, MysqlRehearsal, MysqlLockImpact
+    return MysqlCatalog, MysqlRehearsal, MysqlLockImpact, MysqlInverses

@@ -18,9 +18,10 @@ PARTS = (PostgresDialect, PostgresDriver, PostgresHistoryTable, PostgresMigrateL
 
 
 def preflight_classes() -> tuple:
-    """Catalog, Rehearsal, LockImpact: imported when a preflight first asks for them."""
+    """Catalog, Rehearsal, LockImpact, Inverses: imported when a preflight (or a repair) first asks for them."""
     from ansible_collections.backoffice.dbops.plugins.module_utils.databases.postgres.catalog import PostgresCatalog
     from ansible_collections.backoffice.dbops.plugins.module_utils.databases.postgres.impact import PostgresLockImpact
+    from ansible_collections.backoffice.dbops.plugins.module_utils.databases.postgres.inverses import PostgresInverses
     from ansible_collections.backoffice.dbops.plugins.module_utils.databases.postgres.rehearsal import PostgresRehearsal
 
-    return PostgresCatalog, PostgresRehearsal, PostgresLockImpact
+    return PostgresCatalog, PostgresRehearsal, PostgresLockImpact, PostgresInverses

@@ -18,9 +18,10 @@ PARTS = (SqliteDialect, SqliteDriver, SqliteHistoryTable, SqliteMigrateLock, Sql
 
 
 def preflight_classes() -> tuple:
-    """Catalog, Rehearsal, LockImpact: imported when a preflight first asks for them."""
+    """Catalog, Rehearsal, LockImpact, Inverses: imported when a preflight (or a repair) first asks for them."""
     from ansible_collections.backoffice.dbops.plugins.module_utils.databases.sqlite.catalog import SqliteCatalog
     from ansible_collections.backoffice.dbops.plugins.module_utils.databases.sqlite.impact import SqliteLockImpact
+    from ansible_collections.backoffice.dbops.plugins.module_utils.databases.sqlite.inverses import SqliteInverses
     from ansible_collections.backoffice.dbops.plugins.module_utils.databases.sqlite.rehearsal import SqliteRehearsal
 
-    return SqliteCatalog, SqliteRehearsal, SqliteLockImpact
+    return SqliteCatalog, SqliteRehearsal, SqliteLockImpact, SqliteInverses

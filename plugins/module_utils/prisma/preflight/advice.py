@@ -9,7 +9,8 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.
 ADVICE = (
     "fix_data_then_retry",
     "retry",
-    "complete_by_hand_then_applied",
+    "revert_then_retry",
+    "complete_then_applied",
     "mark_applied",
     "check_by_hand",
     "investigate",
@@ -20,8 +21,11 @@ RETRY = "resolve it as rolled back and redeploy"
 LABEL_LIMIT = 60
 
 
-def advise(migration: str, state: str, judgement, cause, offending, rehearsal, statements=None) -> tuple[str, str]:
-    """`statements`: index -> Statement, to name the statements that could not be judged."""
+def advise(
+    migration: str, state: str, judgement, cause, offending, rehearsal, statements=None, repair=None
+) -> tuple[str, str]:
+    """`statements`: index -> Statement, to name the statements that could not be judged; `repair`: the repairs
+    derived from the verdict (preflight/repair.py), to name the one to run."""
     if state == "applied":
         return "investigate", f"{migration} is already applied: there is nothing to recover."
     verdict = judgement.verdict
@@ -35,12 +39,25 @@ def advise(migration: str, state: str, judgement, cause, offending, rehearsal, s
     if verdict == "partial":
         lasting = judgement.lasting
         missing = [index for index, present in judgement.present.items() if present is False and index in lasting]
-        data = f" (first: {describe(offending)})" if offending is not None and offending.count else ""
+        data = (
+            f" once the rows in its way are fixed ({describe(offending)})"
+            if offending is not None and offending.count
+            else ""
+        )
+        done = f"{_statements(applied)} of {migration} took effect and {_statements(missing, lower=True)} did not"
+        complete = f"run the rest with repair=complete (the completion script){data}, which marks it applied"
+        if repair is not None and repair.lossless:
+            return (
+                "revert_then_retry",
+                f"{done}: undo {_statements(applied, lower=True)} with repair=revert (the revert script), which "
+                f"resolves it as rolled back, and redeploy{data}; or {complete}.",
+            )
+        refused = "; ".join(
+            f"statement {refusal.index}: {refusal.reason}" for refusal in (repair.refused if repair else ())
+        )
         return (
-            "complete_by_hand_then_applied",
-            f"{_statements(applied)} of {migration} took effect and {_statements(missing, lower=True)} did not: "
-            f"run the rest by hand{data} and mark it applied, or undo {_statements(applied, lower=True)} by hand "
-            "and roll it back.",
+            "complete_then_applied",
+            f"{done}: {complete}. It cannot be reverted safely ({refused or 'what took effect is not derived'}).",
         )
     if verdict == "unknown":
         return "check_by_hand", unknown_text(migration, judgement, statements or {})

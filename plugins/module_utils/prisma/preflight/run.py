@@ -55,6 +55,7 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.
     read_offending,
 )
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.rehearsal import rehearse, skipped
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.repair import plan_repair
 from ansible_collections.backoffice.dbops.plugins.module_utils.sql.names import TableName
 from ansible_collections.backoffice.dbops.plugins.module_utils.sql.statements import split_statements
 
@@ -155,6 +156,11 @@ class _Preflight:
         self.connection.rollback()
 
         neutralised, refusal = guard_settings(statements, database.rehearsal)
+        repair = (
+            plan_repair(statements, judgement, database.inverses, {entry.index for entry in neutralised})
+            if state == FAILED
+            else None
+        )
         if not rehearse_migration:
             rehearsal = skipped("rehearse is false.", neutralised)
         elif state == APPLIED:
@@ -210,7 +216,7 @@ class _Preflight:
             if rehearsal.error:
                 rehearsal = replace(rehearsal, error=without_values(rehearsal.error))
         advice, advice_text = advise(
-            migration, state, judgement, cause, offending, rehearsal, {s.index: s for s in statements}
+            migration, state, judgement, cause, offending, rehearsal, {s.index: s for s in statements}, repair
         )
         return {
             "migration": migration,
@@ -235,6 +241,7 @@ class _Preflight:
             "conflicts": list(judgement.conflicts),
             "impact": impact,
             "rehearsal": rehearsal.as_dict(),
+            "repair": repair.as_dict(statements) if repair is not None else None,
             "advice": advice,
             "advice_text": advice_text,
         }

@@ -1,0 +1,102 @@
+# Copyright: (c) 2026, backoffice platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What undoes one change a migration statement made, as SQL for the database (pure).
+
+Rendered by sqlglot's generator for the database (its Syntax names it: postgres, mysql, sqlite, tsql): names are
+quoted by the generator, and each statement is parsed and generated again, so that a template the generator does not
+take fails here, in the tests, rather than on a production database. A change nothing can undo without losing what it
+changed, or whose previous state migration.sql does not say, raises NotInvertible with the reason: never a guess.
+Each database's folder subclasses Inverses where its SQL differs (MySQL's DROP INDEX ... ON, SQL Server's sp_rename).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from ansible_collections.backoffice.dbops.plugins.module_utils.common.imports import import_library
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.parts import Part
+from ansible_collections.backoffice.dbops.plugins.module_utils.sql.names import TableName
+
+
+class NotInvertible(Exception):
+    """The change has no lossless inverse; the message says why (for the operator)."""
+
+
+class Inverses(Part):
+    @property
+    def generator(self) -> str:
+        """sqlglot's dialect that renders the SQL."""
+        return self.dialect.syntax.sqlglot
+
+    def name(self, name: str) -> str:
+        return self._sqlglot().exp.to_identifier(name, quoted=True).sql(dialect=self.generator)
+
+    def table(self, table: TableName) -> str:
+        return ".".join(self.name(part) for part in (table.schema, table.name) if part)
+
+    def render(self, template: str, *parts: str) -> str:
+        """The statement `template` names with `parts` (already quoted), as sqlglot's generator writes it."""
+        sqlglot = self._sqlglot()
+        return sqlglot.parse_one(template.format(*parts), read=self.generator).sql(dialect=self.generator)
+
+    def drop_table(self, table: TableName) -> list[str]:
+        return [self.render("DROP TABLE {}", self.table(table))]
+
+    def drop_column(self, table: TableName, column: str, spec=None) -> list[str]:
+        """`spec`: the column as ADD COLUMN declared it (sql.statements.ColumnSpec), when it says."""
+        del spec
+        return [self.render("ALTER TABLE {} DROP COLUMN {}", self.table(table), self.name(column))]
+
+    def drop_index(self, table: TableName | None, schema: str | None, name: str) -> list[str]:
+        del table
+        qualified = ".".join(self.name(part) for part in (schema, name) if part)
+        return [self.render("DROP INDEX {}", qualified)]
+
+    def drop_constraint(self, table: TableName, name: str, constraint: str | None) -> list[str]:
+        del constraint
+        return [self.render("ALTER TABLE {} DROP CONSTRAINT {}", self.table(table), self.name(name))]
+
+    def rename_table(self, table: TableName, to: str) -> list[str]:
+        return [self.render("ALTER TABLE {} RENAME TO {}", self.table(table), self.name(to))]
+
+    def rename_column(self, table: TableName, name: str, to: str) -> list[str]:
+        return [self.render("ALTER TABLE {} RENAME COLUMN {} TO {}", self.table(table), self.name(name), self.name(to))]
+
+    def rename_index(self, table: TableName | None, schema: str | None, name: str, to: str) -> list[str]:
+        del table, schema, name, to
+        raise NotInvertible("renaming an index back is not supported on this database")
+
+    def rename_constraint(self, table: TableName, name: str, to: str) -> list[str]:
+        del table, name, to
+        raise NotInvertible("renaming a constraint back is not supported on this database")
+
+    def drop_not_null(self, table: TableName, column: str) -> list[str]:
+        del table, column
+        raise NotInvertible(
+            "the column's type and default would have to be restated, and migration.sql does not say them"
+        )
+
+    def drop_type(self, schema: str | None, name: str) -> list[str]:
+        del schema, name
+        raise NotInvertible("this database has no types of its own to drop")
+
+    def rename_type(self, schema: str | None, name: str, to: str) -> list[str]:
+        del schema, name, to
+        raise NotInvertible("this database has no types of its own to rename")
+
+    # Objects a DROP <kind> <name> removes, named as CREATE <kind> names them.
+    droppable = ("view", "sequence", "function", "procedure")
+
+    def drop_object(self, kind: str, schema: str | None, name: str, table: TableName | None) -> list[str]:
+        del table
+        if kind not in self.droppable:
+            raise NotInvertible(f"dropping a {kind.replace('_', ' ')} is not supported on this database")
+        qualified = ".".join(self.name(part) for part in (schema, name) if part)
+        return [self.render(f"DROP {kind.replace('_', ' ').upper()} {{}}", qualified)]
+
+    @staticmethod
+    def _sqlglot():
+        sqlglot = import_library("sqlglot", "sqlglot", "to render the revert script")
+        # sqlglot warns for every statement it keeps as an opaque command (ALTER TYPE ... RENAME, DROP EXTENSION).
+        logging.getLogger("sqlglot").setLevel(logging.ERROR)
+        return sqlglot

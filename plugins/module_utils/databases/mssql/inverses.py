@@ -1,0 +1,46 @@
+# Copyright: (c) 2026, backoffice platform team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""SQL Server: what undoes a change (pure). Renames go through sp_rename; indexes belong to their table."""
+
+from __future__ import annotations
+
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.inverses import Inverses, NotInvertible
+
+
+class MssqlInverses(Inverses):
+    droppable = ("view", "function", "procedure", "trigger", "sequence")
+
+    def literal(self, text: str) -> str:
+        return self._sqlglot().exp.Literal.string(text).sql(dialect=self.generator)
+
+    def drop_column(self, table, column, spec=None) -> list[str]:
+        if spec is not None and spec.default is not None:
+            raise NotInvertible(
+                "SQL Server keeps the column's default as a constraint of its own, which must be dropped first, and "
+                "the revert does not derive its name"
+            )
+        return super().drop_column(table, column, spec)
+
+    def drop_index(self, table, schema, name) -> list[str]:
+        del schema
+        if table is None:
+            raise NotInvertible("the index's table is not named")
+        return [self.render("DROP INDEX {} ON {}", self.name(name), self.table(table))]
+
+    def rename_table(self, table, to) -> list[str]:
+        return [self.render("EXEC sp_rename {}, {}", self.literal(self.table(table)), self.literal(to))]
+
+    def rename_column(self, table, name, to) -> list[str]:
+        path = f"{self.table(table)}.{self.name(name)}"
+        return [self.render("EXEC sp_rename {}, {}, 'COLUMN'", self.literal(path), self.literal(to))]
+
+    def rename_index(self, table, schema, name, to) -> list[str]:
+        del schema
+        if table is None:
+            raise NotInvertible("the index's table is not named")
+        path = f"{self.table(table)}.{self.name(name)}"
+        return [self.render("EXEC sp_rename {}, {}, 'INDEX'", self.literal(path), self.literal(to))]
+
+    def rename_constraint(self, table, name, to) -> list[str]:
+        path = ".".join(self.name(part) for part in (table.schema, name) if part)
+        return [self.render("EXEC sp_rename {}, {}, 'OBJECT'", self.literal(path), self.literal(to))]
