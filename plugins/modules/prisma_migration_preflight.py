@@ -480,7 +480,7 @@ repair:
 advice:
   description:
     - V(fix_data_then_retry), V(retry) (resolve rolled back and redeploy), V(revert_then_retry) (a partial
-      migration with a lossless revert: RV(repair.revert)), V(complete_then_applied) (a partial migration:
+      migration with a lossless revert, see RV(repair.revert)), V(complete_then_applied) (a partial migration, see
       RV(repair.complete)), V(mark_applied), V(check_by_hand) (the verdict is unknown, and a person must check the
       statements RV(unjudged) names) or V(investigate).
   returned: always

@@ -63,10 +63,12 @@ class HistoryStore:
                 plan = planner(before)
                 history = self.database.history
                 now = history.now()
-                self._write(cursor, plan, now, history.timestamp_binder(rows))
+                self.write(cursor, plan, now, history.timestamp_binder(rows))
             return ResolveOutcome(before, plan, apply_plan(before, plan, now))
 
-    def _write(self, cursor, plan: ResolvePlan, now, bind) -> None:
+    def write(self, cursor, plan: ResolvePlan, now, bind) -> None:
+        """The plan's writes, inside the caller's transaction under Prisma's lock (`bind`: the history's
+        timestamp_binder for the rows read)."""
         history = self.database.history
         if plan.create_table:
             for statement in history.prepare_table:

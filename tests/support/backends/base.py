@@ -213,6 +213,11 @@ class Backend:
         """The whole database, schema and data (`_prisma_migrations` included), as its own dump tool writes it."""
         raise NotImplementedError
 
+    def schema_dump(self) -> str:
+        """The schema alone (pg_dump --schema-only, mariadb-dump --no-data, SQLite's sqlite_master): what a repaired
+        database and a cleanly deployed one must share."""
+        raise NotImplementedError
+
     # -- Prisma's deploy and the seed scenario -------------------------------------------------------------------------
 
     def write_migrations(self, folder: Path, scripts: dict[str, str], **options) -> Path:

@@ -65,6 +65,12 @@ class PostgresBackend(DeployedByPrisma, Backend):
         # pg_dump 15.14+ wraps its output in \restrict <random key>: not part of the database.
         return "\n".join(line for line in text.splitlines() if not line.startswith(("\\restrict", "\\unrestrict")))
 
+    def schema_dump(self) -> str:
+        parts = urlsplit(self.url)
+        command = [pg_bin("pg_dump"), "--no-owner", "--schema-only", f"{parts.scheme}://{parts.netloc}{parts.path}"]
+        text = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+        return "\n".join(line for line in text.splitlines() if not line.startswith(("\\restrict", "\\unrestrict")))
+
     def seed_scripts(self, bio: str = "same") -> dict[str, str]:
         return {
             scenarios.INIT: 'CREATE TABLE "User" ("id" SERIAL PRIMARY KEY, "email" TEXT NOT NULL, "bio" TEXT);\n'

@@ -53,6 +53,11 @@ class SqliteBackend(DeployedByPrisma, Backend):
         with sqlite3.connect(self.target.path) as connection:
             return "\n".join(connection.iterdump())
 
+    def schema_dump(self) -> str:
+        with sqlite3.connect(self.target.path) as connection:
+            rows = connection.execute("SELECT type, name, sql FROM sqlite_master ORDER BY type, name").fetchall()
+        return "\n".join(f"{kind} {name}: {sql}" for kind, name, sql in rows)
+
     def seed_scripts(self, bio: str = "same") -> dict[str, str]:
         return {
             scenarios.INIT: 'CREATE TABLE "User" ("id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, '

@@ -210,7 +210,7 @@ def rehearse(
                     raise
                 try:
                     cursor.execute(sql)
-                    _drain(cursor)
+                    drain(cursor)
                 except Exception as error:  # the drivers share no base class
                     if watchdog.expired:
                         return timed_out(index), None
@@ -246,7 +246,7 @@ def rehearse(
             database.rehearsal.end_rehearsal(connection)
 
 
-def _drain(cursor) -> None:
+def drain(cursor) -> None:
     """Read every result of what was sent: a batch (SQL Server) answers statement by statement, and an error of a
     later statement only shows when its result is read."""
     while True:

@@ -83,6 +83,23 @@ def run_preflight(
     if rehearsal_timeout < 1 or rehearsal_max_rows < 0:
         raise DbopsError("rehearsal_timeout must be at least 1 (seconds) and rehearsal_max_rows 0 or more.")
     rehearse_migration = rehearse_mode(rehearse_migration)
+    _directory, script, statements = load_migration(database, migrations_dir, migration)
+    lock_wait = min(LOCK_WAIT, statement_timeout)
+    with session(database, read_only=not rehearse_migration, lock_timeout=lock_wait) as connection:
+        return Preflight(database, connection, statements, script, secrets_of(database)).run(
+            migration,
+            rehearse_migration,
+            sample_size,
+            statement_timeout,
+            lock_wait,
+            rehearsal_timeout=rehearsal_timeout,
+            rehearsal_max_rows=rehearsal_max_rows,
+        )
+
+
+def load_migration(database, migrations_dir: str, migration: str):
+    """(the migrations directory, migration.sql's text, its statements) of the migration, as the preflight and the
+    repair read it."""
     directory = read_migrations_directory(migrations_dir)
     check_lockfile(directory, database.dialect.lockfile_providers)
     local = next((candidate for candidate in directory.migrations if candidate.name == migration), None)
@@ -99,21 +116,12 @@ def run_preflight(
         )
     # The directory keeps the file's bytes (Prisma's checksum is over them); statements are its UTF-8 text.
     script = local.script.decode("utf-8")
-    statements = split_statements(script, database.dialect.syntax)
-    lock_wait = min(LOCK_WAIT, statement_timeout)
-    with session(database, read_only=not rehearse_migration, lock_timeout=lock_wait) as connection:
-        return _Preflight(database, connection, statements, script, secrets_of(database)).run(
-            migration,
-            rehearse_migration,
-            sample_size,
-            statement_timeout,
-            lock_wait,
-            rehearsal_timeout=rehearsal_timeout,
-            rehearsal_max_rows=rehearsal_max_rows,
-        )
+    return directory, script, split_statements(script, database.dialect.syntax)
 
 
-class _Preflight:
+class Preflight:
+    """What a failed migration left behind and whether it will succeed, read over one connection."""
+
     def __init__(self, database, connection, statements, script, secrets):
         self.database = database
         self.connection = connection
@@ -144,10 +152,7 @@ class _Preflight:
     ) -> dict:
         database, statements = self.database, self.statements
         database.rehearsal.limit_reads(self.cursor, statement_timeout=statement_timeout, lock_wait=lock_wait)
-        state, failed, started = self._history_state(migration)
-        log = parse_failure_log(failed.logs if failed else None, database.codes)
-        cause = cause_from_log(log, statements, database.codes.classify_error, self.script)
-        judgement = self._judge(log, cause, state, started)
+        state, log, cause, judgement = self.verdict(migration)
         offending = None
         if cause is not None and cause.statement_index:
             cause, offending = self._offending(cause, log.names, sample_size)
@@ -280,6 +285,14 @@ class _Preflight:
                 self.connection.rollback()
                 estimates[table] = Estimate(None, size)
         return entries(impacts, estimates, rules, facts)
+
+    def verdict(self, migration):
+        """(the migration's state in the history, Prisma's failure log parsed, the cause, the Judgement) as the
+        database is now: the repair asks again inside Prisma's lock, and after each statement where DDL commits."""
+        state, failed, started = self._history_state(migration)
+        log = parse_failure_log(failed.logs if failed else None, self.database.codes)
+        cause = cause_from_log(log, self.statements, self.database.codes.classify_error, self.script)
+        return state, log, cause, self._judge(log, cause, state, started)
 
     def _history_state(self, migration):
         """failed (with its most recent failed row), applied, or pending (no row, or only rolled-back ones); and
