@@ -27,7 +27,7 @@ REFEREE := tests/referee
 IMPORTER := .venv-importer
 LOWEST := .venv-lowest
 
-.PHONY: setup demo demo-sqlserver test lint sanity unit integration test-lowest collection-copy integration-copy \
+.PHONY: setup demo demo-repair demo-sqlserver test lint sanity unit integration test-lowest collection-copy integration-copy \
   ansible-test-home \
   ansible-test-pip sanity-pythons bench dist clean
 
@@ -84,6 +84,24 @@ demo: setup
 	$(DEV_ENV) $(BIN)/ansible-playbook playbooks/recover_p3009.yml \
 	  -e env=local -e migration=20201127134938_added_bio_index
 	$(BIN)/python scripts/demo_prisma.py redeploy
+	$(MAKE) --no-print-directory demo-repair
+
+# The second scenario: a partial migration (a column stayed, the bio index failed) repaired with -e repair=revert,
+# then deployed by Prisma's engine.
+REPAIR_DEMO = -e env=local -e migration=20201201000000_nick_and_bio \
+  -e p3009_recovery_project_dir=$(CURDIR)/demo/repair/prisma \
+  -e p3009_recovery_migrations_dir=$(CURDIR)/demo/repair/prisma/migrations \
+  -e p3009_recovery_audit_dir=$(CURDIR)/demo/repair/audit
+demo-repair: setup
+	$(BIN)/python scripts/demo_prisma.py build repair
+	$(BIN)/python scripts/demo_prisma.py fix-data repair
+	@echo; echo "== recover_p3009.yml without a repair: the column stayed, so rolled back is refused"
+	! $(DEV_ENV) $(BIN)/ansible-playbook playbooks/recover_p3009.yml $(REPAIR_DEMO)
+	@echo; echo "== dry run of -e repair=revert: the revert script, nothing written"
+	$(DEV_ENV) $(BIN)/ansible-playbook playbooks/recover_p3009.yml $(REPAIR_DEMO) -e repair=revert --check
+	@echo; echo "== -e repair=revert: the column dropped under Prisma's lock, the migration rolled back"
+	$(DEV_ENV) $(BIN)/ansible-playbook playbooks/recover_p3009.yml $(REPAIR_DEMO) -e repair=revert
+	$(BIN)/python scripts/demo_prisma.py redeploy repair
 
 # Optional: the same seed scenario on SQL Server behind an emulated Azure SQL gateway (firewall, identify, resolve,
 # cleanup). Needs ../shared/babelfish/start-babelfish or DBOPS_DEMO_SQLSERVER_URL.

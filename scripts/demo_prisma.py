@@ -1,8 +1,9 @@
 """The `make demo` rehearsal around the playbook, driven by Prisma's own schema engine.
 
-demo_prisma.py build     fresh demo/prisma/dev.db that really is in the P3009 state
-demo_prisma.py fix-data  the runbook's "fix the data": clear the duplicated bios the preflight named
-demo_prisma.py redeploy  after the recovery: let Prisma deploy (the runbook's step 5)
+demo_prisma.py build [repair]     fresh demo/prisma/dev.db that really is in the P3009 state (with `repair`:
+                                  demo/repair/prisma/dev.db, where the failed migration added a column first)
+demo_prisma.py fix-data [repair]  the runbook's "fix the data": clear the duplicated bios the preflight named
+demo_prisma.py redeploy [repair]  after the recovery: let Prisma deploy (the runbook's step 5)
 """
 
 from __future__ import annotations
@@ -22,7 +23,10 @@ from ansible_collections.backoffice.dbops.tests.support.prisma_referee import (
 ROOT = Path(__file__).resolve().parent.parent
 
 
-PRISMA_DIR = ROOT / "demo" / "prisma"
+# The scenario's folder: demo/prisma (the bio index fails, nothing of it stays) or, with `repair`,
+# demo/repair/prisma (a column, then the bio index: the column stays, the migration is partial).
+SCENARIOS = {"p3009": ROOT / "demo" / "prisma", "repair": ROOT / "demo" / "repair" / "prisma"}
+PRISMA_DIR = SCENARIOS["repair" if sys.argv[2:3] == ["repair"] else "p3009"]
 DATABASE = PRISMA_DIR / "dev.db"
 MIGRATIONS = PRISMA_DIR / "migrations"
 INIT = "20201127134937_init"
@@ -65,7 +69,7 @@ def build() -> None:
             say(f"prisma migrate deploy ({attempt}) -> Error: {error.code}", error.message)
         else:
             sys.exit("Prisma applied the bio index: the demo data did not violate it.")
-    say("demo/prisma/dev.db is now in the P3009 state")
+    say(f"{DATABASE.relative_to(ROOT)} is now in the P3009 state")
 
 
 def fix_data() -> None:
@@ -88,6 +92,6 @@ def redeploy() -> None:
 
 if __name__ == "__main__":
     commands = {"build": build, "fix-data": fix_data, "redeploy": redeploy}
-    if len(sys.argv) != 2 or sys.argv[1] not in commands:
+    if len(sys.argv) not in (2, 3) or sys.argv[1] not in commands or sys.argv[2:3] not in ([], ["repair"]):
         sys.exit(__doc__)
     commands[sys.argv[1]]()

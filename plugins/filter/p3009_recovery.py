@@ -21,6 +21,7 @@ def p3009_recovery_gate(
     accept_unknown="",
     resolve_without_fix=False,
     rehearsal_held="",
+    repair="",
 ):
     intent = Intent(
         migration=str(migration),
@@ -29,6 +30,7 @@ def p3009_recovery_gate(
         accept_unknown=str(accept_unknown or ""),
         resolve_without_fix=boolean(resolve_without_fix, strict=False),
         rehearsal_held=str(rehearsal_held or ""),
+        repair=str(repair or ""),
     )
     return gate(dict(preflight), intent)
 

@@ -459,7 +459,7 @@ repair:
     - For a failed migration whose statements are all judged (RV(verdict) none, partial or complete), the two
       repairs derived from the verdict; null otherwise. Run either with M(backoffice.dbops.prisma_migration_repair)
       (or C(-e repair=revert|complete) in the recovery playbook), which derives it again under Prisma's lock and
-      stops when it differs from the RV(repair.revert.sha256) or RV(repair.complete.sha256) shown here.
+      stops when it differs from the SHA-256 (C(sha256)) of RV(repair.revert) or RV(repair.complete) shown here.
   returned: always
   type: dict
   version_added: 0.3.0

@@ -8,6 +8,9 @@ from pathlib import Path
 INIT = "20201127134937_init"
 BIO_INDEX = "20201127134938_added_bio_index"
 LATER = "20201201000000_add_name"
+# A column, then the unique index on bio: with the seed's shared bio the index fails and the column stays (each
+# statement commits on its own where Prisma's engine runs it: the PostgreSQL adapter, SQLite, MySQL).
+NICK_AND_BIO = "20201201000000_nick_and_bio"
 UNKNOWN = "20201127134938_added_bio_inde"
 
 

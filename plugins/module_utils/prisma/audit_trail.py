@@ -104,6 +104,31 @@ def audit_record(at: datetime, run: dict) -> dict:
         "redeploy": run.get("redeploy"),
         # Cause kind, offending count, verdict and rehearsal outcome; never a sample value.
         "preflight": run.get("preflight"),
+        "repair": repair_record(run, outcome),
+    }
+
+
+def repair_record(run: dict, outcome: str) -> dict | None:
+    """Which repair ran, the SHA-256 and statement count of its script, the statements it repaired and how it ended;
+    never the script's text (its literals can be data)."""
+    kind = run.get("repair_kind")
+    if not kind:
+        return None
+    done = run.get("repair") or {}
+    if done.get("failed"):
+        ended = "failed"
+    elif not done or done.get("skipped"):
+        ended = "not_run"
+    else:
+        ended = "dry_run" if outcome == "dry_run" else "done"
+    return {
+        "kind": kind,
+        "sha256": done.get("sha256"),
+        "statement_count": done.get("statement_count"),
+        "statements": done.get("statements", []),
+        "ran": done.get("ran", []),
+        "outcome": ended,
+        "error_kind": done.get("error_kind"),
     }
 
 

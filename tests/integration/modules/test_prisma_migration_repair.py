@@ -15,9 +15,8 @@ from ansible_collections.backoffice.dbops.tests.support.ansible_run import run_m
 from ansible_collections.backoffice.dbops.tests.support.backends import unavailable
 from ansible_collections.backoffice.dbops.tests.support.preflight import digest, failed_deploy, preflight
 from ansible_collections.backoffice.dbops.tests.support.prisma_referee import referee_available
-from ansible_collections.backoffice.dbops.tests.support.scenarios import BIO_INDEX, INIT
+from ansible_collections.backoffice.dbops.tests.support.scenarios import BIO_INDEX, INIT, NICK_AND_BIO
 
-NICK_AND_BIO = "20201201000000_nick_and_bio"
 PROVIDERS = ["postgresql", "sqlite", "mysql"]
 
 
@@ -25,17 +24,6 @@ PROVIDERS = ["postgresql", "sqlite", "mysql"]
 def _referee_installed():
     if not referee_available():
         unavailable("Prisma's engine is not installed: run `make setup` (npm ci --prefix tests/referee)")
-
-
-def nick_and_bio(backend, folder, *, init_only=False):
-    """INIT (two users share a bio), then a migration adding a column and the unique index on bio: the column stays
-    (each statement commits on its own here) and the index fails on the shared bio."""
-    scripts = backend.seed_scripts()
-    column = f"ALTER TABLE {backend.qualified('User')} ADD COLUMN {backend.quote('nick')} TEXT;\n"
-    if backend.provider == "mysql":
-        column = "ALTER TABLE `User` ADD COLUMN `nick` VARCHAR(191) NULL;\n"
-    wanted = {INIT: scripts[INIT]} if init_only else {INIT: scripts[INIT], NICK_AND_BIO: column + scripts[BIO_INDEX]}
-    return backend.write_migrations(folder / "migrations", wanted)
 
 
 def repair(backend, migrations, kind, *, check=False, diff=False, **options):
@@ -47,16 +35,16 @@ def repair(backend, migrations, kind, *, check=False, diff=False, **options):
 def clean_schema(make_backend, provider, tmp_path) -> str:
     """The schema of a database where the migration deployed cleanly (its bios distinct)."""
     clean = make_backend(provider)
-    assert clean.deploy(nick_and_bio(clean, tmp_path / "clean-init", init_only=True)) == [INIT]
+    assert clean.deploy(clean.nick_and_bio(tmp_path / "clean-init", init_only=True)) == [INIT]
     clean.execute(clean.fix_data)
-    assert clean.deploy(nick_and_bio(clean, tmp_path / "clean")) == [NICK_AND_BIO]
+    assert clean.deploy(clean.nick_and_bio(tmp_path / "clean")) == [NICK_AND_BIO]
     return clean.schema_dump()
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
 def test_revert_then_redeploy_equals_a_clean_deploy(make_backend, tmp_path, provider):
     backend = make_backend(provider)
-    migrations = nick_and_bio(backend, tmp_path)
+    migrations = backend.nick_and_bio(tmp_path)
     failed_deploy(backend, migrations)
     shown = preflight(backend, migrations, NICK_AND_BIO).result
     assert shown["verdict"] == "partial" and shown["advice"] == "revert_then_retry"
@@ -84,7 +72,7 @@ def test_revert_then_redeploy_equals_a_clean_deploy(make_backend, tmp_path, prov
 @pytest.mark.parametrize("provider", PROVIDERS)
 def test_complete_then_prisma_sees_it_applied_with_its_checksum(make_backend, tmp_path, provider):
     backend = make_backend(provider)
-    migrations = nick_and_bio(backend, tmp_path)
+    migrations = backend.nick_and_bio(tmp_path)
     failed_deploy(backend, migrations)
     complete = preflight(backend, migrations, NICK_AND_BIO).result["repair"]["complete"]
     assert complete["statements"] == [2]
@@ -106,7 +94,7 @@ def test_complete_then_prisma_sees_it_applied_with_its_checksum(make_backend, tm
 @pytest.mark.parametrize("provider", ["postgresql", "mysql"])
 def test_a_script_changed_underneath_stops_before_writing(make_backend, tmp_path, provider):
     backend = make_backend(provider)
-    migrations = nick_and_bio(backend, tmp_path)
+    migrations = backend.nick_and_bio(tmp_path)
     failed_deploy(backend, migrations)
     shown = preflight(backend, migrations, NICK_AND_BIO).result["repair"]["revert"]
     # Another session undoes the column between the dry run and the run.

@@ -264,6 +264,18 @@ class Backend:
             f"WHERE {self.quote('email')} = 'grace@example.com'"
         )
 
+    # A short nullable text column as Prisma's renderer writes it here.
+    text_column: ClassVar[str] = "TEXT"
+
+    def nick_and_bio(self, folder: Path, *, init_only: bool = False) -> Path:
+        """INIT, then NICK_AND_BIO (a column, then the bio index), or INIT alone: the migrations folder."""
+        scripts = self.seed_scripts()
+        column = f"ALTER TABLE {self.qualified('User')} ADD COLUMN {self.quote('nick')} {self.text_column};\n"
+        wanted = {scenarios.INIT: scripts[scenarios.INIT]}
+        if not init_only:
+            wanted[scenarios.NICK_AND_BIO] = column + scripts[scenarios.BIO_INDEX]
+        return self.write_migrations(folder / "migrations", wanted)
+
     def p3009(self, folder: Path, *, bio: str = "same", **options) -> Path:
         """The seed scenario in the P3009 state, made the one way for every test: deployed as Prisma deploys until the
         bio index fails on the duplicated bios. Returns the migrations folder (INIT, BIO_INDEX, LATER); `options` as

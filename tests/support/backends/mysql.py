@@ -40,6 +40,7 @@ DEPLOY_START = datetime(2020, 11, 27, 13, 49, 37, tzinfo=UTC)
 
 
 class MysqlBackend(Backend):
+    text_column = "VARCHAR(191) NULL"
     provider = "mysql"
     lockfile_provider = "mysql"
     server_fixture = "mysql_server"

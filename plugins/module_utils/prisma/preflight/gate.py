@@ -20,7 +20,10 @@ MISSING_STATEMENTS = "missing_statements"
 APPLIED_STATEMENTS = "applied_statements"
 REHEARSAL_TIMED_OUT = "rehearsal_timed_out"
 DATA_NOT_FIXED = "data_not_fixed"
-CHECKS = (UNKNOWN, MISSING_STATEMENTS, APPLIED_STATEMENTS, REHEARSAL_TIMED_OUT, DATA_NOT_FIXED)
+REPAIR_UNAVAILABLE = "repair_unavailable"
+CHECKS = (UNKNOWN, REPAIR_UNAVAILABLE, MISSING_STATEMENTS, APPLIED_STATEMENTS, REHEARSAL_TIMED_OUT, DATA_NOT_FIXED)
+# What each repair resolves the migration as.
+REPAIR_STATE = {"revert": "rolled_back", "complete": "applied"}
 # Statements whose effect decides what the history may say (a statement of another category changes no schema and
 # no data the next deploy would meet).
 LASTING = ("schema", "data", "unmodelled")
@@ -38,6 +41,8 @@ class Intent:
     resolve_without_fix: bool = False
     # Why the rehearsal did not run in this pass when the role held it (a protected environment); "" otherwise.
     rehearsal_held: str = ""
+    # revert or complete (-e repair=...): the repair runs the preflight's script before resolving; "" otherwise.
+    repair: str = ""
 
 
 def gate(result: dict, intent: Intent) -> dict:
@@ -89,7 +94,16 @@ def audit_facts(result: dict, intent: Intent) -> dict:
         # The person who checked by hand what the catalog could not tell, for this migration.
         "accept_unknown": intent.accept_unknown == intent.migration,
         "resolve_without_fix": intent.resolve_without_fix,
+        "repair": _repair_facts(result, intent),
     }
+
+
+def _repair_facts(result: dict, intent: Intent) -> dict | None:
+    """The repair asked for, and the script shown before it ran: its SHA-256 and statement count; never its text."""
+    if not intent.repair:
+        return None
+    shown = (result.get("repair") or {}).get(intent.repair) or {}
+    return {"kind": intent.repair, "sha256": shown.get("sha256"), "statements": shown.get("statements") or []}
 
 
 def rehearsal_not_run_reason(rehearsal: dict, intent: Intent) -> str | None:
@@ -98,10 +112,15 @@ def rehearsal_not_run_reason(rehearsal: dict, intent: Intent) -> str | None:
 
 
 def _stop(result: dict, intent: Intent) -> tuple[str | None, str | None]:
-    migration, verdict, rehearsal = intent.migration, result["verdict"], result["rehearsal"]
+    migration, verdict = intent.migration, result["verdict"]
     rolled_back = intent.state == "rolled_back"
     if verdict == "unknown" and intent.accept_unknown != migration:
         return UNKNOWN, _unknown(result, migration)
+    if intent.repair:
+        stop = _repair_stop(result, intent)
+        if stop is not None:
+            return REPAIR_UNAVAILABLE, stop
+        return _data_stop(result, intent, migration)
     if (
         intent.state == "applied"
         # A pending migration marked applied is a baseline (its schema made another way), as Prisma allows.
@@ -111,16 +130,52 @@ def _stop(result: dict, intent: Intent) -> tuple[str | None, str | None]:
     ):
         return MISSING_STATEMENTS, (
             f"{migration} has statement(s) {_indexes(statements_where(result, False))} not in effect (verdict "
-            f"{verdict}): applied would make Prisma skip them for good. Nothing was written. Run them by hand first, "
-            "or re-run with -e accept_partial=true once the schema is as the migration leaves it."
+            f"{verdict}): applied would make Prisma skip them for good. Nothing was written. "
+            "Run them with -e repair=complete (the completion script above), or re-run with -e accept_partial=true "
+            "once the schema is as the migration leaves it."
         )
     if rolled_back and verdict in ("partial", "complete") and not intent.accept_partial:
         return APPLIED_STATEMENTS, (
             f"{migration} left statement(s) {_indexes(statements_where(result, True))} applied (verdict {verdict}): "
-            "rolled back would make the next deploy run them again. Nothing was written. After compensating by "
-            "hand, re-run with -e accept_partial=true; after completing it by hand, with -e state=applied."
+            "rolled back would make the next deploy run them again. Nothing was written. Undo them with "
+            "-e repair=revert or run the rest with -e repair=complete (the scripts above); after compensating by hand, "
+            "re-run with -e accept_partial=true."
         )
     if not rolled_back or intent.resolve_without_fix:
+        return None, None
+    return _data_stop(result, intent, migration)
+
+
+def _repair_stop(result: dict, intent: Intent) -> str | None:
+    """Why the repair asked for cannot run, or None."""
+    migration, repair = intent.migration, intent.repair
+    if REPAIR_STATE.get(repair) != intent.state:
+        return (
+            f"repair={repair} resolves the migration as {REPAIR_STATE.get(repair, '?')}, not {intent.state}. Nothing "
+            "was written. Leave out -e state (or pass the state the repair resolves it as)."
+        )
+    if result["migration_state"] != "failed" or not result.get("repair"):
+        return (
+            f"No repair is derived for {migration} (it is {result['migration_state']}, verdict {result['verdict']}): "
+            "a repair needs a failed migration whose statements are all judged. Nothing was written."
+        )
+    revert = result["repair"]["revert"]
+    if repair == "revert" and not revert["lossless"]:
+        refused = "; ".join(
+            f"statement {entry['index']} ({entry['label']}): {entry['reason']}" for entry in revert["refused"]
+        )
+        return (
+            f"{migration} cannot be reverted without losing what it changed: {refused}. Nothing was written. "
+            "Complete it instead (-e repair=complete), or restore by hand what the statement removed."
+        )
+    return None
+
+
+def _data_stop(result: dict, intent: Intent, migration: str) -> tuple[str | None, str | None]:
+    """A rehearsal stopped at its deadline, or one that fails, or rows in the way (unless resolve_without_fix)."""
+    rehearsal = result["rehearsal"]
+    verdict = result["verdict"]
+    if intent.resolve_without_fix:
         return None, None
     if rehearsal["timed_out"]:
         return REHEARSAL_TIMED_OUT, (
@@ -132,7 +187,11 @@ def _stop(result: dict, intent: Intent) -> tuple[str | None, str | None]:
     offending = result.get("offending")
     in_the_way = bool(offending and offending["count"])
     failing = rehearsal["ran"] and not rehearsal["succeeded"]
-    if verdict in ("partial", "complete") or not (failing or (not rehearsal["ran"] and in_the_way)):
+    # A repair runs the failed statement again (the completion, or the redeploy after a revert): rows in the way
+    # stop it whatever the verdict.
+    if (verdict in ("partial", "complete") and not intent.repair) or not (
+        failing or (not rehearsal["ran"] and in_the_way)
+    ):
         return None, None
     cause = result.get("cause")
     index = rehearsal["failed_statement_index"] or (cause.get("statement_index") if cause else "?")

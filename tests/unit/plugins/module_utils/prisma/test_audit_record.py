@@ -69,6 +69,7 @@ def test_a_resolve_is_recorded_without_row_values():
         "firewall_leftovers": ["dbops-0"],
         "redeploy": None,
         "preflight": {"verdict": "none"},
+        "repair": None,
     }
 
 

@@ -16,6 +16,7 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.
     MISSING_STATEMENTS,
     NEEDS_OVERRIDE,
     REHEARSAL_TIMED_OUT,
+    REPAIR_UNAVAILABLE,
     RESOLVE,
     UNKNOWN,
     Intent,
@@ -138,8 +139,8 @@ def test_applied_names_the_lasting_statements_not_in_effect():
     message = gate(result("partial"), Intent(MIGRATION, "applied"))["message"]
     assert message == (
         f"{MIGRATION} has statement(s) 2 not in effect (verdict partial): applied would make Prisma skip them for "
-        "good. Nothing was written. Run them by hand first, or re-run with -e accept_partial=true once the schema is "
-        "as the migration leaves it."
+        "good. Nothing was written. Run them with -e repair=complete (the completion script above), or re-run with "
+        "-e accept_partial=true once the schema is as the migration leaves it."
     )
 
 
@@ -150,7 +151,10 @@ def test_a_pending_migration_marked_applied_is_a_baseline():
 def test_rolled_back_names_the_lasting_statements_in_effect():
     message = gate(result("complete"), Intent(MIGRATION, "rolled_back"))["message"]
     assert message.startswith(f"{MIGRATION} left statement(s) 1 applied (verdict complete): rolled back would make")
-    assert message.endswith("re-run with -e accept_partial=true; after completing it by hand, with -e state=applied.")
+    assert message.endswith(
+        "Undo them with -e repair=revert or run the rest with -e repair=complete (the scripts above); after "
+        "compensating by hand, re-run with -e accept_partial=true."
+    )
 
 
 def test_a_stopped_rehearsal_says_where_and_why():
@@ -202,6 +206,7 @@ def test_the_audit_facts_carry_no_sample_and_no_message():
         "accept_partial": True,
         "accept_unknown": True,
         "resolve_without_fix": False,
+        "repair": None,
     }
 
 
@@ -209,3 +214,44 @@ def test_without_a_hold_the_module_says_why_the_rehearsal_did_not_run():
     audit = gate({**result(), "cause": None}, Intent(MIGRATION, "rolled_back", accept_unknown="other"))["audit"]
     assert audit["rehearsal"]["skipped_reason"] == "rehearse is false."
     assert audit["cause_kind"] is None and audit["offending_count"] is None and audit["accept_unknown"] is False
+
+
+def with_repair(preflight, *, lossless=True):
+    refused = [] if lossless else [{"index": 1, "label": "ALTER TABLE User DROP COLUMN email", "reason": "lossy"}]
+    preflight["repair"] = {
+        "revert": {"statements": [1], "script": None if refused else "X;\n", "sha256": "a" * 64,
+                   "lossless": lossless, "refused": refused},
+        "complete": {"statements": [2], "script": "Y;\n", "sha256": "b" * 64},
+    }  # fmt: skip
+    return preflight
+
+
+@pytest.mark.parametrize(("repair", "state"), [("revert", "rolled_back"), ("complete", "applied")])
+def test_a_repair_replaces_the_checks_of_statements_in_effect(repair, state):
+    decided = gate(with_repair(result("partial")), Intent(MIGRATION, state, repair=repair))
+    assert decided["action"] == RESOLVE, decided["message"]
+    assert decided["audit"]["repair"] == {
+        "kind": repair,
+        "sha256": ("a" if repair == "revert" else "b") * 64,
+        "statements": [1] if repair == "revert" else [2],
+    }
+
+
+def test_a_repair_still_stops_on_rows_in_the_way_and_on_an_unknown_verdict():
+    in_the_way = gate(
+        with_repair(result("partial", offending_count=2)), Intent(MIGRATION, "rolled_back", repair="revert")
+    )
+    assert in_the_way["check"] == DATA_NOT_FIXED
+    unknown = gate(result("unknown"), Intent(MIGRATION, "rolled_back", repair="revert"))
+    assert unknown["check"] == UNKNOWN
+
+
+def test_a_lossy_revert_a_missing_repair_or_a_mismatched_state_is_refused_naming_why():
+    lossy = gate(with_repair(result("partial"), lossless=False), Intent(MIGRATION, "rolled_back", repair="revert"))
+    assert lossy["check"] == REPAIR_UNAVAILABLE
+    assert "statement 1 (ALTER TABLE User DROP COLUMN email): lossy" in lossy["message"]
+    assert "-e repair=complete" in lossy["message"]
+    missing = gate(result("none"), Intent(MIGRATION, "rolled_back", repair="revert"))
+    assert missing["check"] == REPAIR_UNAVAILABLE and "No repair is derived" in missing["message"]
+    mismatched = gate(with_repair(result("partial")), Intent(MIGRATION, "rolled_back", repair="complete"))
+    assert mismatched["check"] == REPAIR_UNAVAILABLE and "resolves the migration as applied" in mismatched["message"]
