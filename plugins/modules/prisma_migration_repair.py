@@ -25,10 +25,11 @@ description:
     outside the session as the preflight's rehearsal is; each statement also gets O(statement_timeout) and waits
     for a table lock at most 5 seconds; the migration's own statements that would loosen these timeouts are not
     sent.
-  - MySQL and MariaDB commit every DDL statement - the statements run one by one, each waiting for a metadata lock
-    at most 5 seconds and O(repair_timeout) checked before each one; after each, the verdict is read again and must
-    show the statement done, else the run stops (V(repair_not_confirmed)). A failure half-way lists the statements
-    that ran (RV(ran)); a rerun derives the rest from the verdict.
+  - MySQL and MariaDB commit every DDL statement - the statements run one by one under the same deadline (its
+    watchdog ends a running statement with C(KILL QUERY) from a second session of the same user), each waiting for
+    a metadata lock at most 5 seconds; after each, the verdict is read again and must show the statement done, else
+    the run stops (V(repair_not_confirmed)). A failure half-way lists the statements that ran (RV(ran)); a rerun
+    derives the rest from the verdict.
 author:
   - Backoffice platform team (@backoffice-platform)
 extends_documentation_fragment:
@@ -151,8 +152,10 @@ diff:
   type: dict
 error_kind:
   description:
-    - V(not_failed), V(verdict_unknown), V(revert_not_lossless), V(repair_changed), V(repair_timeout),
-      V(repair_not_confirmed), the database error's kind for a statement that failed, or a connection failure's kind.
+    - V(not_failed), V(verdict_unknown), V(revert_not_lossless), V(repair_changed), V(repair_not_transactional) (a
+      completion statement that cannot run inside a transaction, such as PostgreSQL's C(CREATE INDEX CONCURRENTLY)),
+      V(repair_timeout), V(repair_not_confirmed), the database error's kind for a statement that failed, or a
+      connection failure's kind.
   returned: failure
   type: str
 """

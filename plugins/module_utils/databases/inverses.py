@@ -2,11 +2,13 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """What undoes one change a migration statement made, as SQL for the database (pure).
 
-Rendered by sqlglot's generator for the database (its Syntax names it: postgres, mysql, sqlite, tsql): names are
-quoted by the generator, and each statement is parsed and generated again, so that a template the generator does not
-take fails here, in the tests, rather than on a production database. A change nothing can undo without losing what it
-changed, or whose previous state migration.sql does not say, raises NotInvertible with the reason: never a guess.
-Each database's folder subclasses Inverses where its SQL differs (MySQL's DROP INDEX ... ON, SQL Server's sp_rename).
+Names and literals are rendered by sqlglot's generator for the database (its Syntax names it: postgres, mysql, sqlite,
+tsql), into statement templates written per database: each database's folder subclasses Inverses where its SQL
+differs (MySQL's DROP INDEX ... ON, SQL Server's sp_rename). The templates are not parsed and generated again: sqlglot
+releases differ in what they parse (30.18 refuses T-SQL's DROP INDEX ... ON), and the script's SHA-256 must not depend
+on the release installed; every template runs against its real engine in the tests. A change nothing can undo without
+losing what it changed, or whose previous state migration.sql does not say, raises NotInvertible with the reason:
+never a guess.
 """
 
 from __future__ import annotations
@@ -35,9 +37,8 @@ class Inverses(Part):
         return ".".join(self.name(part) for part in (table.schema, table.name) if part)
 
     def render(self, template: str, *parts: str) -> str:
-        """The statement `template` names with `parts` (already quoted), as sqlglot's generator writes it."""
-        sqlglot = self._sqlglot()
-        return sqlglot.parse_one(template.format(*parts), read=self.generator).sql(dialect=self.generator)
+        """The statement `template` names, with `parts` (names and literals the generator rendered) in its places."""
+        return template.format(*parts)
 
     def drop_table(self, table: TableName) -> list[str]:
         return [self.render("DROP TABLE {}", self.table(table))]
@@ -97,6 +98,6 @@ class Inverses(Part):
     @staticmethod
     def _sqlglot():
         sqlglot = import_library("sqlglot", "sqlglot", "to render the revert script")
-        # sqlglot warns for every statement it keeps as an opaque command (ALTER TYPE ... RENAME, DROP EXTENSION).
+        # Quiet, as where migration.sql is read.
         logging.getLogger("sqlglot").setLevel(logging.ERROR)
         return sqlglot

@@ -10,14 +10,13 @@ allows the repair stops the run before the first statement. Where DDL is transac
 Server) the script and the history rows are one transaction, bounded as the rehearsal is (one deadline from the lock
 to the commit, enforced from outside the session; each statement's own timeouts; the migration's settings that
 would loosen them left out): all of it commits, or none. MySQL and MariaDB commit every DDL statement: the statements
-run one by one, each bounded by the lock-wait timeout and the deadline checked before it, and after each the verdict
-is read again and must show that statement done; a failure reports the statements that ran, and a rerun derives the
-rest from the verdict.
+run one by one under the same deadline (its watchdog ends a running statement with KILL QUERY from a second session),
+each waiting for a metadata lock at most LOCK_WAIT seconds, and after each the verdict is read again and must show that
+statement done; a failure reports the statements that ran, and a rerun derives the rest from the verdict.
 """
 
 from __future__ import annotations
 
-import time
 from contextlib import suppress
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import DbopsError
@@ -150,6 +149,23 @@ class _Run:
                 error_kind="repair_changed",
             )
 
+    def check_transaction(self, connection, planned) -> None:
+        """Stop when a statement of the completion cannot run inside the repair's transaction (PostgreSQL's CREATE
+        INDEX CONCURRENTLY, a statement that ends the transaction itself)."""
+        if self.repair != "complete":
+            return
+        running = {index for index, _text in planned.complete_steps}
+        reason = self.database.rehearsal.rehearsal_blocker(
+            connection, [statement for statement in self.statements if statement.index in running]
+        )
+        if reason:
+            raise RepairStopped(
+                f"The completion of {self.migration} cannot run in one transaction: {reason} Nothing was written.",
+                hint="Run the completion script by hand (it is shown by the preflight), then resolve the migration as "
+                "applied (prisma_migration_resolve).",
+                error_kind="repair_not_transactional",
+            )
+
     def steps(self, planned) -> list[tuple[int, tuple[str, ...]]]:
         """(statement of migration.sql, the SQL that repairs it), in the order they run."""
         if self.repair == "revert":
@@ -170,9 +186,12 @@ class _Run:
                 connection, cursor, statement_timeout=statement_timeout, lock_wait=lock_timeout
             ):
                 raise self._lock_timeout(lock_timeout)
+            # The reads that follow use cursors of their own: SQL Server's drivers allow one active result at a time.
+            drain(cursor)
             derived = self.derive(connection)
             self.check(derived)
             planned = derived[2]
+            self.check_transaction(connection, planned)
             cancel, terminate = rehearsal.rehearsal_stopper(connection, cursor)
             watchdog = Watchdog(repair_timeout, cancel, terminate).start()
             for index, sqls in self.steps(planned):
@@ -215,7 +234,7 @@ class _Run:
         lock = database.lock
         cursor = connection.cursor()
         ran = []
-        started = time.monotonic()
+        watchdog = None
         if not lock.begin_locked(cursor, lock_timeout):
             raise self._lock_timeout(lock_timeout)
         try:
@@ -225,15 +244,26 @@ class _Run:
             connection.rollback()
             self.check(derived)
             done = self.repair == "complete"
+            # From here on statements take locks: the deadline runs, enforced from another session (KILL QUERY).
+            cancel, terminate = database.rehearsal.rehearsal_stopper(connection, cursor)
+            watchdog = Watchdog(repair_timeout, cancel, terminate).start()
             for index, sqls in self.steps(derived[2]):
                 for sql in sqls:
-                    if time.monotonic() - started >= repair_timeout:
+                    if watchdog.expired:
                         raise self._timed_out(repair_timeout, index, ran)
-                    self._execute(cursor, sql, index, None, repair_timeout, ran)
+                    self._execute(cursor, sql, index, watchdog, repair_timeout, ran)
                     connection.commit()
                 ran.append(index)
+                if self.statements[index - 1].category != "schema":
+                    # Rows changed, or what the parser does not model: the catalog cannot show it done.
+                    continue
                 # DDL committed: the catalog must now show this statement done (undone for a revert).
-                _state, judgement, _planned = self.derive(connection)
+                try:
+                    _state, judgement, _planned = self.derive(connection)
+                except Exception:  # the drivers share no base class
+                    if watchdog.expired:
+                        raise self._timed_out(repair_timeout, index, ran) from None
+                    raise
                 connection.rollback()
                 if judgement.present.get(index) is not done:
                     raise RepairStopped(
@@ -244,10 +274,14 @@ class _Run:
                         error_kind="repair_not_confirmed",
                         ran=ran,
                     )
+            watchdog.finish()
+            watchdog = None
             cursor.execute("START TRANSACTION")
             self._resolve(cursor, directory, new_id)
             connection.commit()
         except BaseException:
+            if watchdog is not None:
+                watchdog.finish()
             with suppress(Exception):
                 connection.rollback()
             raise

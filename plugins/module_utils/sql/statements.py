@@ -50,6 +50,8 @@ class ColumnSpec:
     default: str | None = None
     # SERIAL, IDENTITY, AUTO_INCREMENT: the database generates values (and, for SERIAL, a default of its own).
     generated: bool = False
+    # The name of the DEFAULT's constraint where the statement names it (SQL Server: CONSTRAINT [name] DEFAULT ...).
+    default_constraint: str | None = None
 
 
 @dataclass(frozen=True)
@@ -494,8 +496,17 @@ class _Reader:
     def _column(self, node) -> tuple[ColumnSpec, list]:
         """A ColumnDef as a ColumnSpec, and its column-level constraint kinds (PRIMARY KEY, UNIQUE, REFERENCES)."""
         exp = self.exp
-        kinds = [constraint.args.get("kind") for constraint in node.args.get("constraints") or ()]
+        constraints = node.args.get("constraints") or ()
+        kinds = [constraint.args.get("kind") for constraint in constraints]
         not_null, default, generated, others = False, None, False, []
+        default_constraint = next(
+            (
+                self.ident(constraint.this)
+                for constraint in constraints
+                if isinstance(constraint.args.get("kind"), exp.DefaultColumnConstraint) and constraint.this is not None
+            ),
+            None,
+        )
         for kind in kinds:
             if isinstance(kind, exp.NotNullColumnConstraint):
                 not_null = not kind.args.get("allow_null")
@@ -516,7 +527,7 @@ class _Reader:
             exp.DataType.Type.SMALLSERIAL,
         ):
             generated = True
-        return ColumnSpec(self.ident(node.this), type_text, not_null, default, generated), others
+        return ColumnSpec(self.ident(node.this), type_text, not_null, default, generated, default_constraint), others
 
     def _column_constraints(self, table, column, kinds) -> list[Action]:
         exp = self.exp

@@ -10,11 +10,13 @@ from contextlib import suppress
 import pytest
 
 from ansible_collections.backoffice.dbops.tests.support.ansible_run import run_module
+from ansible_collections.backoffice.dbops.tests.support.backends import DeployFailed
 from ansible_collections.backoffice.dbops.tests.support.recovery import (
     BIO_INDEX,
     run_recovery,
     write_inventory,
 )
+from ansible_collections.backoffice.dbops.tests.support.scenarios import INIT
 
 ENGINES = ["postgresql", "mysql"]
 TAKE_THE_LOCK = {
@@ -192,6 +194,55 @@ def test_a_holder_running_a_statement_is_never_ended(locked):
         worker.join(30)
     assert holder.alive()
     assert not new_session_takes_the_lock(backend)
+
+
+def test_after_the_release_prismas_deploy_proceeds(make_backend, tmp_path):
+    """Prisma's engine (the referee, PostgreSQL through its driver adapter) waits for the lock an orphaned session
+    holds; once the module ends that session, the deploy goes on and applies the migration."""
+    backend = make_backend("postgresql")
+    migrations = backend.write_migrations(tmp_path / "migrations", {INIT: backend.seed_scripts()[INIT]})
+    holder = Holder(backend)
+    deployed = {}
+
+    def deploy():
+        try:
+            deployed["applied"] = backend.deploy(migrations)
+        except DeployFailed as error:
+            deployed["error"] = error
+
+    worker = threading.Thread(target=deploy, daemon=True)
+    try:
+        worker.start()
+        worker.join(3)
+        assert worker.is_alive() and not deployed, deployed  # Prisma's engine waits for the orphaned lock
+        run = lock_module(backend, state="released", min_idle=0, session=str(holder.session))
+        assert run.rc == 0 and run.result["ended"] == holder.session, run.output
+        worker.join(60)
+        assert deployed == {"applied": [INIT]}, deployed
+    finally:
+        holder.close()
+        worker.join(60)
+
+
+def test_sql_server_never_ends_a_holder_it_cannot_see(make_backend):
+    """Babelfish answers sp_getapplock but does not list application locks in sys.dm_tran_locks: the lock shows as
+    held by a session this login cannot see, and the release refuses and ends nothing. Where the server names the
+    holder (SQL Server with VIEW SERVER STATE), the idle holder is ended."""
+    backend = make_backend("sqlserver")
+    holder = backend.hold_prisma_lock()
+    try:
+        info = run_module("prisma_migration_lock", backend.module_args())
+        assert info.rc == 0 and info.result["held"] is True, info.output
+        (shown,) = info.result["holders"]
+        released = run_module("prisma_migration_lock", backend.module_args(state="released", min_idle=0))
+        if shown["session"] is None:
+            assert released.rc != 0 and released.result["error_kind"] == "lock_holder_unknown", released.output
+            assert run_module("prisma_migration_lock", backend.module_args()).result["held"] is True
+        else:
+            assert released.rc == 0 and released.result["ended"] == shown["session"], released.output
+    finally:
+        with suppress(Exception):
+            holder.close()
 
 
 @pytest.mark.parametrize("engine", ENGINES)

@@ -9,6 +9,8 @@ dump as it was.
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from ansible_collections.backoffice.dbops.tests.support.ansible_run import run_module
@@ -77,6 +79,10 @@ def test_complete_then_prisma_sees_it_applied_with_its_checksum(make_backend, tm
     complete = preflight(backend, migrations, NICK_AND_BIO).result["repair"]["complete"]
     assert complete["statements"] == [2]
 
+    before = digest(backend)
+    dry = repair(backend, migrations, "complete", check=True)
+    assert dry.rc == 0 and dry.result["script"] == complete["script"], dry.output
+    assert digest(backend) == before
     refused = repair(backend, migrations, "complete", expected_sha256=complete["sha256"])
     # The rows are still in the way: the completion fails on them and (where DDL is transactional) nothing stays.
     assert refused.rc != 0 and refused.result["error_kind"] == "unique_violation", refused.output
@@ -122,3 +128,63 @@ def test_a_revert_that_would_drop_data_is_refused_and_writes_nothing(make_backen
     assert refused.rc != 0 and refused.result["error_kind"] == "revert_not_lossless", refused.output
     assert "statement 1" in refused.result["msg"]
     assert digest(backend) == before
+
+
+@pytest.mark.parametrize("provider", ["postgresql", "mysql"])
+def test_the_deadline_stops_a_running_statement_and_a_rerun_continues(make_backend, tmp_path, provider):
+    """A completion whose last statement outlasts repair_timeout: the watchdog ends it from another session
+    (PostgreSQL's cancel, MariaDB's KILL QUERY). PostgreSQL rolls the whole repair back; MariaDB keeps the statements
+    that committed before it, names them, and a rerun derives the rest from the verdict."""
+    backend = make_backend(provider)
+    sleep = "SELECT pg_sleep(4)" if provider == "postgresql" else "SELECT SLEEP(4)"
+    migrations = backend.nick_and_bio(tmp_path, then=[sleep])
+    failed_deploy(backend, migrations)
+    backend.execute(backend.fix_data)
+    before = digest(backend)
+
+    started = time.monotonic()
+    stopped = repair(backend, migrations, "complete", repair_timeout=1)
+    assert time.monotonic() - started < 4 + 5, stopped.output
+    assert stopped.rc != 0 and stopped.result["error_kind"] == "repair_timeout", stopped.output
+    history = preflight(backend, migrations, NICK_AND_BIO, rehearse=False).result
+    assert history["migration_state"] == "failed"
+    if provider == "postgresql":
+        assert stopped.result["ran"] == [] and digest(backend) == before
+        return
+    # The unique index committed before the SLEEP was stopped.
+    assert stopped.result["ran"] == [2], stopped.output
+    assert [s["effect_present"] for s in history["statements"]][:2] == [True, True]
+    rerun = repair(backend, migrations, "complete")
+    assert rerun.rc == 0 and rerun.result["ran"] == [3], rerun.output
+
+
+def test_sql_server_repairs_a_state_a_person_left(make_backend, tmp_path):
+    """Prisma's wrapper rolls a failed migration back on SQL Server, so a partial state is one a person made (here:
+    the column added by hand after the failure). On Babelfish: the revert drops it, and Prisma's way of deploying
+    there then applies the migration; the completion adds the constraint, and the deploy finds nothing to do."""
+    for repair_kind in ("revert", "complete"):
+        backend = make_backend("sqlserver")
+        migrations = backend.nick_and_bio(tmp_path / repair_kind)
+        failed_deploy(backend, migrations)
+        backend.execute(f"ALTER TABLE {backend.qualified('User')} ADD [nick] NVARCHAR(1000)")
+        shown = preflight(backend, migrations, NICK_AND_BIO, rehearse=False).result
+        assert shown["verdict"] == "partial", shown["statements"]
+        script = shown["repair"][repair_kind]
+        if repair_kind == "complete":
+            backend.execute(backend.fix_data)
+        # No dump tool here: the history's rows and the catalog's verdict stand for the database.
+        before = backend.digest()
+        dry = repair(backend, migrations, repair_kind, check=True)
+        assert dry.rc == 0 and dry.result["script"] == script["script"], dry.output
+        assert backend.digest() == before
+        again = preflight(backend, migrations, NICK_AND_BIO, rehearse=False).result
+        assert again["repair"][repair_kind]["sha256"] == script["sha256"]
+        done = repair(backend, migrations, repair_kind, expected_sha256=script["sha256"])
+        assert done.rc == 0, done.output
+        if repair_kind == "revert":
+            assert done.result["ran"] == [1]
+            backend.execute(backend.fix_data)
+            assert NICK_AND_BIO in backend.deploy(migrations)
+        else:
+            assert done.result["ran"] == [2]
+            assert backend.deploy(migrations) == []

@@ -91,3 +91,27 @@ def test_complete_through_the_playbook_with_a_reviewed_script_that_changed_stops
     record = last_audit(tmp_path)
     assert record["action"] == "applied" and record["repair"]["ran"] == [2]
     assert backend.deploy(migrations) == []
+
+
+def test_a_protected_environment_repairs_only_once_confirmed(make_backend, tmp_path):
+    backend, migrations, inventory = partial(make_backend, tmp_path, "sqlite")
+    inventory = write_inventory(
+        tmp_path,
+        "repairs",
+        {
+            "p3009_recovery_database_url": backend.url,
+            "p3009_recovery_project_dir": backend.project_dir,
+            "p3009_recovery_migrations_dir": str(migrations),
+            "p3009_recovery_audit_dir": str(tmp_path / "audit"),
+            "p3009_recovery_protected": True,
+        },
+    )
+    backend.execute(backend.fix_data)
+    before = digest(backend)
+    unconfirmed = run_recovery(inventory, "repairs", NICK_AND_BIO, verbose=False, repair="revert")
+    assert unconfirmed.returncode != 0 and "is protected" in unconfirmed.output, unconfirmed.output
+    assert "DROP COLUMN" in unconfirmed.output  # the script was shown for review
+    assert digest(backend) == before
+    confirmed = run_recovery(inventory, "repairs", NICK_AND_BIO, verbose=False, repair="revert", confirm=NICK_AND_BIO)
+    assert confirmed.returncode == 0, confirmed.output
+    assert last_audit(tmp_path)["repair"]["outcome"] == "done"

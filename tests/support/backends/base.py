@@ -267,13 +267,15 @@ class Backend:
     # A short nullable text column as Prisma's renderer writes it here.
     text_column: ClassVar[str] = "TEXT"
 
-    def nick_and_bio(self, folder: Path, *, init_only: bool = False) -> Path:
-        """INIT, then NICK_AND_BIO (a column, then the bio index), or INIT alone: the migrations folder."""
+    def nick_and_bio(self, folder: Path, *, init_only: bool = False, then=()) -> Path:
+        """INIT, then NICK_AND_BIO (a column, then the bio index, then the statements `then`), or INIT alone: the
+        migrations folder."""
         scripts = self.seed_scripts()
         column = f"ALTER TABLE {self.qualified('User')} ADD COLUMN {self.quote('nick')} {self.text_column};\n"
         wanted = {scenarios.INIT: scripts[scenarios.INIT]}
         if not init_only:
-            wanted[scenarios.NICK_AND_BIO] = column + scripts[scenarios.BIO_INDEX]
+            more = "".join(f"{statement};\n" for statement in then)
+            wanted[scenarios.NICK_AND_BIO] = column + scripts[scenarios.BIO_INDEX] + more
         return self.write_migrations(folder / "migrations", wanted)
 
     def p3009(self, folder: Path, *, bio: str = "same", **options) -> Path:

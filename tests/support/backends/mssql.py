@@ -101,6 +101,21 @@ class MssqlBackend(Backend):
         connection.cursor().execute(f"EXEC {PRISMA_LOCK}")
         return connection
 
+    def nick_and_bio(self, folder: Path, *, init_only: bool = False, then=()) -> Path:
+        """As every backend's, inside Prisma's wrapper: a failed deploy rolls the column back, so a partial state here
+        is one a person made by hand."""
+        user = self.qualified("User")
+        wanted = {scenarios.INIT: self.seed_scripts()[scenarios.INIT]}
+        if not init_only:
+            wanted[scenarios.NICK_AND_BIO] = migration_script(
+                [
+                    ("AlterTable", [f"ALTER TABLE {user} ADD [nick] NVARCHAR(1000)"]),
+                    ("CreateIndex", [f"ALTER TABLE {user} ADD CONSTRAINT [User_bio_key] UNIQUE NONCLUSTERED ([bio])"]),
+                    *([("Then", list(then))] if then else []),
+                ]
+            )
+        return self.write_migrations(folder / "migrations", wanted)
+
     def seed_scripts(self, bio: str = "same") -> dict[str, str]:
         """The seed migrations as Prisma's SQL Server renderer writes them (Prisma qualifies every name with the schema
         of the URL); a @unique becomes ADD CONSTRAINT ... UNIQUE NONCLUSTERED."""

@@ -14,12 +14,14 @@ class MssqlInverses(Inverses):
         return self._sqlglot().exp.Literal.string(text).sql(dialect=self.generator)
 
     def drop_column(self, table, column, spec=None) -> list[str]:
+        # SQL Server keeps a column's default as a constraint of its own, which must go first; unnamed, the server
+        # named it, and migration.sql does not say how.
+        first = []
         if spec is not None and spec.default is not None:
-            raise NotInvertible(
-                "SQL Server keeps the column's default as a constraint of its own, which must be dropped first, and "
-                "the revert does not derive its name"
-            )
-        return super().drop_column(table, column, spec)
+            if not spec.default_constraint:
+                raise NotInvertible("the column's default constraint has no name in migration.sql")
+            first = self.drop_constraint(table, spec.default_constraint, "default")
+        return [*first, *super().drop_column(table, column, spec)]
 
     def drop_index(self, table, schema, name) -> list[str]:
         del schema

@@ -76,12 +76,15 @@ def test_postgres_revert_undoes_each_applied_statement_in_reverse_order():
         (
             "sqlserver",
             "BEGIN TRY\n\nBEGIN TRAN;\n\nALTER TABLE [dbo].[User] ADD [x] INT;\n"
+            "ALTER TABLE [dbo].[User] ADD [bio] NVARCHAR(1000) NOT NULL CONSTRAINT [User_bio_df] DEFAULT '';\n"
             "EXEC SP_RENAME N'dbo.User.a', N'b', N'COLUMN';\n"
             "CREATE UNIQUE NONCLUSTERED INDEX [User_x_key] ON [dbo].[User]([x]);\nSELECT 1;\n"
             "COMMIT TRAN;\n\nEND TRY\nBEGIN CATCH\n\nIF @@TRANCOUNT > 0\nBEGIN\n    ROLLBACK TRAN;\nEND;\nTHROW\n\n"
             "END CATCH\n",
             "DROP INDEX [User_x_key] ON [dbo].[User];\n"
-            "EXECUTE sp_rename '[dbo].[User].[b]', 'a', 'COLUMN';\n"
+            "EXEC sp_rename '[dbo].[User].[b]', 'a', 'COLUMN';\n"
+            "ALTER TABLE [dbo].[User] DROP CONSTRAINT [User_bio_df];\n"
+            "ALTER TABLE [dbo].[User] DROP COLUMN [bio];\n"
             "ALTER TABLE [dbo].[User] DROP COLUMN [x];\n",
         ),
     ],
@@ -109,6 +112,7 @@ def split(provider, sql):
         ("postgresql", 'CREATE TABLE IF NOT EXISTS "T" ("id" INT);\nSELECT 1;\n', "there before the migration"),
         ("mysql", "ALTER TABLE `User` MODIFY `bio` VARCHAR(191) NOT NULL;\nSELECT 1;\n", "restates the column"),
         ("sqlite", 'DROP INDEX "User_bio_idx";\nSELECT 1;\n', "definition migration.sql does not say"),
+        ("sqlserver", "ALTER TABLE [dbo].[User] ADD [n] INT NOT NULL DEFAULT 0;\nSELECT 1;\n", "has no name"),
     ],
 )
 def test_a_revert_that_would_lose_something_is_refused_with_the_statement_named(provider, sql, why):
