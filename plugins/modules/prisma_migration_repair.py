@@ -14,7 +14,8 @@ description:
     migration as C(prisma migrate resolve) does, under Prisma's migrate lock and in the same session.
   - V(revert) runs the inverse of each statement that took effect, in reverse order, then resolves the migration
     as rolled back, so that the next C(prisma migrate deploy) runs all of it again. It refuses
-    (V(revert_not_lossless)) when a statement cannot be undone without losing what it changed.
+    (V(revert_not_lossless)) when a statement cannot be undone without losing what it changed. An INVALID index a
+    failed C(CREATE INDEX CONCURRENTLY) left is dropped first.
   - V(complete) runs the statements that did not take effect, verbatim from C(migration.sql), then resolves the
     migration as applied (Prisma's checksum of the file is recorded).
   - Inside the lock the history and the catalog are read again and the script derived again; a migration that is
@@ -27,9 +28,9 @@ description:
     sent.
   - MySQL and MariaDB commit every DDL statement - the statements run one by one under the same deadline (its
     watchdog ends a running statement with C(KILL QUERY) from a second session of the same user), each waiting for
-    a metadata lock at most 5 seconds; after each, the verdict is read again and must show the statement done, else
-    the run stops (V(repair_not_confirmed)). A failure half-way lists the statements that ran (RV(ran)); a rerun
-    derives the rest from the verdict.
+    a metadata lock at most 5 seconds; after each schema statement, the verdict is read again and the run stops
+    (V(repair_not_confirmed)) when the catalog contradicts it (the statement shown not done). A failure half-way
+    lists the statements that ran (RV(ran)); a rerun derives the rest from the verdict.
 author:
   - Backoffice platform team (@backoffice-platform)
 extends_documentation_fragment:

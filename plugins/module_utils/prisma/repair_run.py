@@ -265,10 +265,13 @@ class _Run:
                         raise self._timed_out(repair_timeout, index, ran) from None
                     raise
                 connection.rollback()
-                if judgement.present.get(index) is not done:
+                # Only a contradiction stops it: a statement the catalog cannot tell about (None) committed without
+                # an error, which is what running it can say.
+                if judgement.present.get(index) is (not done):
                     raise RepairStopped(
-                        f"After repairing statement {index} of {self.migration} the catalog does not show it "
-                        f"{'in effect' if done else 'undone'} (verdict {judgement.verdict}); stopped. Statements "
+                        f"After repairing statement {index} of {self.migration} the catalog shows it "
+                        f"{'not in effect' if done else 'still in effect'} (verdict {judgement.verdict}); stopped. "
+                        "Statements "
                         f"repaired and committed: {_indexes(ran)}.",
                         hint="Run prisma_migration_preflight to see the state now; a rerun continues from the verdict.",
                         error_kind="repair_not_confirmed",

@@ -57,6 +57,9 @@ class Judgement:
 
     # The statements with a lasting effect (not SET, PRAGMA, BEGIN, COMMIT).
     lasting: frozenset[int] = frozenset()
+    # Statements that did not take effect but left their index INVALID (a failed CREATE INDEX CONCURRENTLY): a retry
+    # of them fails on the name until the index is dropped.
+    invalid_indexes: tuple[int, ...] = ()
 
     @property
     def applied(self) -> list[int]:
@@ -183,7 +186,18 @@ def judge(
         verdict = "partial"
     conflicts = _retry_conflicts(statements, changes, live) if verdict == "none" else ()
     lasting_indexes = frozenset(s.index for s in statements if s.lasting)
-    return Judgement(verdict, present, reasons, (), conflicts, prefixes, lasting_indexes)
+    invalid = tuple(
+        statement.index
+        for statement, change in zip(statements, changes, strict=True)
+        if present[statement.index] is False
+        and any(op[0] == "set" and op[1][0] == "index" and _left_invalid(live.value(op[1])) for op in change.ops)
+    )
+    return Judgement(verdict, present, reasons, (), conflicts, prefixes, lasting_indexes, invalid)
+
+
+def _left_invalid(live) -> bool:
+    """An index the catalog shows, not valid: what a failed CREATE INDEX CONCURRENTLY leaves under its name."""
+    return live is not None and live is not ABSENT and getattr(live, "valid", True) is False
 
 
 def failure_candidates(statements, kind: str | None) -> list[int] | None:

@@ -3,9 +3,10 @@
 """The two repairs of a failed migration whose statements are all judged, derived from the verdict (pure).
 
 - revert: the inverse of each statement that took effect, in reverse order, as the database's SQL (its Inverses
-  part). It exists only when every such statement can be undone without losing anything: a statement that dropped
-  something, changed rows, added an enum value, restated a column, or that the parser does not fully understand makes
-  it unavailable, with that statement named and why.
+  part), after dropping an INVALID index a failed CREATE INDEX CONCURRENTLY left. It exists only when every such
+  statement can be undone without losing anything: a statement that dropped something, changed rows, added an enum
+  value, restated a column, or that the parser does not fully understand makes it unavailable, with that statement
+  named and why.
 - complete: the statements that did not take effect, verbatim from migration.sql and in order, with the session
   settings the migration makes (SET, PRAGMA) where they stand, except those the preflight's bounds neutralise.
 Either is shown before it runs (script, SHA-256) and run by prisma/repair_run.py, which derives it again inside
@@ -98,6 +99,13 @@ def plan_repair(statements, judgement, inverses, left_out=frozenset()) -> Repair
         return None
     applied = [statement for statement in statements if judgement.present.get(statement.index) and statement.lasting]
     steps, refused = [], []
+    for index in reversed(judgement.invalid_indexes):
+        # The INVALID index a failed CREATE INDEX CONCURRENTLY left goes first: enforcing nothing and holding no
+        # rows, dropping it loses nothing, and the retry would fail on its name.
+        try:
+            steps.append((index, tuple(undo(statements[index - 1], inverses))))
+        except NotInvertible as why:
+            refused.append(Refusal(index, f"it left an INVALID index behind, and {why}"))
     for statement in reversed(applied):
         try:
             steps.append((statement.index, tuple(undo(statement, inverses))))

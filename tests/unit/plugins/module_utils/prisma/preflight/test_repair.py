@@ -152,3 +152,17 @@ def test_nothing_applied_reverts_nothing_and_everything_applied_completes_nothin
 
 def test_an_unknown_verdict_gets_no_repair():
     assert repair_of("postgresql", POSTGRES, {1}, verdict="unknown")[1] is None
+
+
+def test_an_invalid_index_a_failed_concurrent_build_left_is_dropped_first():
+    sql = (
+        'ALTER TABLE "User" ADD COLUMN "nick" TEXT;\n'
+        'CREATE UNIQUE INDEX CONCURRENTLY "User_email_key" ON "User"("email");\n'
+    )
+    database = offline_database("postgresql")
+    statements = split_statements(sql, database.dialect.syntax)
+    judgement = Judgement("partial", {1: True, 2: False}, lasting=frozenset({1, 2}), invalid_indexes=(2,))
+    repair = plan_repair(statements, judgement, database.inverses)
+    assert repair.lossless
+    assert repair.revert.statements == (2, 1)
+    assert repair.revert.sql == 'DROP INDEX "User_email_key";\nALTER TABLE "User" DROP COLUMN "nick";\n'
