@@ -108,7 +108,12 @@ demo-repair: setup
 demo-sqlserver: setup
 	$(DEV_ENV) $(BIN)/python scripts/demo_sqlserver.py
 
-test: setup lint unit integration sanity test-lowest
+# What measures no time (lint, the unit tests, sanity, building the lowest-versions venv) shares the two cores; the
+# suites with timing checks (integration, then the lowest versions' module tests) run alone after it.
+test: setup
+	$(MAKE) --no-print-directory -j2 --output-sync=target lint unit sanity $(LOWEST)/.installed
+	$(MAKE) --no-print-directory integration
+	$(MAKE) --no-print-directory test-lowest
 
 # ansible-doc resolves backoffice.dbops.* through .collections (made by setup). ansible-lint installs the working
 # tree into its own cache, .ansible/ here, unless an ANSIBLE_* path variable is set: then it installs it into
@@ -200,8 +205,9 @@ dist: setup
 	$(DEV_ENV) scripts/build-dist
 
 bench: setup
-	for script in run large_history firewall recover preflight rehearsal_load status status_slices; do $(DEV_ENV) $(BIN)/python benchmarks/$$script.py || exit 1; done
+	for script in run large_history firewall recover preflight rehearsal_load repair status status_slices; do $(DEV_ENV) $(BIN)/python benchmarks/$$script.py || exit 1; done
 
 clean:
 	rm -rf $(VENV) $(IMPORTER) $(LOWEST) dist .collections .ansible $(REFEREE)/node_modules demo/prisma/*.db demo/audit \
+	  demo/repair/prisma/*.db demo/repair/audit \
 	  $(CHECKOUT_TMP)
