@@ -27,7 +27,7 @@ REFEREE := tests/referee
 IMPORTER := .venv-importer
 LOWEST := .venv-lowest
 
-.PHONY: setup demo demo-repair demo-sqlserver test lint sanity unit integration test-lowest collection-copy integration-copy \
+.PHONY: setup demo demo-repair demo-sqlserver test lint sanity unit integration integration-pytest integration-targets molecule test-lowest collection-copy integration-copy \
   ansible-test-home \
   ansible-test-pip sanity-pythons bench dist clean
 
@@ -108,11 +108,13 @@ demo-repair: setup
 demo-sqlserver: setup
 	$(DEV_ENV) $(BIN)/python scripts/demo_sqlserver.py
 
-# What measures no time (lint, the unit tests, sanity, building the lowest-versions venv) shares the two cores; the
-# suites with timing checks (integration, then the lowest versions' module tests) run alone after it.
+# What measures no time (lint, the unit tests, sanity, the ansible-test targets, molecule, building the lowest-versions
+# venv) shares the two cores; the suites with timing checks (the pytest suite, then the lowest versions' module tests)
+# run alone after it.
 test: setup
-	$(MAKE) --no-print-directory -j2 --output-sync=target lint unit sanity $(LOWEST)/.installed
-	$(MAKE) --no-print-directory integration
+	$(MAKE) --no-print-directory -j2 --output-sync=target lint unit sanity integration-targets molecule \
+	  $(LOWEST)/.installed
+	$(MAKE) --no-print-directory integration-pytest
 	$(MAKE) --no-print-directory test-lowest
 
 # ansible-doc resolves backoffice.dbops.* through .collections (made by setup). ansible-lint installs the working
@@ -133,9 +135,15 @@ unit: setup collection-copy ansible-test-home
 	  ansible-test units --local --python $(ANSIBLE_TEST_PYTHON) --requirements
 
 # The pytest suite (the referee, the ARM emulator, the packaging), the ansible-test targets, molecule.
-integration: setup integration-copy ansible-test-home
-	$(DEV_ENV) $(BIN)/python -m pytest tests/integration -q -n 2
+integration: integration-pytest integration-targets molecule
+
+integration-pytest: setup
+	$(DEV_ENV) $(BIN)/python -m pytest tests/integration -q -n 2 --dist worksteal
+
+integration-targets: setup integration-copy ansible-test-home
 	$(ANSIBLE_TEST_ENV) $(BIN)/python scripts/ansible_test_integration.py $(ANSIBLE_TEST_INTEGRATION_ROOT)
+
+molecule: setup
 	state=$$(mktemp -d) && PATH="$(CURDIR)/$(BIN):$$PATH" MOLECULE_EPHEMERAL_DIRECTORY="$$state" $(BIN)/molecule test; \
 	  status=$$?; rm -rf "$$state"; exit $$status
 
@@ -160,7 +168,7 @@ sanity-pythons:
 # SDK releases send).
 test-lowest: setup $(LOWEST)/.installed
 	$(LOWEST)/bin/python -m pytest tests/unit -q -n 2
-	PATH="$(CURDIR)/$(LOWEST)/bin:$$PATH" $(LOWEST)/bin/python -m pytest -q -n 2 \
+	PATH="$(CURDIR)/$(LOWEST)/bin:$$PATH" $(LOWEST)/bin/python -m pytest -q -n 2 --dist worksteal \
 	  tests/integration/modules/test_prisma_migration_info.py tests/integration/modules/test_prisma_migration_resolve.py \
 	  tests/integration/modules/test_wait_for_database.py tests/integration/collection/test_module_defaults.py \
 	  tests/integration/properties/test_secrets.py::test_password_never_printed_with_vvv \

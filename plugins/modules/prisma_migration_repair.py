@@ -169,7 +169,12 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.databases.options
     database_argument_spec,
     open_module_database,
 )
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.modules import lock_timeout, requested_migration
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.modules import (
+    DEFAULT_LOCK_TIMEOUT,
+    lock_timeout,
+    new_migration_id,
+    requested_migration,
+)
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.repair_run import run_repair
 
 
@@ -182,7 +187,7 @@ def main():
             expected_sha256={"type": "str"},
             statement_timeout={"type": "int", "default": 30},
             repair_timeout={"type": "int", "default": 60},
-            lock_timeout={"type": "int", "default": 10},
+            lock_timeout={"type": "int", "default": DEFAULT_LOCK_TIMEOUT},
         ),
         supports_check_mode=True,
     )
@@ -201,18 +206,12 @@ def main():
             lock_timeout=lock_timeout(params),
             repair_timeout=params["repair_timeout"],
             check_mode=module.check_mode,
-            new_id=_uuid4,
+            new_id=new_migration_id,
         )
         diff = result.pop("diff")
         if module._diff:
             result["diff"] = diff
         module.exit_json(database=database.target.describe(), **result)
-
-
-def _uuid4() -> str:
-    import uuid
-
-    return str(uuid.uuid4())
 
 
 if __name__ == "__main__":

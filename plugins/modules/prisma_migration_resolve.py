@@ -180,6 +180,7 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.modules im
     DEFAULT_LOCK_TIMEOUT,
     history_limit,
     lock_timeout,
+    new_migration_id,
     open_history_store,
     requested_migration,
 )
@@ -215,7 +216,7 @@ def main():
             folders = directory.migrations
 
             def plan(records):
-                return plan_applied(records, name, folders, new_id=_uuid4(), now=store.database.history.now())
+                return plan_applied(records, name, folders, new_id=new_migration_id(), now=store.database.history.now())
         else:
 
             def plan(records):
@@ -246,12 +247,6 @@ def main():
         if module._diff:
             result["diff"] = touched_rows_diff(before, after, plan_done)
         module.exit_json(**result)
-
-
-def _uuid4() -> str:
-    import uuid
-
-    return str(uuid.uuid4())
 
 
 if __name__ == "__main__":

@@ -45,5 +45,12 @@ def requested_migration(module, secrets) -> str | None:
     return name
 
 
+def new_migration_id() -> str:
+    """The id of a `_prisma_migrations` row the collection inserts: a UUID v4, as Prisma's engine writes."""
+    import uuid
+
+    return str(uuid.uuid4())
+
+
 def open_history_store(module, secrets, lock_timeout: int = DEFAULT_LOCK_TIMEOUT) -> HistoryStore:
     return HistoryStore(open_module_database(module, secrets), lock_timeout=lock_timeout)

@@ -22,7 +22,7 @@ def _referee_installed():
         unavailable("Prisma's engine is not installed: run `make setup` (npm ci --prefix tests/referee)")
 
 
-def partial(make_backend, tmp_path, provider):
+def partial(make_backend, tmp_path, provider, **group_vars):
     backend = make_backend(provider)
     migrations = backend.nick_and_bio(tmp_path)
     failed_deploy(backend, migrations)
@@ -34,6 +34,7 @@ def partial(make_backend, tmp_path, provider):
             "p3009_recovery_project_dir": backend.project_dir,
             "p3009_recovery_migrations_dir": str(migrations),
             "p3009_recovery_audit_dir": str(tmp_path / "audit"),
+            **group_vars,
         },
     )
     return backend, migrations, inventory
@@ -90,18 +91,7 @@ def test_complete_through_the_playbook_with_a_reviewed_script_that_changed_stops
 
 
 def test_a_protected_environment_repairs_only_once_confirmed(make_backend, tmp_path):
-    backend, migrations, inventory = partial(make_backend, tmp_path, "sqlite")
-    inventory = write_inventory(
-        tmp_path,
-        "repairs",
-        {
-            "p3009_recovery_database_url": backend.url,
-            "p3009_recovery_project_dir": backend.project_dir,
-            "p3009_recovery_migrations_dir": str(migrations),
-            "p3009_recovery_audit_dir": str(tmp_path / "audit"),
-            "p3009_recovery_protected": True,
-        },
-    )
+    backend, _migrations, inventory = partial(make_backend, tmp_path, "sqlite", p3009_recovery_protected=True)
     backend.execute(backend.fix_data)
     before = digest(backend)
     unconfirmed = run_recovery(inventory, "repairs", NICK_AND_BIO, verbose=False, repair="revert")

@@ -91,9 +91,17 @@ class MysqlBackend(Backend):
         return native_logs_text(name, error.args[0], error.args[1], 1)
 
     def dump(self) -> str:
+        return self._dump()
+
+    def schema_dump(self) -> str:
+        # The next AUTO_INCREMENT value follows the rows, not the schema.
+        return re.sub(r" AUTO_INCREMENT=\d+", "", self._dump("--no-data"))
+
+    def _dump(self, *flags: str) -> str:
         target = self.target
         command = [
             tool("mariadb-dump", "mysqldump"),
+            *flags,
             "--skip-dump-date",
             "--skip-comments",
             f"--host={target.host}",
@@ -103,23 +111,6 @@ class MysqlBackend(Backend):
         ]
         env = {**os.environ, "MYSQL_PWD": target.password or ""}
         return subprocess.run(command, capture_output=True, text=True, check=True, env=env).stdout
-
-    def schema_dump(self) -> str:
-        target = self.target
-        command = [
-            tool("mariadb-dump", "mysqldump"),
-            "--no-data",
-            "--skip-dump-date",
-            "--skip-comments",
-            f"--host={target.host}",
-            f"--port={target.port}",
-            f"--user={target.user}",
-            target.database,
-        ]
-        env = {**os.environ, "MYSQL_PWD": target.password or ""}
-        text = subprocess.run(command, capture_output=True, text=True, check=True, env=env).stdout
-        # The next AUTO_INCREMENT value follows the rows, not the schema.
-        return re.sub(r" AUTO_INCREMENT=\d+", "", text)
 
     def deploy(self, migrations: Path) -> list[str]:
         """Prisma's native MySQL deploy: a row per migration, its statements one by one (each DDL commits), and on the
