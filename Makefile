@@ -163,14 +163,20 @@ sanity-pythons:
 	  python=$$(scripts/find-python $$version) && ln -sfn "$$python" "$(SANITY_PYTHONS_DIR)/python$$version" || exit 1; \
 	done
 
-# The lower ends of requirements.txt: the unit tests (sqlglot's lowest release parses the preflight's cases), the
-# module tests on every database and driver, and the Azure path (the ARM emulator answers the api-versions those
-# SDK releases send).
+# The lower ends of requirements.txt: the unit tests (sqlglot's lowest release parses the preflight's cases), each
+# driver's whole path on every database and SQL Server driver (read the history and its logs; resolve rolled back and
+# applied, under Prisma's lock and while another session holds it), and the Azure path (the ARM emulator answers the
+# api-versions those SDK releases send). The rest of the module tests run in the pytest suite on the locked versions.
+LOWEST_MODULES = tests/integration/modules/test_prisma_migration_info.py::test_info_reports_the_failed_migration_with_its_database_error \
+  tests/integration/modules/test_prisma_migration_info.py::test_info_names_the_failed_migration_with_its_database_error_and_prismas_p3009_text \
+  tests/integration/modules/test_prisma_migration_resolve.py::test_rolled_back_resolves_then_is_idempotent \
+  tests/integration/modules/test_prisma_migration_resolve.py::test_applied_records_the_migration_as_prisma_does \
+  tests/integration/modules/test_prisma_migration_resolve.py::test_nothing_changes_while_another_session_holds_prismas_lock \
+  tests/integration/modules/test_wait_for_database.py::test_wait_for_database_gets_through_once_the_40615_clears
 test-lowest: setup $(LOWEST)/.installed
 	$(LOWEST)/bin/python -m pytest tests/unit -q -n 2
-	PATH="$(CURDIR)/$(LOWEST)/bin:$$PATH" $(LOWEST)/bin/python -m pytest -q -n 2 --dist worksteal \
-	  tests/integration/modules/test_prisma_migration_info.py tests/integration/modules/test_prisma_migration_resolve.py \
-	  tests/integration/modules/test_wait_for_database.py tests/integration/collection/test_module_defaults.py \
+	PATH="$(CURDIR)/$(LOWEST)/bin:$$PATH" $(LOWEST)/bin/python -m pytest -q -n 2 --dist worksteal $(LOWEST_MODULES) \
+	  tests/integration/collection/test_module_defaults.py \
 	  tests/integration/properties/test_secrets.py::test_password_never_printed_with_vvv \
 	  tests/integration/properties/test_secrets.py::test_bad_credentials_are_reported_without_the_password \
 	  tests/integration/modules/test_azure_sql_firewall.py \

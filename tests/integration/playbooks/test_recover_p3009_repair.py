@@ -74,30 +74,23 @@ def test_revert_through_the_playbook_then_prisma_redeploys(make_backend, tmp_pat
     assert NICK_AND_BIO in backend.deploy(migrations)
 
 
-def test_complete_through_the_playbook_with_a_reviewed_script_that_changed_stops(make_backend, tmp_path):
-    backend, migrations, inventory = partial(make_backend, tmp_path, "sqlite")
+def test_a_protected_environment_completes_only_once_confirmed_and_as_reviewed(make_backend, tmp_path):
+    backend, migrations, inventory = partial(make_backend, tmp_path, "sqlite", p3009_recovery_protected=True)
     backend.execute(backend.fix_data)
     before = digest(backend)
-    stale = run_recovery(inventory, "repairs", NICK_AND_BIO, verbose=False, repair="complete", repair_sha256="0" * 64)
+    unconfirmed = run_recovery(inventory, "repairs", NICK_AND_BIO, verbose=False, repair="complete")
+    assert unconfirmed.returncode != 0 and "is protected" in unconfirmed.output, unconfirmed.output
+    assert 'CREATE UNIQUE INDEX "User_bio_key"' in unconfirmed.output  # the script was shown for review
+    assert digest(backend) == before
+
+    confirmed = {"repair": "complete", "confirm": NICK_AND_BIO}
+    stale = run_recovery(inventory, "repairs", NICK_AND_BIO, verbose=False, repair_sha256="0" * 64, **confirmed)
     assert stale.returncode != 0 and "is not the one shown" in stale.output, stale.output
     assert last_audit(tmp_path)["repair"]["error_kind"] == "repair_changed"
     assert digest(backend) == before
 
-    done = run_recovery(inventory, "repairs", NICK_AND_BIO, verbose=False, repair="complete")
+    done = run_recovery(inventory, "repairs", NICK_AND_BIO, verbose=False, **confirmed)
     assert done.returncode == 0, done.output
     record = last_audit(tmp_path)
-    assert record["action"] == "applied" and record["repair"]["ran"] == [2]
+    assert record["action"] == "applied" and record["repair"]["ran"] == [2] and record["repair"]["outcome"] == "done"
     assert backend.deploy(migrations) == []
-
-
-def test_a_protected_environment_repairs_only_once_confirmed(make_backend, tmp_path):
-    backend, _migrations, inventory = partial(make_backend, tmp_path, "sqlite", p3009_recovery_protected=True)
-    backend.execute(backend.fix_data)
-    before = digest(backend)
-    unconfirmed = run_recovery(inventory, "repairs", NICK_AND_BIO, verbose=False, repair="revert")
-    assert unconfirmed.returncode != 0 and "is protected" in unconfirmed.output, unconfirmed.output
-    assert "DROP COLUMN" in unconfirmed.output  # the script was shown for review
-    assert digest(backend) == before
-    confirmed = run_recovery(inventory, "repairs", NICK_AND_BIO, verbose=False, repair="revert", confirm=NICK_AND_BIO)
-    assert confirmed.returncode == 0, confirmed.output
-    assert last_audit(tmp_path)["repair"]["outcome"] == "done"
