@@ -13,11 +13,9 @@ never a guess.
 
 from __future__ import annotations
 
-import logging
-
-from ansible_collections.backoffice.dbops.plugins.module_utils.common.imports import import_library
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.parts import Part
 from ansible_collections.backoffice.dbops.plugins.module_utils.sql.names import TableName
+from ansible_collections.backoffice.dbops.plugins.module_utils.sql.statements import load_sqlglot
 
 
 class NotInvertible(Exception):
@@ -31,10 +29,14 @@ class Inverses(Part):
         return self.dialect.syntax.sqlglot
 
     def name(self, name: str) -> str:
-        return self._sqlglot().exp.to_identifier(name, quoted=True).sql(dialect=self.generator)
+        return load_sqlglot().exp.to_identifier(name, quoted=True).sql(dialect=self.generator)
+
+    def qualified(self, *parts: str | None) -> str:
+        """A name with what qualifies it (schema, table), each part quoted; absent parts left out."""
+        return ".".join(self.name(part) for part in parts if part)
 
     def table(self, table: TableName) -> str:
-        return ".".join(self.name(part) for part in (table.schema, table.name) if part)
+        return self.qualified(table.schema, table.name)
 
     def render(self, template: str, *parts: str) -> str:
         """The statement `template` names, with `parts` (names and literals the generator rendered) in its places."""
@@ -50,8 +52,7 @@ class Inverses(Part):
 
     def drop_index(self, table: TableName | None, schema: str | None, name: str) -> list[str]:
         del table
-        qualified = ".".join(self.name(part) for part in (schema, name) if part)
-        return [self.render("DROP INDEX {}", qualified)]
+        return [self.render("DROP INDEX {}", self.qualified(schema, name))]
 
     def drop_constraint(self, table: TableName, name: str, constraint: str | None) -> list[str]:
         del constraint
@@ -92,12 +93,4 @@ class Inverses(Part):
         del table
         if kind not in self.droppable:
             raise NotInvertible(f"dropping a {kind.replace('_', ' ')} is not supported on this database")
-        qualified = ".".join(self.name(part) for part in (schema, name) if part)
-        return [self.render(f"DROP {kind.replace('_', ' ').upper()} {{}}", qualified)]
-
-    @staticmethod
-    def _sqlglot():
-        sqlglot = import_library("sqlglot", "sqlglot", "to render the revert script")
-        # Quiet, as where migration.sql is read.
-        logging.getLogger("sqlglot").setLevel(logging.ERROR)
-        return sqlglot
+        return [self.render(f"DROP {kind.replace('_', ' ').upper()} {{}}", self.qualified(schema, name))]

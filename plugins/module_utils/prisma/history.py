@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 APPLIED = "applied"
 FAILED = "failed"
 ROLLED_BACK = "rolled_back"
+# What each repair of a failed migration resolves it as (prisma_migration_repair, the recovery's gate).
+RESOLVED_AS = {"revert": ROLLED_BACK, "complete": APPLIED}
 
 RESOLVE_DOCS = "https://pris.ly/d/migrate-resolve"
 

@@ -11,8 +11,9 @@ Server) the script and the history rows are one transaction, bounded as the rehe
 to the commit, enforced from outside the session; each statement's own timeouts; the migration's settings that
 would loosen them left out): all of it commits, or none. MySQL and MariaDB commit every DDL statement: the statements
 run one by one under the same deadline (its watchdog ends a running statement with KILL QUERY from a second session),
-each waiting for a metadata lock at most LOCK_WAIT seconds, and after each the verdict is read again and must show that
-statement done; a failure reports the statements that ran, and a rerun derives the rest from the verdict.
+each waiting for a metadata lock at most LOCK_WAIT seconds, and after each schema statement the verdict is read again:
+a catalog that shows it not done stops the run; a failure reports the statements that ran, and a rerun derives the
+rest from the verdict.
 """
 
 from __future__ import annotations
@@ -21,8 +22,7 @@ from contextlib import suppress
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import DbopsError
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.text import one_line, redact
-from ansible_collections.backoffice.dbops.plugins.module_utils.databases.errors import LockTimeout
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.history import FAILED
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.history import FAILED, RESOLVED_AS
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.history_reader import (
     read_history,
     records_of,
@@ -30,14 +30,16 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.history_re
     session,
 )
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.bounds import guard_settings
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.rehearsal import Watchdog, drain
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.rehearsal import (
+    Watchdog,
+    drain,
+    roll_back,
+)
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.repair import REPAIRS, plan_repair
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.run import Preflight, load_migration
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.resolve_plan import plan_applied, plan_rolled_back
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.store import HistoryStore
 
-# What each repair resolves the migration as.
-RESOLVED_AS = {"revert": "rolled_back", "complete": "applied"}
 # A table lock is waited for at most this long by each statement: production queues behind a waiting ALTER.
 LOCK_WAIT = 5
 
@@ -79,14 +81,15 @@ def run_repair(
     neutralised, _refusal = guard_settings(statements, database.rehearsal)
     left_out = {entry.index for entry in neutralised}
     lock_wait = min(LOCK_WAIT, statement_timeout)
-    run = _Run(database, migration, repair, statements, script, left_out, expected_sha256)
+    run = _Run(database, migration, repair, statements, script, left_out, expected_sha256, lock_timeout)
     if check_mode:
         with session(database, read_only=True, lock_timeout=lock_wait) as connection:
             database.rehearsal.limit_reads(
                 connection.cursor(), statement_timeout=statement_timeout, lock_wait=lock_wait
             )
             derived = run.derive(connection)
-            return run.result(derived, ran=[], resolved=False)
+        run.check(derived)
+        return run.result(derived, ran=[], resolved=False)
     with session(database, read_only=False, lock_timeout=lock_wait, commits=True) as connection:
         if database.dialect.transactional_ddl:
             return run.in_one_transaction(
@@ -98,8 +101,10 @@ def run_repair(
 
 
 class _Run:
-    def __init__(self, database, migration, repair, statements, script, left_out, expected_sha256):
+    def __init__(self, database, migration, repair, statements, script, left_out, expected_sha256, lock_timeout):
         self.database = database
+        # Prisma's history table, written as prisma_migration_resolve writes it.
+        self.store = HistoryStore(database, lock_timeout=lock_timeout)
         self.migration = migration
         self.repair = repair
         self.statements = statements
@@ -154,7 +159,7 @@ class _Run:
         INDEX CONCURRENTLY, a statement that ends the transaction itself)."""
         if self.repair != "complete":
             return
-        running = {index for index, _text in planned.complete_steps}
+        running = {index for index, _sqls in planned.complete.steps}
         reason = self.database.rehearsal.rehearsal_blocker(
             connection, [statement for statement in self.statements if statement.index in running]
         )
@@ -165,12 +170,6 @@ class _Run:
                 "applied (prisma_migration_resolve).",
                 error_kind="repair_not_transactional",
             )
-
-    def steps(self, planned) -> list[tuple[int, tuple[str, ...]]]:
-        """(statement of migration.sql, the SQL that repairs it), in the order they run."""
-        if self.repair == "revert":
-            return list(planned.revert_steps)
-        return [(index, (text,)) for index, text in planned.complete_steps]
 
     def in_one_transaction(
         self, connection, statement_timeout, lock_timeout, lock_wait, repair_timeout, directory, new_id
@@ -185,7 +184,7 @@ class _Run:
             if not rehearsal.begin_rehearsal(
                 connection, cursor, statement_timeout=statement_timeout, lock_wait=lock_timeout
             ):
-                raise self._lock_timeout(lock_timeout)
+                raise self.store.lock_timeout_error()
             # The reads that follow use cursors of their own: SQL Server's drivers allow one active result at a time.
             drain(cursor)
             derived = self.derive(connection)
@@ -194,7 +193,7 @@ class _Run:
             self.check_transaction(connection, planned)
             cancel, terminate = rehearsal.rehearsal_stopper(connection, cursor)
             watchdog = Watchdog(repair_timeout, cancel, terminate).start()
-            for index, sqls in self.steps(planned):
+            for index, sqls in planned.script(self.repair).steps:
                 for sql in sqls:
                     if watchdog.expired:
                         raise self._timed_out(repair_timeout, index, [])
@@ -213,12 +212,7 @@ class _Run:
             if watchdog is not None:
                 watchdog.finish()
                 watchdog = None
-            for _attempt in range(2):
-                try:
-                    connection.rollback()
-                    break
-                except Exception:  # the drivers share no base class; a second rollback makes sure
-                    continue
+            roll_back(connection)
             raise
         finally:
             if watchdog is not None:
@@ -236,7 +230,7 @@ class _Run:
         ran = []
         watchdog = None
         if not lock.begin_locked(cursor, lock_timeout):
-            raise self._lock_timeout(lock_timeout)
+            raise self.store.lock_timeout_error()
         try:
             database.rehearsal.limit_reads(cursor, statement_timeout=statement_timeout, lock_wait=lock_wait)
             lock.limit_lock_waits(cursor, lock_wait)
@@ -247,7 +241,7 @@ class _Run:
             # From here on statements take locks: the deadline runs, enforced from another session (KILL QUERY).
             cancel, terminate = database.rehearsal.rehearsal_stopper(connection, cursor)
             watchdog = Watchdog(repair_timeout, cancel, terminate).start()
-            for index, sqls in self.steps(derived[2]):
+            for index, sqls in derived[2].script(self.repair).steps:
                 for sql in sqls:
                     if watchdog.expired:
                         raise self._timed_out(repair_timeout, index, ran)
@@ -316,7 +310,6 @@ class _Run:
 
     def _resolve(self, cursor, directory, new_id):
         """Resolve the migration as `prisma migrate resolve` would, in the caller's transaction."""
-        store = HistoryStore(self.database, lock_timeout=LOCK_WAIT)
         history = self.database.history
         rows = read_history(cursor, history)
         before = records_of(rows)
@@ -325,14 +318,12 @@ class _Run:
             plan = plan_rolled_back(before, self.migration)
         else:
             plan = plan_applied(before, self.migration, directory.migrations, new_id=new_id(), now=now)
-        store.write(cursor, plan, now, history.timestamp_binder(rows))
+        self.store.write(cursor, plan, now, history.timestamp_binder(rows))
 
     def result(self, derived, *, ran, resolved) -> dict:
         state, judgement, planned = derived
-        if not resolved:
-            self.check(derived)
         chosen = planned.script(self.repair)
-        steps = self.steps(planned)
+        steps = chosen.steps
         return {
             "changed": True,
             "migration": self.migration,
@@ -353,14 +344,6 @@ class _Run:
                 ),
             },
         }
-
-    def _lock_timeout(self, seconds) -> LockTimeout:
-        return LockTimeout(
-            f"Timed out after {seconds}s waiting for Prisma's migrate lock on {self.database.target.describe()}; "
-            "nothing was changed.",
-            hint="Another `prisma migrate` (or a deployment) is running against this database. Let it finish, or "
-            "raise lock_timeout, then run again.",
-        )
 
     def _timed_out(self, seconds, index, ran) -> RepairStopped:
         committed = (

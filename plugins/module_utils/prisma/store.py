@@ -131,7 +131,7 @@ class HistoryStore:
         failed = False
         try:
             if not lock.begin_locked(cursor, self.lock_timeout):
-                raise self._lock_timeout()
+                raise self.lock_timeout_error()
             yield
             connection.commit()
         except BaseException as exc:
@@ -141,7 +141,7 @@ class HistoryStore:
             with suppress(Exception):
                 connection.rollback()
             if self.database.driver.is_lock_timeout(exc):
-                raise self._lock_timeout() from None
+                raise self.lock_timeout_error() from None
             raise
         finally:
             try:
@@ -150,7 +150,8 @@ class HistoryStore:
                 if not failed:
                     raise
 
-    def _lock_timeout(self) -> LockTimeout:
+    def lock_timeout_error(self) -> LockTimeout:
+        """Prisma's lock stayed taken for lock_timeout seconds: nothing was changed."""
         return LockTimeout(
             f"Timed out after {self.lock_timeout}s waiting for Prisma's migrate lock on {self.target.describe()}; "
             "nothing was changed.",

@@ -192,7 +192,8 @@ class Statement:
         return {"index": self.index, "line": self.line, "kind": self.kind, "table": str(self.table or "") or None}
 
 
-def _sqlglot():
+def load_sqlglot():
+    """sqlglot, its logger quiet: for reading migration.sql, and for the SQL the repair renders."""
     sqlglot = import_library("sqlglot", "sqlglot", "to read migration.sql")
     # sqlglot warns on its logger for every statement it keeps as an opaque command; we read those by their tokens.
     logging.getLogger("sqlglot").setLevel(logging.ERROR)
@@ -201,7 +202,7 @@ def _sqlglot():
 
 def split_statements(sql: str, syntax: Syntax) -> list[Statement]:
     """The statements of a migration script, in order, with their exact text (without the `;`) and first line."""
-    sqlglot = _sqlglot()
+    sqlglot = load_sqlglot()
     from sqlglot.errors import TokenError
     from sqlglot.tokens import TokenType
 
@@ -251,7 +252,7 @@ def classify(statement: Statement, syntax: Syntax) -> Statement:
     """The statement with its category, kind, table and actions, as far as the parser understands it."""
     if statement.transaction_control:
         return replace(statement, kind="transaction", category="transaction")
-    sqlglot = _sqlglot()
+    sqlglot = load_sqlglot()
     from sqlglot import exp
     from sqlglot.errors import ParseError, TokenError
 
@@ -1008,7 +1009,7 @@ class _Words:
     """A command's tokens, to read the few forms sqlglot keeps opaque."""
 
     def __init__(self, text: str, syntax: Syntax):
-        sqlglot = _sqlglot()
+        sqlglot = load_sqlglot()
         from sqlglot.tokens import TokenType
 
         self.text = text

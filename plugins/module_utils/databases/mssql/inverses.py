@@ -5,13 +5,14 @@
 from __future__ import annotations
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.inverses import Inverses, NotInvertible
+from ansible_collections.backoffice.dbops.plugins.module_utils.sql.statements import load_sqlglot
 
 
 class MssqlInverses(Inverses):
     droppable = ("view", "function", "procedure", "trigger", "sequence")
 
     def literal(self, text: str) -> str:
-        return self._sqlglot().exp.Literal.string(text).sql(dialect=self.generator)
+        return load_sqlglot().exp.Literal.string(text).sql(dialect=self.generator)
 
     def drop_column(self, table, column, spec=None) -> list[str]:
         # SQL Server keeps a column's default as a constraint of its own, which must go first; unnamed, the server
@@ -33,16 +34,16 @@ class MssqlInverses(Inverses):
         return [self.render("EXEC sp_rename {}, {}", self.literal(self.table(table)), self.literal(to))]
 
     def rename_column(self, table, name, to) -> list[str]:
-        path = f"{self.table(table)}.{self.name(name)}"
+        path = self.qualified(table.schema, table.name, name)
         return [self.render("EXEC sp_rename {}, {}, 'COLUMN'", self.literal(path), self.literal(to))]
 
     def rename_index(self, table, schema, name, to) -> list[str]:
         del schema
         if table is None:
             raise NotInvertible("the index's table is not named")
-        path = f"{self.table(table)}.{self.name(name)}"
+        path = self.qualified(table.schema, table.name, name)
         return [self.render("EXEC sp_rename {}, {}, 'INDEX'", self.literal(path), self.literal(to))]
 
     def rename_constraint(self, table, name, to) -> list[str]:
-        path = ".".join(self.name(part) for part in (table.schema, name) if part)
+        path = self.qualified(table.schema, name)
         return [self.render("EXEC sp_rename {}, {}, 'OBJECT'", self.literal(path), self.literal(to))]

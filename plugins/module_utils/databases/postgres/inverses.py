@@ -20,8 +20,7 @@ class PostgresInverses(Inverses):
 
     def rename_index(self, table, schema, name, to) -> list[str]:
         del table
-        qualified = ".".join(self.name(part) for part in (schema, name) if part)
-        return [self.render("ALTER INDEX {} RENAME TO {}", qualified, self.name(to))]
+        return [self.render("ALTER INDEX {} RENAME TO {}", self.qualified(schema, name), self.name(to))]
 
     def rename_constraint(self, table, name, to) -> list[str]:
         return [
@@ -32,11 +31,10 @@ class PostgresInverses(Inverses):
         return [self.render("ALTER TABLE {} ALTER COLUMN {} DROP NOT NULL", self.table(table), self.name(column))]
 
     def drop_type(self, schema, name) -> list[str]:
-        return [self.render("DROP TYPE {}", ".".join(self.name(part) for part in (schema, name) if part))]
+        return [self.render("DROP TYPE {}", self.qualified(schema, name))]
 
     def rename_type(self, schema, name, to) -> list[str]:
-        qualified = ".".join(self.name(part) for part in (schema, name) if part)
-        return [self.render("ALTER TYPE {} RENAME TO {}", qualified, self.name(to))]
+        return [self.render("ALTER TYPE {} RENAME TO {}", self.qualified(schema, name), self.name(to))]
 
     def drop_object(self, kind, schema, name, table) -> list[str]:
         if kind == "trigger":

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.history import RESOLVED_AS
+
 RESOLVE = "resolve"
 NEEDS_OVERRIDE = "needs_override"
 # The checks, in the order the role applies them: the first that stops the resolve is the one reported.
@@ -22,8 +24,6 @@ REHEARSAL_TIMED_OUT = "rehearsal_timed_out"
 DATA_NOT_FIXED = "data_not_fixed"
 REPAIR_UNAVAILABLE = "repair_unavailable"
 CHECKS = (UNKNOWN, REPAIR_UNAVAILABLE, MISSING_STATEMENTS, APPLIED_STATEMENTS, REHEARSAL_TIMED_OUT, DATA_NOT_FIXED)
-# What each repair resolves the migration as.
-REPAIR_STATE = {"revert": "rolled_back", "complete": "applied"}
 # Statements whose effect decides what the history may say (a statement of another category changes no schema and
 # no data the next deploy would meet).
 LASTING = ("schema", "data", "unmodelled")
@@ -149,9 +149,9 @@ def _stop(result: dict, intent: Intent) -> tuple[str | None, str | None]:
 def _repair_stop(result: dict, intent: Intent) -> str | None:
     """Why the repair asked for cannot run, or None."""
     migration, repair = intent.migration, intent.repair
-    if REPAIR_STATE.get(repair) != intent.state:
+    if RESOLVED_AS.get(repair) != intent.state:
         return (
-            f"repair={repair} resolves the migration as {REPAIR_STATE.get(repair, '?')}, not {intent.state}. Nothing "
+            f"repair={repair} resolves the migration as {RESOLVED_AS.get(repair, '?')}, not {intent.state}. Nothing "
             "was written. Leave out -e state (or pass the state the repair resolves it as)."
         )
     if result["migration_state"] != "failed" or not result.get("repair"):

@@ -233,17 +233,22 @@ def rehearse(
             # No cancel may reach the session once its rollback begins.
             watchdog.finish()
     finally:
-        # Always: whatever ran, nothing stays. A rollback that fails (the server already ended the transaction, as
-        # SQL Server's CATCH block does, or a last cancel reached it) leaves nothing either; a second one makes sure
-        # the connection is usable for what follows.
-        for _attempt in range(2):
-            try:
-                connection.rollback()
-                break
-            except Exception:  # the drivers share no base class
-                continue
+        # Always: whatever ran, nothing stays.
+        roll_back(connection)
         with suppress(Exception):
             database.rehearsal.end_rehearsal(connection)
+
+
+def roll_back(connection) -> None:
+    """Roll the transaction back. A rollback that fails (the server already ended the transaction, as SQL Server's
+    CATCH block does, or a last cancel reached it) leaves nothing either; a second one makes sure the connection is
+    usable for what follows."""
+    for _attempt in range(2):
+        try:
+            connection.rollback()
+            return
+        except Exception:  # the drivers share no base class
+            continue
 
 
 def drain(cursor) -> None:

@@ -49,13 +49,20 @@ class Refusal:
 class Script:
     # The statements of migration.sql it undoes (revert, in the order it undoes them) or runs (complete).
     statements: tuple[int, ...]
-    # The SQL, each statement ending with `;` and a new line; "" when there is nothing to run, None when the revert
-    # is unavailable.
-    sql: str | None
+    # What is sent, in order: (statement of migration.sql, its SQL statements); a completion's steps include the
+    # migration's own settings. None when the revert is unavailable.
+    steps: tuple[tuple[int, tuple[str, ...]], ...] | None
+
+    @property
+    def sql(self) -> str | None:
+        """The steps' SQL, each statement ending with `;` and a new line; "" when there is nothing to run."""
+        if self.steps is None:
+            return None
+        return "".join(f"{sql.strip()};\n" for _index, sqls in self.steps for sql in sqls)
 
     @property
     def sha256(self) -> str | None:
-        return hashlib.sha256(self.sql.encode("utf-8")).hexdigest() if self.sql is not None else None
+        return hashlib.sha256(self.sql.encode("utf-8")).hexdigest() if self.steps is not None else None
 
 
 @dataclass(frozen=True)
@@ -63,9 +70,6 @@ class Repair:
     revert: Script
     refused: tuple[Refusal, ...]
     complete: Script
-    # The revert's statements, each inverse as a list of SQL statements (for sending them one by one).
-    revert_steps: tuple[tuple[int, tuple[str, ...]], ...] = ()
-    complete_steps: tuple[tuple[int, str], ...] = ()
 
     @property
     def lossless(self) -> bool:
@@ -111,32 +115,25 @@ def plan_repair(statements, judgement, inverses, left_out=frozenset()) -> Repair
             steps.append((statement.index, tuple(undo(statement, inverses))))
         except NotInvertible as why:
             refused.append(Refusal(statement.index, str(why)))
-    revert = (
-        Script((), None)
-        if refused
-        else Script(tuple(index for index, _sql in steps), _join(sql for _index, sqls in steps for sql in sqls))
-    )
+    revert = Script((), None) if refused else Script(tuple(index for index, _sqls in steps), tuple(steps))
     missing = {
         statement.index
         for statement in statements
         if statement.lasting and judgement.present.get(statement.index) is False
     }
     completion = (
-        [
-            (statement.index, statement.text)
+        tuple(
+            (statement.index, (statement.text,))
             for statement in statements
             if statement.index in missing or (statement.category == "session" and statement.index not in left_out)
-        ]
+        )
         if missing
-        else []
+        else ()
     )
-    complete = Script(tuple(sorted(missing)), _join(text for _index, text in completion))
     return Repair(
         revert=revert,
         refused=tuple(sorted(refused, key=lambda refusal: refusal.index)),
-        complete=complete,
-        revert_steps=tuple(steps) if not refused else (),
-        complete_steps=tuple(completion),
+        complete=Script(tuple(sorted(missing)), completion),
     )
 
 
@@ -214,7 +211,3 @@ def _undo_column_change(action, inverses) -> list[str]:
         # Prisma writes SET NOT NULL only for a column that allowed NULL, so DROP NOT NULL is what it was.
         return inverses.drop_not_null(action.table, action.name)
     raise NotInvertible("it changed the column in a way that is not derived")
-
-
-def _join(sqls) -> str:
-    return "".join(f"{sql.strip()};\n" for sql in sqls)
