@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shutil
 import subprocess
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -186,19 +187,28 @@ def throwaway_server(options: tuple[str, ...] = ()):
 
     with service_dir("mysql", "dbops-mariadb-") as workdir:
         data = os.path.join(workdir, "data")
+        # Each server its own temporary directory: in a shared /tmp, concurrent bootstraps remove each other's
+        # `#sql-temptable-*` files and mariadb-install-db fails with "Unknown table 'mysql.tmp_user_sys'".
+        temporary = os.path.join(workdir, "tmp")
+        os.mkdir(temporary)
+        if os.geteuid() == 0:
+            shutil.chown(temporary, "mysql")
         port = free_port()
-        subprocess.run(
+        installed = subprocess.run(
             [
                 tool("mariadb-install-db", "mysql_install_db"),
                 "--no-defaults",
                 "--user=mysql",
                 f"--datadir={data}",
+                f"--tmpdir={temporary}",
                 "--auth-root-authentication-method=normal",
                 "--skip-test-db",
             ],
-            check=True,
             capture_output=True,
+            text=True,
         )
+        if installed.returncode:
+            raise RuntimeError(f"mariadb-install-db failed:\n{installed.stdout[-2000:]}{installed.stderr[-2000:]}")
         server = subprocess.Popen(
             as_service_user(
                 "mysql",
@@ -209,6 +219,7 @@ def throwaway_server(options: tuple[str, ...] = ()):
                     f"--port={port}",
                     "--bind-address=127.0.0.1",
                     f"--socket={os.path.join(workdir, 'sock')}",
+                    f"--tmpdir={temporary}",
                     "--skip-log-bin",
                     "--innodb-flush-log-at-trx-commit=0",
                     *options,
