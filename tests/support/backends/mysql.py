@@ -206,6 +206,7 @@ def throwaway_server(options: tuple[str, ...] = ()):
             ],
             capture_output=True,
             text=True,
+            check=False,
         )
         if installed.returncode:
             raise RuntimeError(f"mariadb-install-db failed:\n{installed.stdout[-2000:]}{installed.stderr[-2000:]}")
