@@ -103,4 +103,4 @@ def check_lockfile(directory: MigrationsDirectory, lockfile_providers: tuple[str
     """P3019 when migration_lock.toml names another provider than the database's (`lockfile_providers`, the
     schema engine's connector type first), compared exactly as Prisma compares it."""
     if directory.lockfile_provider is not None and directory.lockfile_provider not in lockfile_providers:
-        raise PrismaError.provider_switched(lockfile_providers[0], directory.lockfile_provider)
+        raise PrismaError.coded("P3019", provider=lockfile_providers[0], expected=directory.lockfile_provider)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import DbopsError
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.errors import PrismaError
+from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.errors import PrismaError, no_migrations_table
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.history import (
     FAILED,
     LocalMigration,
@@ -37,12 +37,13 @@ class ResolvePlan:
 def plan_rolled_back(records: list[MigrationRecord] | None, migration_name: str) -> ResolvePlan:
     """`prisma migrate resolve --rolled-back NAME`; records None means the table does not exist."""
     if records is None:
-        raise PrismaError.no_migrations_table()
+        raise no_migrations_table()
     relevant = [record for record in records if record.migration_name == migration_name]
     if not relevant:
-        raise PrismaError.cannot_roll_back_unapplied(migration_name, failed_migration_names(records))
+        failed = ", ".join(f"`{candidate}`" for candidate in failed_migration_names(records)) or "none"
+        raise PrismaError.coded("P3011", name=migration_name, failed=failed)
     if all(record.finished_at is not None for record in relevant):
-        raise PrismaError.cannot_roll_back_succeeded(migration_name)
+        raise PrismaError.coded("P3012", name=migration_name)
     to_roll_back = [record for record in relevant if record.state == FAILED]
     return ResolvePlan(roll_back=to_roll_back)
 
@@ -58,7 +59,7 @@ def plan_applied(
     """`prisma migrate resolve --applied NAME`; records None means the table does not exist yet."""
     local = next((migration for migration in local_migrations if migration.name == migration_name), None)
     if local is None or (local.script is None and not local.problem):
-        raise PrismaError.migration_to_mark_applied_not_found(migration_name)
+        raise PrismaError.coded("P3017", name=migration_name)
     if local.problem:
         raise DbopsError(
             f"Migration {migration_name} cannot be recorded as applied: its {local.problem}, so no checksum "
@@ -69,7 +70,7 @@ def plan_applied(
     existing = records or []
     relevant = [record for record in existing if record.migration_name == migration_name]
     if any(record.finished_at is not None for record in relevant):
-        raise PrismaError.migration_already_applied(migration_name)
+        raise PrismaError.coded("P3008", name=migration_name)
     to_roll_back = [record for record in relevant if record.state == FAILED]
     inserted = MigrationRecord(
         id=new_id,

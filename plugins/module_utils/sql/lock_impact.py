@@ -15,7 +15,12 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.sql.names import TableName
-from ansible_collections.backoffice.dbops.plugins.module_utils.sql.tokens import TokenReader, tables_after
+from ansible_collections.backoffice.dbops.plugins.module_utils.sql.tokens import (
+    TokenReader,
+    has,
+    referenced_tables,
+    tables_after,
+)
 
 UNKNOWN = "unknown"
 # Objects that hold no rows: creating, altering or dropping them locks no table of the application.
@@ -87,6 +92,24 @@ def table_renamed(old: TableName | None, new: TableName | None):
 
 def index_ref(name: TableName | None):
     return (name.schema, name.name) if name is not None else None
+
+
+def created_table(
+    reader: TokenReader, index: int, mode: str, referenced_mode: str | None, source_mode: str | None
+) -> Impact:
+    """CREATE TABLE (its name next in `reader`): `mode` on the new table, `referenced_mode` on each table its foreign
+    keys reference (None where one lock covers the database), `source_mode` on the tables a CREATE TABLE ... AS SELECT
+    reads (None where the database has no such form)."""
+    table = reader.name()
+    rest = reader.tokens[reader.at :]
+    effects = [TableEffect(table, mode, created=True)]
+    if referenced_mode is not None:
+        effects += [TableEffect(ref, referenced_mode) for ref in referenced_tables(rest, reader.syntax) if ref != table]
+    if source_mode is not None and ((rest[:1] and rest[0].up == "AS") or has(rest, "AS", "SELECT")):
+        effects += [
+            TableEffect(source, source_mode, scans=True) for source in tables_after(rest, reader.syntax, "FROM", "JOIN")
+        ]
+    return Impact(index, "CREATE TABLE", tuple(effects))
 
 
 def dml(reader: TokenReader, index: int, write_lock: str, read_lock: str) -> Impact:

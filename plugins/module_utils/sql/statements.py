@@ -288,6 +288,13 @@ def _unmodelled() -> _Read:
     return _Read("other", "unmodelled")
 
 
+def _object_change(verb: str, kind: str, guards: Guards = Guards(), *, table=None, schema=None, name=None) -> _Read:
+    """`verb` (create, drop) a function, view, sequence, schema, trigger...: the statement's kind is f"{verb}_{kind}",
+    its table the trigger's."""
+    action = Action(f"{verb}_object", table=table, schema=schema, name=name, object_kind=kind, guards=guards)
+    return _Read(f"{verb}_{kind}", "schema", table, [action])
+
+
 class _Reader:
     """sqlglot's syntax tree (or a command's tokens) to our actions; anything unexpected is `unmodelled`, never an
     error."""
@@ -417,35 +424,27 @@ class _Reader:
             if isinstance(dtype, exp.DataType) and dtype.this == exp.DataType.Type.ENUM:
                 labels = tuple(value.name for value in dtype.expressions)
             else:
-                return _Read(
-                    "create_type",
-                    "schema",
-                    None,
-                    [Action("create_object", schema=target.schema, name=target.name, object_kind="type")],
-                )
+                return _object_change("create", "type", schema=target.schema, name=target.name)
             action = Action("create_type", schema=target.schema, name=target.name, labels=labels)
             return _Read("create_type", "schema", None, [action])
         if kind in ("VIEW", "SEQUENCE", "SCHEMA", "FUNCTION", "PROCEDURE"):
             target = self.table(tree.this) if kind != "SCHEMA" else None
             if kind == "SCHEMA":
                 name = self.ident(tree.this.this if isinstance(tree.this, exp.Table) else tree.this)
-                action = Action("create_object", name=name, object_kind="schema", guards=Guards(if_not_exists=exists))
-            elif target is None:
+                return _object_change("create", "schema", Guards(if_not_exists=exists), name=name)
+            if target is None:
                 return _unmodelled()
-            else:
-                materialized = any(
-                    isinstance(prop, exp.MaterializedProperty)
-                    for prop in (tree.args.get("properties").expressions if tree.args.get("properties") else ())
-                )
-                object_kind = "materialized_view" if materialized else kind.lower()
-                action = Action(
-                    "create_object",
-                    schema=target.schema,
-                    name=target.name,
-                    object_kind=object_kind,
-                    guards=Guards(or_replace=replace_, if_not_exists=exists),
-                )
-            return _Read(f"create_{action.object_kind}", "schema", None, [action])
+            materialized = any(
+                isinstance(prop, exp.MaterializedProperty)
+                for prop in (tree.args.get("properties").expressions if tree.args.get("properties") else ())
+            )
+            return _object_change(
+                "create",
+                "materialized_view" if materialized else kind.lower(),
+                Guards(or_replace=replace_, if_not_exists=exists),
+                schema=target.schema,
+                name=target.name,
+            )
         if kind == "TRIGGER":
             properties = tree.args.get("properties")
             trigger = next(
@@ -459,14 +458,9 @@ class _Reader:
             table = self.table(trigger.args.get("table")) if trigger is not None else None
             if table is None:
                 return _unmodelled()
-            action = Action(
-                "create_object",
-                table=table,
-                name=self.ident(tree.this),
-                object_kind="trigger",
-                guards=Guards(or_replace=replace_),
+            return _object_change(
+                "create", "trigger", Guards(or_replace=replace_), table=table, name=self.ident(tree.this)
             )
-            return _Read("create_trigger", "schema", table, [action])
         return _unmodelled()
 
     def _create_table(self, tree, exists: bool) -> _Read:
@@ -661,14 +655,7 @@ class _Reader:
         if kind == "trigger":
             on = tree.args.get("cluster")
             table = self.table(on.this) if isinstance(on, exp.OnProperty) else None
-            action = Action(
-                "drop_object",
-                table=table,
-                name=self.ident(target),
-                object_kind="trigger",
-                guards=Guards(if_exists=exists),
-            )
-            return _Read("drop_trigger", "schema", table, [action])
+            return _object_change("drop", "trigger", Guards(if_exists=exists), table=table, name=self.ident(target))
         if kind in ("view", "sequence", "function", "procedure", "schema", "extension", "materialized_view"):
             if bool(tree.args.get("materialized")) and kind == "view":
                 kind = "materialized_view"
@@ -676,14 +663,9 @@ class _Reader:
                 # One overload of several: which one goes, the catalog (by name) cannot tell.
                 return _Read(f"drop_{kind}", "unmodelled")
             name = self.table(target) if isinstance(target, exp.Table) else TableName(self.ident(target) or "")
-            action = Action(
-                "drop_object",
-                schema=name.schema,
-                name=name.name,
-                object_kind=kind,
-                guards=Guards(if_exists=exists, cascade=cascade),
+            return _object_change(
+                "drop", kind, Guards(if_exists=exists, cascade=cascade), schema=name.schema, name=name.name
             )
-            return _Read(f"drop_{kind}", "schema", None, [action])
         return _Read(f"drop_{kind}", "unmodelled")
 
     def _alter(self, tree) -> _Read:
@@ -888,10 +870,7 @@ class _Reader:
         if name is None:
             return _unmodelled()
         if words.upper(at) == "ADD" and words.upper(at + 1) == "VALUE":
-            at += 2
-            if_not_exists = words.upper(at) == "IF"
-            if if_not_exists:
-                at += 3
+            at, if_not_exists = words.guard(at + 2, "IF", "NOT", "EXISTS")
             label = words.string(at)
             if label is None:
                 return _unmodelled()
@@ -959,49 +938,29 @@ class _Reader:
         return _Read("other", "unmodelled", table)
 
     def _create_command(self, words) -> _Read:
-        at = 1
-        or_replace = words.upper(at) == "OR" and words.upper(at + 1) == "REPLACE"
-        if or_replace:
-            at += 2
+        at, or_replace = words.guard(1, "OR", "REPLACE")
         what = words.upper(at)
         if what in ("FUNCTION", "PROCEDURE"):
             at, schema, name = words.qualified(at + 1)
             if name is None:
                 return _unmodelled()
-            action = Action(
-                "create_object",
-                schema=schema,
-                name=name,
-                object_kind=what.lower(),
-                guards=Guards(or_replace=or_replace),
-            )
-            return _Read(f"create_{what.lower()}", "schema", None, [action])
+            return _object_change("create", what.lower(), Guards(or_replace=or_replace), schema=schema, name=name)
         if what == "EXTENSION":
-            at += 1
-            if_not_exists = words.upper(at) == "IF"
-            if if_not_exists:
-                at += 3
+            at, if_not_exists = words.guard(at + 1, "IF", "NOT", "EXISTS")
             name = words.name(at)
             if name is None:
                 return _unmodelled()
-            action = Action(
-                "create_object", name=name, object_kind="extension", guards=Guards(if_not_exists=if_not_exists)
-            )
-            return _Read("create_extension", "schema", None, [action])
+            return _object_change("create", "extension", Guards(if_not_exists=if_not_exists), name=name)
         return _unmodelled()
 
     def _drop_command(self, words) -> _Read:
         what = words.upper(1)
         if what == "EXTENSION":
-            at = 2
-            if_exists = words.upper(at) == "IF"
-            if if_exists:
-                at += 2
+            at, if_exists = words.guard(2, "IF", "EXISTS")
             name = words.name(at)
             if name is None or words.upper(at + 1) not in ("", "RESTRICT"):
                 return _unmodelled()
-            action = Action("drop_object", name=name, object_kind="extension", guards=Guards(if_exists=if_exists))
-            return _Read("drop_extension", "schema", None, [action])
+            return _object_change("drop", "extension", Guards(if_exists=if_exists), name=name)
         return _unmodelled()
 
 
@@ -1022,6 +981,11 @@ class _Words:
 
     def upper(self, at: int) -> str:
         return self.tokens[at].text.upper() if at < len(self.tokens) else ""
+
+    def guard(self, at: int, *clause: str) -> tuple[int, bool]:
+        """(where reading goes on, whether `clause` - IF NOT EXISTS, OR REPLACE - stands at `at`)."""
+        present = all(self.upper(at + offset) == word for offset, word in enumerate(clause))
+        return (at + len(clause), True) if present else (at, False)
 
     def name(self, at: int) -> str | None:
         if at >= len(self.tokens):

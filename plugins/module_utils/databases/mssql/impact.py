@@ -6,25 +6,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ansible_collections.backoffice.dbops.plugins.module_utils.sql.lock_impact import (
-    NO_TABLE_OBJECTS,
-    UNKNOWN,
-    Impact,
-    LockImpact,
-    TableEffect,
-    dml,
-    not_planned,
-    table_renamed,
-)
+from ansible_collections.backoffice.dbops.plugins.module_utils.sql import lock_impact
+from ansible_collections.backoffice.dbops.plugins.module_utils.sql import tokens as sql_tokens
+from ansible_collections.backoffice.dbops.plugins.module_utils.sql.lock_impact import Impact, TableEffect
 from ansible_collections.backoffice.dbops.plugins.module_utils.sql.names import TableName
-from ansible_collections.backoffice.dbops.plugins.module_utils.sql.tokens import (
-    TokenReader,
-    clause,
-    has,
-    name_list,
-    referenced_tables,
-    tables_after,
-)
 
 # Sch-M (schema modification) blocks everything, reads included; S on the table blocks writes; IX is the intent lock of
 # row changes (X on each row, escalated to an X table lock beyond about 5,000 row locks). Weakest first.
@@ -37,12 +22,12 @@ MODES = {
 }
 
 
-def _plan(reader: TokenReader, index: int) -> Impact:
+def _plan(reader: sql_tokens.TokenReader, index: int) -> Impact:
     first = reader.peek().up
     if first in ("SET", "BEGIN", "COMMIT", "ROLLBACK", "SAVE", "PRINT", "DECLARE", "THROW", "WAITFOR"):
         return Impact(index, first)
     if first in ("INSERT", "UPDATE", "DELETE", "MERGE"):
-        impact = dml(reader, index, "IX", "Sch-S")
+        impact = lock_impact.dml(reader, index, "IX", "Sch-S")
         return replace(
             impact,
             notes=(
@@ -59,7 +44,7 @@ def _plan(reader: TokenReader, index: int) -> Impact:
             target = reader.peek()
             name = target.text.strip("'") if target is not None and target.kind == "string" else ""
             parts = [part.strip("[]") for part in name.lstrip("N").strip("'").split(".")]
-            column_or_index = has(reader.tokens, "COLUMN") or any(
+            column_or_index = sql_tokens.has(reader.tokens, "COLUMN") or any(
                 token.kind == "string" and token.text.strip("'").upper() in ("COLUMN", "INDEX")
                 for token in reader.tokens
             )
@@ -70,9 +55,9 @@ def _plan(reader: TokenReader, index: int) -> Impact:
             renamed = None
             strings = [token.text for token in reader.tokens if token.kind == "string"]
             if not column_or_index and table is not None and len(strings) >= 2:
-                renamed = table_renamed(table, TableName(strings[1].strip("[]"), table.schema))
+                renamed = lock_impact.table_renamed(table, TableName(strings[1].strip("[]"), table.schema))
             return Impact(index, "sp_rename", (TableEffect(table, "Sch-M"),), renamed=renamed)
-        return Impact(index, "EXEC", (TableEffect(None, UNKNOWN),), changes_data=None)
+        return Impact(index, "EXEC", (TableEffect(None, lock_impact.UNKNOWN),), changes_data=None)
     if reader.words("CREATE"):
         unique = reader.words("UNIQUE")
         clustered = reader.words("CLUSTERED")
@@ -81,7 +66,9 @@ def _plan(reader: TokenReader, index: int) -> Impact:
             reader.name()
             reader.words("ON")
             table = reader.name()
-            online = clause(reader.tokens, "ONLINE") == "ON" or has(reader.tokens, "ONLINE", "=", "ON")
+            online = sql_tokens.clause(reader.tokens, "ONLINE") == "ON" or sql_tokens.has(
+                reader.tokens, "ONLINE", "=", "ON"
+            )
             note = "UNIQUE: fails on duplicated values; " if unique else ""
             if online:
                 return Impact(
@@ -97,19 +84,15 @@ def _plan(reader: TokenReader, index: int) -> Impact:
                 notes=(f"{note}reads every row; writes wait until it ends",),
             )
         if reader.words("TABLE"):
-            table = reader.name()
-            rest = reader.tokens[reader.at :]
-            effects = [TableEffect(table, "Sch-M", created=True)]
-            effects += [TableEffect(ref, "Sch-M") for ref in referenced_tables(rest, reader.syntax) if ref != table]
-            return Impact(index, "CREATE TABLE", tuple(effects))
+            return lock_impact.created_table(reader, index, "Sch-M", "Sch-M", None)
         reader.optional(("OR", "ALTER"))
         following = reader.peek().up if reader.peek() is not None else ""
-        if following in (*NO_TABLE_OBJECTS, "VIEW", "PROC"):
+        if following in (*lock_impact.NO_TABLE_OBJECTS, "VIEW", "PROC"):
             return Impact(index, f"CREATE {following}")
         if following == "TRIGGER":
             rest = reader.tokens[reader.at :]
             ons = [position for position, token in enumerate(rest) if token.up == "ON"]
-            table = TokenReader(rest[ons[0] + 1 :], reader.syntax).name() if ons else None
+            table = sql_tokens.TokenReader(rest[ons[0] + 1 :], reader.syntax).name() if ons else None
             return Impact(index, "CREATE TRIGGER", (TableEffect(table, "Sch-M"),))
     if reader.words("DROP"):
         if reader.words("INDEX"):
@@ -120,26 +103,28 @@ def _plan(reader: TokenReader, index: int) -> Impact:
             return Impact(index, "DROP INDEX", (TableEffect(table, "Sch-M"),))
         if reader.words("TABLE"):
             reader.optional(("IF", "EXISTS"))
-            return Impact(index, "DROP TABLE", tuple(TableEffect(table, "Sch-M") for table in name_list(reader)))
+            return Impact(
+                index, "DROP TABLE", tuple(TableEffect(table, "Sch-M") for table in sql_tokens.name_list(reader))
+            )
         following = reader.peek().up if reader.peek() is not None else ""
-        if following in (*NO_TABLE_OBJECTS, "VIEW", "PROC"):
+        if following in (*lock_impact.NO_TABLE_OBJECTS, "VIEW", "PROC"):
             return Impact(index, f"DROP {following}")
     if reader.words("ALTER", "TABLE"):
         table = reader.name()
         return _alter(reader, index, table)
     if first in ("SELECT", "WITH"):
-        tables = tables_after(reader.tokens, reader.syntax, "FROM", "JOIN")
+        tables = sql_tokens.tables_after(reader.tokens, reader.syntax, "FROM", "JOIN")
         return Impact(index, first, tuple(TableEffect(table, "Sch-S", scans=True) for table in tables))
     if first in ("GRANT", "REVOKE", "DENY"):
         return Impact(index, first)
-    return not_planned(index)
+    return lock_impact.not_planned(index)
 
 
-def _alter(reader: TokenReader, index: int, table: TableName | None) -> Impact:
+def _alter(reader: sql_tokens.TokenReader, index: int, table: TableName | None) -> Impact:
     # Every ALTER TABLE holds Sch-M on the table until the transaction ends: no read, not even NOLOCK, gets through.
     ups = reader.rest_upper()
     tokens = reader.tokens[reader.at :]
-    refs = referenced_tables(tokens, reader.syntax)
+    refs = sql_tokens.referenced_tables(tokens, reader.syntax)
     rewrites, scans, notes = False, False, []
     if ups[:2] == ["ALTER", "COLUMN"]:
         rewrites = scans = True
@@ -164,8 +149,8 @@ def _alter(reader: TokenReader, index: int, table: TableName | None) -> Impact:
     return Impact(index, "ALTER TABLE", tuple(effects), notes=tuple(notes))
 
 
-class MssqlLockImpact(LockImpact):
+class MssqlLockImpact(lock_impact.LockImpact):
     modes = MODES
 
-    def plan(self, reader: TokenReader, index: int) -> Impact:
+    def plan(self, reader: sql_tokens.TokenReader, index: int) -> Impact:
         return _plan(reader, index)

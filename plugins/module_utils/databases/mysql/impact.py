@@ -8,51 +8,38 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ansible_collections.backoffice.dbops.plugins.module_utils.sql.lock_impact import (
-    NO_TABLE_OBJECTS,
-    UNKNOWN,
-    Impact,
-    LockImpact,
-    TableEffect,
-    dml,
-    not_planned,
-)
+from ansible_collections.backoffice.dbops.plugins.module_utils.sql import lock_impact
+from ansible_collections.backoffice.dbops.plugins.module_utils.sql import tokens as sql_tokens
+from ansible_collections.backoffice.dbops.plugins.module_utils.sql.lock_impact import Impact, TableEffect
 from ansible_collections.backoffice.dbops.plugins.module_utils.sql.names import TableName
-from ansible_collections.backoffice.dbops.plugins.module_utils.sql.tokens import (
-    TokenReader,
-    clause,
-    name_list,
-    referenced_tables,
-    tables_after,
-)
 
 # The LOCK clause's levels of online DDL. Every ALTER also takes a brief exclusive metadata lock at its start and end,
 # which waits behind any open transaction on the table (and everything queues behind that wait).
 MODES = {"NONE": (False, False), "SHARED": (False, True), "EXCLUSIVE": (True, True)}
 
 
-def _plan(reader: TokenReader, index: int) -> Impact:
+def _plan(reader: sql_tokens.TokenReader, index: int) -> Impact:
     first = reader.peek().up
     if first in ("SET", "START", "BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"):
         return Impact(index, first)
     if first in ("INSERT", "UPDATE", "DELETE", "REPLACE"):
-        impact = dml(reader, index, "NONE", "NONE")
+        impact = lock_impact.dml(reader, index, "NONE", "NONE")
         return replace(
             impact,
             operation="INSERT" if first == "REPLACE" else first,
             notes=("row locks (and InnoDB's gap locks over what it scans) block writers of those rows",),
         )
     if reader.words("CALL"):
-        return Impact(index, "CALL", (TableEffect(None, UNKNOWN),), changes_data=None)
+        return Impact(index, "CALL", (TableEffect(None, lock_impact.UNKNOWN),), changes_data=None)
     if reader.words("RENAME", "TABLE"):
         # RENAME TABLE a TO b, c TO d: each old name comes before a TO.
         tokens = reader.tokens
         renamed = [
-            TokenReader(tokens[start:], reader.syntax).name()
+            sql_tokens.TokenReader(tokens[start:], reader.syntax).name()
             for start in [reader.at] + [position + 1 for position, token in enumerate(tokens) if token.text == ","]
         ]
         targets = [
-            TokenReader(tokens[position + 1 :], reader.syntax).name()
+            sql_tokens.TokenReader(tokens[position + 1 :], reader.syntax).name()
             for position, token in enumerate(tokens)
             if token.up == "TO"
         ]
@@ -87,12 +74,8 @@ def _plan(reader: TokenReader, index: int) -> Impact:
         reader.optional(("TEMPORARY",))
         if reader.words("TABLE"):
             reader.optional(("IF", "NOT", "EXISTS"))
-            table = reader.name()
-            rest = reader.tokens[reader.at :]
-            effects = [TableEffect(table, "EXCLUSIVE", created=True)]
-            effects += [TableEffect(ref, "SHARED") for ref in referenced_tables(rest, reader.syntax) if ref != table]
-            return Impact(index, "CREATE TABLE", tuple(effects))
-        if kind in (*NO_TABLE_OBJECTS, "VIEW", "TRIGGER", "EVENT", "DEFINER", "ALGORITHM", "SQL"):
+            return lock_impact.created_table(reader, index, "EXCLUSIVE", "SHARED", None)
+        if kind in (*lock_impact.NO_TABLE_OBJECTS, "VIEW", "TRIGGER", "EVENT", "DEFINER", "ALGORITHM", "SQL"):
             return Impact(index, f"CREATE {kind}")
     if reader.words("DROP"):
         if reader.words("INDEX"):
@@ -103,20 +86,22 @@ def _plan(reader: TokenReader, index: int) -> Impact:
         reader.optional(("TEMPORARY",))
         if reader.words("TABLE"):
             reader.optional(("IF", "EXISTS"))
-            return Impact(index, "DROP TABLE", tuple(TableEffect(table, "EXCLUSIVE") for table in name_list(reader)))
+            return Impact(
+                index, "DROP TABLE", tuple(TableEffect(table, "EXCLUSIVE") for table in sql_tokens.name_list(reader))
+            )
         following = reader.peek().up if reader.peek() is not None else ""
-        if following in (*NO_TABLE_OBJECTS, "VIEW", "TRIGGER", "EVENT"):
+        if following in (*lock_impact.NO_TABLE_OBJECTS, "VIEW", "TRIGGER", "EVENT"):
             return Impact(index, f"DROP {following}")
     if reader.words("ALTER", "TABLE") or reader.words("ALTER", "ONLINE", "TABLE") or reader.words("ALTER", "IGNORE"):
         reader.optional(("TABLE",))
         table = reader.name()
         return _alter(reader, index, table)
     if first in ("SELECT", "WITH"):
-        tables = tables_after(reader.tokens, reader.syntax, "FROM", "JOIN")
+        tables = sql_tokens.tables_after(reader.tokens, reader.syntax, "FROM", "JOIN")
         return Impact(index, first, tuple(TableEffect(table, "NONE", scans=True) for table in tables))
     if first in ("GRANT", "REVOKE"):
         return Impact(index, first)
-    return not_planned(index)
+    return lock_impact.not_planned(index)
 
 
 # ALTER TABLE specifications by online DDL's algorithm (MySQL 8.0 / MariaDB 10.6 documentation): (algorithm,
@@ -179,7 +164,7 @@ def _spec(ups: list[str]) -> tuple[str, bool, bool, str | None]:
     return "COPY", True, True, None
 
 
-def _alter(reader: TokenReader, index: int, table: TableName | None) -> Impact:
+def _alter(reader: sql_tokens.TokenReader, index: int, table: TableName | None) -> Impact:
     algorithms, rebuilds, scans, notes = [], False, False, []
     refs = []
     for sub in reader.split_top_level():
@@ -189,7 +174,7 @@ def _alter(reader: TokenReader, index: int, table: TableName | None) -> Impact:
             algorithms.append(algorithm)
         rebuilds |= sub_rebuild
         scans |= sub_scans
-        refs += referenced_tables(sub, reader.syntax)
+        refs += sql_tokens.referenced_tables(sub, reader.syntax)
         if note:
             notes.append(note)
     order = ["INSTANT", "INPLACE", "COPY"]
@@ -201,8 +186,8 @@ def _alter(reader: TokenReader, index: int, table: TableName | None) -> Impact:
 
 def _algorithm(index, operation, table, tokens, algorithm, *, scans=False, rebuilds=False, shared=False):
     """The algorithm and lock level, explicit ALGORITHM= / LOCK= clauses first."""
-    explicit_algorithm = clause(tokens, "ALGORITHM")
-    explicit_lock = clause(tokens, "LOCK")
+    explicit_algorithm = sql_tokens.clause(tokens, "ALGORITHM")
+    explicit_lock = sql_tokens.clause(tokens, "LOCK")
     if explicit_algorithm in ("INSTANT", "INPLACE", "COPY"):
         algorithm = explicit_algorithm
     if algorithm == "COPY":
@@ -220,8 +205,8 @@ def _algorithm(index, operation, table, tokens, algorithm, *, scans=False, rebui
     )
 
 
-class MysqlLockImpact(LockImpact):
+class MysqlLockImpact(lock_impact.LockImpact):
     modes = MODES
 
-    def plan(self, reader: TokenReader, index: int) -> Impact:
+    def plan(self, reader: sql_tokens.TokenReader, index: int) -> Impact:
         return _plan(reader, index)

@@ -8,26 +8,10 @@ from __future__ import annotations
 
 import itertools
 
-from ansible_collections.backoffice.dbops.plugins.module_utils.sql.lock_impact import (
-    NO_TABLE_OBJECTS,
-    UNKNOWN,
-    Impact,
-    LockImpact,
-    TableEffect,
-    dml,
-    index_ref,
-    not_planned,
-    table_renamed,
-)
+from ansible_collections.backoffice.dbops.plugins.module_utils.sql import lock_impact
+from ansible_collections.backoffice.dbops.plugins.module_utils.sql import tokens as sql_tokens
+from ansible_collections.backoffice.dbops.plugins.module_utils.sql.lock_impact import Impact, TableEffect
 from ansible_collections.backoffice.dbops.plugins.module_utils.sql.names import TableName
-from ansible_collections.backoffice.dbops.plugins.module_utils.sql.tokens import (
-    Token,
-    TokenReader,
-    has,
-    name_list,
-    referenced_tables,
-    tables_after,
-)
 
 # PostgreSQL's table lock modes, weakest first, with what each blocks of ordinary reads (SELECT) and writes
 # (INSERT/UPDATE/DELETE): https://www.postgresql.org/docs/current/explicit-locking.html
@@ -69,7 +53,7 @@ VOLATILE = (
 SERIAL = ("SERIAL", "SERIAL4", "SERIAL8", "BIGSERIAL", "SMALLSERIAL", "SERIAL2")
 
 
-def _plan(reader: TokenReader, index: int) -> Impact:
+def _plan(reader: sql_tokens.TokenReader, index: int) -> Impact:
     first = reader.peek().up
     if first in ("SET", "RESET", "BEGIN", "START", "COMMIT", "END", "SAVEPOINT", "RELEASE", "ROLLBACK", "ABORT"):
         return Impact(index, first)
@@ -77,7 +61,7 @@ def _plan(reader: TokenReader, index: int) -> Impact:
         return Impact(
             index,
             first,
-            tables=(TableEffect(None, UNKNOWN),),
+            tables=(TableEffect(None, lock_impact.UNKNOWN),),
             changes_data=None,
             notes=("runs code whose locks and writes its text does not show",),
         )
@@ -89,10 +73,10 @@ def _plan(reader: TokenReader, index: int) -> Impact:
         rest = reader.rest_upper()
         mode = SUE if rest[:1] == ["RENAME"] or (rest[:1] == ["SET"] and rest[1:2] != ["TABLESPACE"]) else AE
         notes = ("on PostgreSQL before 12, renaming an index takes ACCESS EXCLUSIVE",) if rest[:1] == ["RENAME"] else ()
-        return Impact(index, "ALTER INDEX", (TableEffect(None, mode, index=index_ref(name)),), notes=notes)
+        return Impact(index, "ALTER INDEX", (TableEffect(None, mode, index=lock_impact.index_ref(name)),), notes=notes)
     if reader.peek().up == "CREATE":
         return _create(reader, index)
-    if first == "ALTER" and reader.peek(1) is not None and reader.peek(1).up in NO_TABLE_OBJECTS:
+    if first == "ALTER" and reader.peek(1) is not None and reader.peek(1).up in lock_impact.NO_TABLE_OBJECTS:
         kind = reader.peek(1).up
         notes = ()
         if kind == "TYPE" and "ATTRIBUTE" in reader.rest_upper():
@@ -101,21 +85,21 @@ def _plan(reader: TokenReader, index: int) -> Impact:
     if reader.words("DROP"):
         return _drop(reader, index)
     if first in ("INSERT", "UPDATE", "DELETE", "MERGE"):
-        return dml(reader, index, "ROW EXCLUSIVE", "ACCESS SHARE")
+        return lock_impact.dml(reader, index, "ROW EXCLUSIVE", "ACCESS SHARE")
     if reader.words("TRUNCATE"):
         reader.optional(("TABLE",), ("ONLY",))
-        tables = name_list(reader)
+        tables = sql_tokens.name_list(reader)
         return Impact(index, "TRUNCATE", tuple(TableEffect(table, AE) for table in tables), changes_data=True)
     if reader.words("LOCK"):
         reader.optional(("TABLE",), ("ONLY",))
-        tables = name_list(reader)
+        tables = sql_tokens.name_list(reader)
         rest = reader.rest_upper()
         mode = AE
         if "IN" in rest and "MODE" in rest:
             mode = " ".join(rest[rest.index("IN") + 1 : rest.index("MODE")])
         return Impact(index, "LOCK", tuple(TableEffect(table, mode if mode in MODES else AE) for table in tables))
     if first == "SELECT" or first == "WITH" or first == "VALUES":
-        tables = tables_after(reader.tokens, reader.syntax, "FROM", "JOIN")
+        tables = sql_tokens.tables_after(reader.tokens, reader.syntax, "FROM", "JOIN")
         return Impact(index, first, tuple(TableEffect(table, "ACCESS SHARE", scans=True) for table in tables))
     if reader.words("COMMENT", "ON"):
         if reader.words("TABLE"):
@@ -139,7 +123,9 @@ def _plan(reader: TokenReader, index: int) -> Impact:
         table = reader.name()
         return Impact(index, "CLUSTER", (TableEffect(table, AE, rewrites=True, scans=True),))
     if reader.words("ANALYZE") or reader.words("ANALYSE"):
-        return Impact(index, "ANALYZE", tuple(TableEffect(table, SUE, scans=True) for table in name_list(reader)))
+        return Impact(
+            index, "ANALYZE", tuple(TableEffect(table, SUE, scans=True) for table in sql_tokens.name_list(reader))
+        )
     if reader.words("REFRESH", "MATERIALIZED", "VIEW"):
         concurrently = reader.words("CONCURRENTLY")
         view = reader.name()
@@ -148,16 +134,18 @@ def _plan(reader: TokenReader, index: int) -> Impact:
             "REFRESH MATERIALIZED VIEW",
             (TableEffect(view, "EXCLUSIVE" if concurrently else AE, rewrites=True, scans=True),),
         )
-    return not_planned(index)
+    return lock_impact.not_planned(index)
 
 
-def _alter_table(reader: TokenReader, index: int) -> Impact:
+def _alter_table(reader: sql_tokens.TokenReader, index: int) -> Impact:
     reader.optional(("IF", "EXISTS"), ("ONLY",))
     table = reader.name()
     if reader.peek() is not None and reader.peek().text == "*":
         reader.at += 1
     if reader.words("RENAME", "TO"):
-        return Impact(index, "ALTER TABLE", (TableEffect(table, AE),), renamed=table_renamed(table, reader.name()))
+        return Impact(
+            index, "ALTER TABLE", (TableEffect(table, AE),), renamed=lock_impact.table_renamed(table, reader.name())
+        )
     if reader.words("RENAME") or reader.words("SET", "SCHEMA"):
         return Impact(index, "ALTER TABLE", (TableEffect(table, AE),))
     if reader.words("ATTACH", "PARTITION"):
@@ -191,11 +179,11 @@ def _alter_table(reader: TokenReader, index: int) -> Impact:
     return Impact(index, "ALTER TABLE", tuple(effects), notes=tuple(notes))
 
 
-def _subcommand(tokens: list[Token], syntax) -> tuple[str, bool, bool, str | None, list[TableName]]:
+def _subcommand(tokens: list[sql_tokens.Token], syntax) -> tuple[str, bool, bool, str | None, list[TableName]]:
     """(lock, rewrites, scans, note, referenced tables) of one ALTER TABLE subcommand."""
     ups = [token.up for token in tokens]
     head = ups[:3]
-    refs = referenced_tables(tokens, syntax)
+    refs = sql_tokens.referenced_tables(tokens, syntax)
     if any(ups[: len(form)] == list(form) for form in SUE_SUBFORMS):
         return SUE, False, ups[:1] == ["VALIDATE"], None, []
     if any(ups[: len(form)] == list(form) for form in SRE_SUBFORMS):
@@ -251,7 +239,7 @@ def _add(tokens, ups, refs):
     """ADD COLUMN / ADD constraint."""
     constraint_words = ("CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN", "EXCLUDE")
     if ups[1:2] and ups[1] in constraint_words:
-        not_valid = has(tokens, "NOT", "VALID")
+        not_valid = sql_tokens.has(tokens, "NOT", "VALID")
         if "FOREIGN" in ups:
             return (
                 SRE,
@@ -282,7 +270,7 @@ def _add(tokens, ups, refs):
     return AE, rewrites, scans, note, refs
 
 
-def _create(reader: TokenReader, index: int) -> Impact:
+def _create(reader: sql_tokens.TokenReader, index: int) -> Impact:
     reader.words("CREATE")
     reader.optional(("OR", "REPLACE"))
     unique = reader.words("UNIQUE")
@@ -298,63 +286,60 @@ def _create(reader: TokenReader, index: int) -> Impact:
             return Impact(
                 index,
                 "CREATE INDEX CONCURRENTLY",
-                (TableEffect(table, SUE, scans=True, index=index_ref(name)),),
+                (TableEffect(table, SUE, scans=True, index=lock_impact.index_ref(name)),),
                 notes=(f"{note}cannot run inside a transaction: never rehearsed",),
             )
         return Impact(
             index,
             "CREATE INDEX",
-            (TableEffect(table, SHARE, scans=True, index=index_ref(name)),),
+            (TableEffect(table, SHARE, scans=True, index=lock_impact.index_ref(name)),),
             notes=(f"{note}reads and sorts every row; writes wait until it ends",),
         )
     reader.optional(("GLOBAL",), ("LOCAL",), ("TEMPORARY",), ("TEMP",), ("UNLOGGED",))
     if reader.words("TABLE"):
         reader.optional(("IF", "NOT", "EXISTS"))
-        table = reader.name()
-        rest = reader.tokens[reader.at :]
-        effects = [TableEffect(table, AE, created=True)]
-        effects += [TableEffect(ref, SRE) for ref in referenced_tables(rest, reader.syntax) if ref != table]
-        if any(token.up == "AS" for token in rest[:1]) or has(rest, "AS", "SELECT"):
-            effects += [
-                TableEffect(source, "ACCESS SHARE", scans=True)
-                for source in tables_after(rest, reader.syntax, "FROM", "JOIN")
-            ]
-        return Impact(index, "CREATE TABLE", tuple(effects))
+        return lock_impact.created_table(reader, index, AE, SRE, "ACCESS SHARE")
     if reader.words("MATERIALIZED", "VIEW") or reader.words("VIEW") or reader.words("RECURSIVE", "VIEW"):
         rest = reader.tokens[reader.at :]
         view = reader.name()
-        materialized = has(reader.tokens[:4], "MATERIALIZED")
-        sources = tables_after(rest, reader.syntax, "FROM", "JOIN")
+        materialized = sql_tokens.has(reader.tokens[:4], "MATERIALIZED")
+        sources = sql_tokens.tables_after(rest, reader.syntax, "FROM", "JOIN")
         effects = [TableEffect(view, AE, created=True)]
         effects += [TableEffect(source, "ACCESS SHARE", scans=materialized) for source in sources if source != view]
         return Impact(index, "CREATE VIEW", tuple(effects))
     if reader.words("TRIGGER") or reader.words("CONSTRAINT", "TRIGGER"):
         rest = reader.tokens[reader.at :]
         ons = [position for position, token in enumerate(rest) if token.up == "ON"]
-        table = TokenReader(rest[ons[0] + 1 :], reader.syntax).name() if ons else None
+        table = sql_tokens.TokenReader(rest[ons[0] + 1 :], reader.syntax).name() if ons else None
         return Impact(index, "CREATE TRIGGER", (TableEffect(table, SRE),))
     if reader.words("POLICY") or reader.words("RULE"):
         rest = reader.tokens[reader.at :]
         ons = [position for position, token in enumerate(rest) if token.up in ("ON", "TO")]
-        table = TokenReader(rest[ons[0] + 1 :], reader.syntax).name() if ons else None
+        table = sql_tokens.TokenReader(rest[ons[0] + 1 :], reader.syntax).name() if ons else None
         return Impact(index, "CREATE POLICY", (TableEffect(table, AE),))
     following = reader.peek().up if reader.peek() is not None else ""
-    if following in NO_TABLE_OBJECTS or following in ("TRUSTED", "PROCEDURAL", "LANGUAGE", "EVENT", "SERVER"):
+    if following in lock_impact.NO_TABLE_OBJECTS or following in (
+        "TRUSTED",
+        "PROCEDURAL",
+        "LANGUAGE",
+        "EVENT",
+        "SERVER",
+    ):
         return Impact(index, f"CREATE {following}")
-    return not_planned(index)
+    return lock_impact.not_planned(index)
 
 
-def _drop(reader: TokenReader, index: int) -> Impact:
+def _drop(reader: sql_tokens.TokenReader, index: int) -> Impact:
     if reader.words("INDEX"):
         concurrently = reader.words("CONCURRENTLY")
         reader.optional(("IF", "EXISTS"))
         name = reader.name()
         mode = SUE if concurrently else AE
         notes = ("cannot run inside a transaction: never rehearsed",) if concurrently else ()
-        return Impact(index, "DROP INDEX", (TableEffect(None, mode, index=index_ref(name)),), notes=notes)
+        return Impact(index, "DROP INDEX", (TableEffect(None, mode, index=lock_impact.index_ref(name)),), notes=notes)
     if reader.words("TABLE") or reader.words("MATERIALIZED", "VIEW") or reader.words("VIEW"):
         reader.optional(("IF", "EXISTS"))
-        tables = name_list(reader)
+        tables = sql_tokens.name_list(reader)
         return Impact(index, "DROP TABLE", tuple(TableEffect(table, AE) for table in tables))
     if reader.words("TRIGGER") or reader.words("POLICY") or reader.words("RULE"):
         reader.optional(("IF", "EXISTS"))
@@ -363,18 +348,18 @@ def _drop(reader: TokenReader, index: int) -> Impact:
         table = reader.name()
         return Impact(index, "DROP TRIGGER", (TableEffect(table, AE),))
     following = reader.peek().up if reader.peek() is not None else ""
-    if following in NO_TABLE_OBJECTS:
+    if following in lock_impact.NO_TABLE_OBJECTS:
         note = (
             ("CASCADE also drops what depends on it (columns of that type, defaults)",)
-            if has(reader.tokens, "CASCADE")
+            if sql_tokens.has(reader.tokens, "CASCADE")
             else ()
         )
         return Impact(index, f"DROP {following}", notes=note)
-    return not_planned(index)
+    return lock_impact.not_planned(index)
 
 
-class PostgresLockImpact(LockImpact):
+class PostgresLockImpact(lock_impact.LockImpact):
     modes = MODES
 
-    def plan(self, reader: TokenReader, index: int) -> Impact:
+    def plan(self, reader: sql_tokens.TokenReader, index: int) -> Impact:
         return _plan(reader, index)

@@ -6,28 +6,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ansible_collections.backoffice.dbops.plugins.module_utils.sql.lock_impact import (
-    UNKNOWN,
-    Impact,
-    LockImpact,
-    TableEffect,
-    dml,
-    index_ref,
-    not_planned,
-    table_renamed,
-)
-from ansible_collections.backoffice.dbops.plugins.module_utils.sql.tokens import (
-    TokenReader,
-    has,
-    tables_after,
-)
+from ansible_collections.backoffice.dbops.plugins.module_utils.sql import lock_impact
+from ansible_collections.backoffice.dbops.plugins.module_utils.sql import tokens as sql_tokens
+from ansible_collections.backoffice.dbops.plugins.module_utils.sql.lock_impact import Impact, TableEffect
 
 WRITE = "database write lock"
 READ = "database read lock"
 MODES = {READ: (False, False), WRITE: (False, True)}
 
 
-def _plan(reader: TokenReader, index: int) -> Impact:
+def _plan(reader: sql_tokens.TokenReader, index: int) -> Impact:
     first = reader.peek().up
     if first in ("BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE"):
         return Impact(index, first)
@@ -39,7 +27,7 @@ def _plan(reader: TokenReader, index: int) -> Impact:
             return Impact(index, "PRAGMA", (TableEffect(None, READ, scans=True),), notes=("reads every table",))
         return Impact(index, "PRAGMA")
     if first in ("INSERT", "UPDATE", "DELETE", "REPLACE"):
-        impact = dml(reader, index, WRITE, READ)
+        impact = lock_impact.dml(reader, index, WRITE, READ)
         return replace(impact, operation="INSERT" if first == "REPLACE" else first)
     if reader.words("CREATE"):
         reader.optional(("TEMP",), ("TEMPORARY",))
@@ -53,19 +41,12 @@ def _plan(reader: TokenReader, index: int) -> Impact:
             return Impact(
                 index,
                 "CREATE INDEX",
-                (TableEffect(table, WRITE, scans=True, index=index_ref(name)),),
+                (TableEffect(table, WRITE, scans=True, index=lock_impact.index_ref(name)),),
                 notes=(f"{note}reads every row",),
             )
         if reader.words("TABLE"):
             reader.optional(("IF", "NOT", "EXISTS"))
-            table = reader.name()
-            rest = reader.tokens[reader.at :]
-            effects = [TableEffect(table, WRITE, created=True)]
-            if has(rest, "AS", "SELECT") or (rest and rest[0].up == "AS"):
-                effects += [
-                    TableEffect(source, WRITE, scans=True) for source in tables_after(rest, reader.syntax, "FROM")
-                ]
-            return Impact(index, "CREATE TABLE", tuple(effects))
+            return lock_impact.created_table(reader, index, WRITE, None, WRITE)
         following = reader.peek().up if reader.peek() is not None else ""
         if following in ("VIEW", "TRIGGER"):
             return Impact(index, f"CREATE {following}", (TableEffect(None, WRITE),))
@@ -84,7 +65,7 @@ def _plan(reader: TokenReader, index: int) -> Impact:
             reader.at += 1
             reader.optional(("IF", "EXISTS"))
             name = reader.name()
-            effect = TableEffect(None, WRITE, index=index_ref(name) if following == "INDEX" else None)
+            effect = TableEffect(None, WRITE, index=lock_impact.index_ref(name) if following == "INDEX" else None)
             return Impact(index, f"DROP {following}", (effect,))
     if reader.words("ALTER", "TABLE"):
         table = reader.name()
@@ -102,7 +83,7 @@ def _plan(reader: TokenReader, index: int) -> Impact:
         renamed = None
         if rest[:2] == ["RENAME", "TO"]:
             reader.words("RENAME", "TO")
-            renamed = table_renamed(table, reader.name())
+            renamed = lock_impact.table_renamed(table, reader.name())
         return Impact(
             index,
             "ALTER TABLE",
@@ -111,18 +92,18 @@ def _plan(reader: TokenReader, index: int) -> Impact:
             renamed=renamed,
         )
     if first in ("SELECT", "WITH", "VALUES"):
-        tables = tables_after(reader.tokens, reader.syntax, "FROM", "JOIN")
+        tables = sql_tokens.tables_after(reader.tokens, reader.syntax, "FROM", "JOIN")
         return Impact(index, first, tuple(TableEffect(table, READ, scans=True) for table in tables))
     if first in ("ANALYZE", "REINDEX"):
         return Impact(index, first, (TableEffect(None, WRITE, scans=True),))
-    return not_planned(index)
+    return lock_impact.not_planned(index)
 
 
-class SqliteLockImpact(LockImpact):
+class SqliteLockImpact(lock_impact.LockImpact):
     modes = MODES
     database_wide = True
 
-    def plan(self, reader: TokenReader, index: int) -> Impact:
+    def plan(self, reader: sql_tokens.TokenReader, index: int) -> Impact:
         return _plan(reader, index)
 
     def blocks(self, effect: TableEffect, *, wal: bool = False, **facts) -> tuple[bool, bool]:
@@ -130,5 +111,5 @@ class SqliteLockImpact(LockImpact):
         # writer's changes outgrow its page cache (it then holds the EXCLUSIVE lock until the transaction ends); in
         # WAL mode never.
         del facts
-        writes = effect.lock in (WRITE, UNKNOWN)
+        writes = effect.lock in (WRITE, lock_impact.UNKNOWN)
         return writes and not wal, writes
