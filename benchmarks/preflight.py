@@ -29,6 +29,7 @@ import uuid
 from pathlib import Path
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.database import open_database
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.preflight_parts import PreflightDatabase
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.run import run_preflight
 from ansible_collections.backoffice.dbops.tests.support.backends import postgres
 from ansible_collections.backoffice.dbops.tests.support.scenarios import write_migrations
@@ -105,7 +106,7 @@ def bare(url: str) -> None:
 
 def preflight(url: str, migrations: Path, rehearse: bool) -> None:
     result = run_preflight(
-        open_database(url, "/"),
+        open_database(url, "/", kind=PreflightDatabase),
         migration=NAME,
         migrations_dir=str(migrations),
         rehearse_migration=rehearse,

@@ -32,6 +32,7 @@ from pathlib import Path
 import psycopg
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.database import open_database
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.preflight_parts import PreflightDatabase
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.run import run_preflight
 from ansible_collections.backoffice.dbops.tests.support.backends import postgres
 from ansible_collections.backoffice.dbops.tests.support.scenarios import write_migrations
@@ -190,7 +191,7 @@ class Load:
 
 def preflight(url: str, migrations: Path, name: str, mode, timeout: int) -> dict:
     return run_preflight(
-        open_database(url, "/"),
+        open_database(url, "/", kind=PreflightDatabase),
         migration=name,
         migrations_dir=str(migrations),
         rehearse_migration=mode,

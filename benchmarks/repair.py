@@ -26,6 +26,7 @@ import psycopg
 from rehearsal_load import postgres_database
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.database import open_database
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.preflight_parts import PreflightDatabase
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.repair_run import run_repair
 from ansible_collections.backoffice.dbops.tests.support.scenarios import write_migrations
 
@@ -83,7 +84,7 @@ def by_hand(url: str, sql: str):
 def repaired(url: str, migrations: Path, repair: str):
     def run():
         result = run_repair(
-            open_database(url, "/"),
+            open_database(url, "/", kind=PreflightDatabase),
             migration=NAME,
             migrations_dir=str(migrations),
             repair=repair,

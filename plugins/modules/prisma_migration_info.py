@@ -281,10 +281,6 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.common.data_value
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import report_failures
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.secrets import Secrets
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.options import database_argument_spec
-from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.audit_trail import (
-    last_record,
-    unaudited_resolves,
-)
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.history import summarize
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.migrations_directory import (
     read_migrations_directory,
@@ -323,6 +319,12 @@ def main():
         shown = records if module.params["show_values"] else records_without_values(records)
         result = summarize(shown, local, limit, migration)
         if module.params["audit_dir"]:
+            # Imported only when asked: Ansible compiles every module_util the module loads, on every run.
+            from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.audit_trail import (
+                last_record,
+                unaudited_resolves,
+            )
+
             last = last_record(module.params["audit_dir"], module.params["audit_environment"])
             result["last_audit"] = last.as_dict() if last else None
             result["unaudited_resolves"] = unaudited_resolves(records or [], last) if last else []

@@ -502,6 +502,7 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.databases.options
     database_argument_spec,
     open_module_database,
 )
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.preflight_parts import PreflightDatabase
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.modules import requested_migration
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.run import run_preflight
 
@@ -524,7 +525,7 @@ def main():
     with report_failures(module, secrets):
         migration = requested_migration(module, secrets)
         # The database carries the parsed URL, the module's secrets and the Entra ID token the other modules use.
-        database = open_module_database(module, secrets)
+        database = open_module_database(module, secrets, PreflightDatabase)
         result = run_preflight(
             database,
             migration=migration,

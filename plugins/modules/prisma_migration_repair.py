@@ -169,6 +169,7 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.databases.options
     database_argument_spec,
     open_module_database,
 )
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.preflight_parts import PreflightDatabase
 from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.modules import (
     DEFAULT_LOCK_TIMEOUT,
     lock_timeout,
@@ -195,7 +196,7 @@ def main():
     secrets = Secrets(module)
     with report_failures(module, secrets):
         migration = requested_migration(module, secrets)
-        database = open_module_database(module, secrets)
+        database = open_module_database(module, secrets, PreflightDatabase)
         result = run_repair(
             database,
             migration=migration,

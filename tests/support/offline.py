@@ -4,6 +4,7 @@ them (open_database), so a test names a provider and never a dialect string of i
 from __future__ import annotations
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.database import open_database
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.preflight_parts import PreflightDatabase
 
 SAMPLE_URLS = {
     "postgresql": "postgresql://u@h/db?schema=app",
@@ -14,8 +15,8 @@ SAMPLE_URLS = {
 
 
 def offline_database(provider: str):
-    """The Database a sample URL of this provider names (nothing connects)."""
-    return open_database(SAMPLE_URLS[provider], "/tmp")
+    """The Database a sample URL of this provider names, with the preflight's parts (nothing connects)."""
+    return open_database(SAMPLE_URLS[provider], "/tmp", kind=PreflightDatabase)
 
 
 def syntax(provider: str):

@@ -15,7 +15,7 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.databases.errors 
     ConnectionFailed,
     DatabaseUrlError,
 )
-from ansible_collections.backoffice.dbops.plugins.module_utils.databases.parts import assemble, assemble_preflight
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.parts import assemble
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.target import DatabaseTarget, scheme_of
 
 # URL scheme -> database folder, and Prisma provider -> database folder.
@@ -80,8 +80,6 @@ class Database:
         self.secrets = secrets
         self.family = family_of(target)
         self.parts = assemble(target, self.options, self.family)
-        # (the parts they were built for, PreflightParts): after_connect may choose other parts.
-        self._preflight = None
 
     @property
     def dialect(self):
@@ -102,27 +100,6 @@ class Database:
     @property
     def codes(self):
         return self.parts.codes
-
-    @property
-    def catalog(self):
-        return self._preflight_parts().catalog
-
-    @property
-    def rehearsal(self):
-        return self._preflight_parts().rehearsal
-
-    @property
-    def impact(self):
-        return self._preflight_parts().impact
-
-    @property
-    def inverses(self):
-        return self._preflight_parts().inverses
-
-    def _preflight_parts(self):
-        if self._preflight is None or self._preflight[0] is not self.parts:
-            self._preflight = (self.parts, assemble_preflight(self.parts))
-        return self._preflight[1]
 
     def connect(self, *, read_only: bool, lock_timeout: int, statement_timeout: int | None = None):
         """A DB-API connection in manual-commit mode. A failure names the target and never a credential, and says
@@ -151,6 +128,8 @@ class Database:
         return connection
 
 
-def open_database(url: str, project_dir: str | None = None, options: ConnectOptions | None = None, secrets=()):
-    """The Database a DATABASE_URL names."""
-    return Database(parse_database_url(url, project_dir), options, secrets)
+def open_database(
+    url: str, project_dir: str | None = None, options: ConnectOptions | None = None, secrets=(), kind=None
+):
+    """The Database a DATABASE_URL names; `kind` another class of it (preflight_parts.PreflightDatabase)."""
+    return (kind or Database)(parse_database_url(url, project_dir), options, secrets)

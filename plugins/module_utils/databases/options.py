@@ -38,15 +38,16 @@ def database_argument_spec(**extra) -> dict:
     return connection_argument_spec(**{**shared, **extra})
 
 
-def open_module_database(module, secrets) -> Database:
+def open_module_database(module, secrets, kind=Database) -> Database:
     """The Database of `database_url`, with what connecting needs beyond the URL (ODBC driver, Entra token); the
-    password and the token go to the module's `secrets` (Ansible masks the URL itself: its option is no_log)."""
+    password and the token go to the module's `secrets` (Ansible masks the URL itself: its option is no_log). `kind`:
+    another class of it (preflight_parts.PreflightDatabase for the modules that use the preflight's parts)."""
     params = module.params
     target = parse_database_url(params["database_url"], params.get("project_dir"))
     secrets.add(target.password, "The database password")
     secrets.keep([target.database, params.get("migration")])
     options = ConnectOptions(params.get("odbc_driver"), access_token_for(module, [target], secrets))
-    return Database(target, options, secrets)
+    return kind(target, options, secrets)
 
 
 def access_token_for(module, targets, secrets) -> str | None:

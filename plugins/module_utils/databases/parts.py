@@ -8,8 +8,8 @@
 - HistoryTable: Prisma's `_prisma_migrations`: DDL, statements, timestamps.
 - MigrateLock: Prisma's migrate lock: take it, release it, who holds it.
 - CodeTable: the database's error codes as cause kinds, and what its engine adds to Prisma's failure logs.
-- Catalog: what the live catalog says (tables, types, objects, sizes) and how to compare with migration.sql.
-- Rehearsal: running a migration in a transaction that is always rolled back, bounded.
+- Catalog, Rehearsal (databases/preflight_parts.py, imported only when a preflight or a repair asks): what the live
+  catalog says, and running a migration in a transaction that is always rolled back, bounded.
 - LockImpact (sql/lock_impact.py, pure): what each statement locks, rewrites or scans while it runs.
 - Inverses (databases/inverses.py, pure): what undoes each change a statement made, as the database's SQL.
 Each database has a folder (databases/<name>/) with a subclass of each part it needs to change; its family module
@@ -18,7 +18,6 @@ Each database has a folder (databases/<name>/) with a subclass of each part it n
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import ClassVar
@@ -26,10 +25,7 @@ from typing import ClassVar
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.problems import ConnectionProblem
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.shared import (
     COLUMNS,
-    NOOP_TRANSACTION_CONTROL,
     TABLE,
-    UNREADABLE,
-    TableInfo,
     classify_message,
     truncate,
 )
@@ -267,168 +263,6 @@ class CodeTable:
         return classify_message(message)
 
 
-class Catalog(Part):
-    """What the live catalog holds, and how to compare what migration.sql writes with what the catalog shows."""
-
-    # A PRIMARY KEY makes its columns NOT NULL (SQLite keeps what the column declares).
-    primary_key_implies_not_null: ClassVar[bool] = True
-    # sqlglot type names the catalog shows as another type (PostgreSQL's SERIAL is an integer column).
-    type_synonyms: ClassVar[dict[str, str]] = {}
-    # sqlglot type names the catalog may show as another type (MariaDB's JSON is a LONGTEXT): never "different".
-    uncomparable_types: ClassVar[frozenset[str]] = frozenset()
-    # Integer display widths (MySQL's INT(11)) carry no meaning.
-    display_widths: ClassVar[bool] = False
-
-    def catalog_table(self, cursor, table) -> TableInfo | None:
-        """What the live catalog holds about a table of migration.sql, or None when it does not exist."""
-        raise NotImplementedError
-
-    def catalog_type(self, cursor, schema: str | None, name: str):
-        """A type's enum labels in order, () for a type that is not an enum, None when there is no such type, or
-        UNREADABLE where the database has no types of its own."""
-        del cursor, schema, name
-        return UNREADABLE
-
-    def catalog_thing(self, cursor, kind: str, schema: str | None, name: str):
-        """Whether a function, procedure, view, materialized_view, sequence, extension or schema of that name exists;
-        UNREADABLE for kinds this database's catalog read does not cover."""
-        del cursor, kind, schema, name
-        return UNREADABLE
-
-    def catalog_index_table(self, cursor, schema: str | None, index: str) -> str | None:
-        """The table an index named without its table belongs to (databases where index names are per schema)."""
-        del cursor, schema, index
-        return None
-
-    def compare_types(self, expected: str, live: str) -> bool | None:
-        from ansible_collections.backoffice.dbops.plugins.module_utils.sql.column_types import compare_types
-
-        return compare_types(
-            expected,
-            live,
-            self.dialect.syntax.sqlglot,
-            self.type_synonyms,
-            self.uncomparable_types,
-            self.display_widths,
-        )
-
-    def same_default(self, expected: str, live: str) -> bool:
-        from ansible_collections.backoffice.dbops.plugins.module_utils.sql.column_types import same_default
-
-        return same_default(expected, live, self.dialect.syntax.sqlglot)
-
-    def live_default(self, text: str | None) -> str | None:
-        """A default the catalog shows, None for none; DEFAULT NULL is none."""
-        from ansible_collections.backoffice.dbops.plugins.module_utils.sql.column_types import (
-            is_null_default,
-        )
-
-        return None if text is None or is_null_default(text, self.dialect.syntax.sqlglot) else text
-
-    def table_estimate(self, cursor, table) -> tuple[int | None, int | None] | None:
-        """(rows, bytes) of a table of migration.sql as the catalog estimates them, without reading the table;
-        None when there is no such table. Either may be None where the catalog keeps no estimate."""
-        del cursor, table
-        return None
-
-    def count_up_to(self, cursor, table, limit: int) -> int:
-        """The table's rows, counted no further than `limit`: for a table the catalog has no estimate of."""
-        query = self.dialect.limited_select("1 AS one", f"FROM {self.dialect.qualified(table)}", limit)
-        cursor.execute(f"SELECT count(*) FROM ({query}) AS counted")
-        return cursor.fetchone()[0]
-
-    def impact_facts(self, cursor) -> dict:
-        """What the lock-impact plan needs to know about the database beyond its tables (SQLite's journal mode)."""
-        del cursor
-        return {}
-
-
-class Rehearsal(Part):
-    """Running a migration inside a transaction that is always rolled back, bounded."""
-
-    # The settings that bound how long a statement runs or waits (lowercase): a migration may not loosen them.
-    guarded_settings: ClassVar[tuple[str, ...]] = ()
-
-    def __init__(self, target: DatabaseTarget, dialect: Dialect, lock: MigrateLock, driver: Driver):
-        super().__init__(target, dialect)
-        self.lock = lock
-        self.driver = driver
-
-    def rehearsal_blocker(self, connection, statements) -> str | None:
-        """Why this migration cannot be rehearsed in a transaction that is rolled back, or None."""
-        del connection
-        for statement in statements:
-            if statement.transaction_control and statement.transaction_control not in NOOP_TRANSACTION_CONTROL:
-                return (
-                    f"statement {statement.index} ({statement.transaction_control}) controls the transaction itself; "
-                    "a rehearsal could not roll it back."
-                )
-        return None
-
-    def limit_reads(self, cursor, *, statement_timeout: int, lock_wait: int) -> None:
-        """Bound the preflight's own reads (catalog, offending rows) so that they never wait long behind a lock."""
-        del cursor, statement_timeout, lock_wait
-
-    def begin_rehearsal(self, connection, cursor, *, statement_timeout: int, lock_wait: int) -> bool:
-        """Start the transaction the rehearsal runs in, under Prisma's lock and with the timeouts; False when
-        Prisma's lock stayed taken."""
-        raise NotImplementedError
-
-    def sets_only_settings(self, tokens) -> bool:
-        """Whether a statement (its sql.tokens) does nothing but change settings, one of them guarded: it can be left
-        out of the rehearsal whole. The default reads `SET [SESSION|GLOBAL|LOCAL] name = value, ...`."""
-        words = [token.up for token in tokens]
-        return words[:1] == ["SET"] and "SELECT" not in words
-
-    def resets_every_setting(self, tokens) -> bool:
-        """Whether a statement resets every setting of the session, the rehearsal's bounds included."""
-        del tokens
-        return False
-
-    def rehearsal_batches(self, script: str, statements, left_out=frozenset()) -> list[tuple[int | None, str]]:
-        """What the rehearsal sends, as (statement index or None for several, SQL): statement by statement, where
-        that is what running the script in one transaction amounts to; the statements numbered in `left_out` are not
-        sent."""
-        del script
-        return [
-            (statement.index, statement.text)
-            for statement in statements
-            if not statement.transaction_control and statement.index not in left_out
-        ]
-
-    def end_rehearsal(self, connection) -> None:
-        """Undo connection settings the rehearsal made (after its rollback)."""
-        del connection
-
-    def rehearsal_stopper(self, connection, cursor) -> tuple:
-        """(cancel, terminate): what the rehearsal's watchdog calls from another thread at its deadline. `cancel`
-        stops the statement running on `cursor`; `terminate` (or None) ends the session when cancels were not
-        enough."""
-        del connection, cursor
-        return None, None
-
-    def bound_rehearsal(
-        self, connection, cursor, *, seconds_left: float, lock_wait: int, statement_timeout: int
-    ) -> None:
-        """Bound the rehearsal's next statement with the database's own timeouts too: it runs at most
-        min(statement_timeout, seconds_left) and waits for a lock at most min(lock_wait, seconds_left), plus
-        REHEARSAL_ENGINE_MARGIN where the watchdog's cancel works (it then acts first)."""
-        del connection, cursor, seconds_left, lock_wait, statement_timeout
-
-
-@dataclass(frozen=True)
-class PreflightParts:
-    """What only the preflight (and repair) use: built on first use, so that the modules reading or writing the
-    history never import them."""
-
-    catalog: Catalog
-    rehearsal: Rehearsal
-    # sql.lock_impact.LockImpact: the database's lock rules.
-    impact: object
-    # databases.inverses.Inverses: what undoes each change (the repair's revert script).
-    inverses: object
-
-
 @dataclass(frozen=True)
 class Parts:
     """The parts of one database, as its family module puts them together."""
@@ -438,12 +272,12 @@ class Parts:
     history: HistoryTable
     lock: MigrateLock
     codes: CodeTable
-    # The family module's preflight_classes(): (Catalog, Rehearsal, LockImpact, Inverses) subclasses.
-    preflight: Callable[[], tuple]
+    # The database folder whose preflight.py holds its Catalog, Rehearsal, LockImpact and Inverses classes.
+    preflight: str
 
 
 def assemble(target: DatabaseTarget, options, family) -> Parts:
-    """A database's parts from its family module's classes (PARTS; preflight_classes() for the rest, later)."""
+    """A database's parts from its family module's classes (PARTS; the folder's preflight.py for the rest, later)."""
     dialect, driver, history, lock, codes = family.PARTS
     chosen = dialect(target)
     return Parts(
@@ -452,17 +286,5 @@ def assemble(target: DatabaseTarget, options, family) -> Parts:
         history=history(target, chosen),
         lock=lock(target, chosen),
         codes=codes(),
-        preflight=family.preflight_classes,
-    )
-
-
-def assemble_preflight(chosen: Parts) -> PreflightParts:
-    """The preflight's parts of a database, their classes imported now."""
-    catalog, rehearsal, impact, inverses = chosen.preflight()
-    dialect = chosen.dialect
-    return PreflightParts(
-        catalog=catalog(dialect.target, dialect),
-        rehearsal=rehearsal(dialect.target, dialect, chosen.lock, chosen.driver),
-        impact=impact(dialect),
-        inverses=inverses(dialect.target, dialect),
+        preflight=family.__name__.rpartition(".")[2],
     )

@@ -25,9 +25,9 @@ import pytest
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.database import (
     ConnectOptions,
-    Database,
     parse_database_url,
 )
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.preflight_parts import PreflightDatabase
 from ansible_collections.backoffice.dbops.tests.support import scenarios
 from ansible_collections.backoffice.dbops.tests.support.prisma_referee import PrismaReferee, RefereeError
 
@@ -103,9 +103,10 @@ class Backend:
         return parse_database_url(self.url, self.project_dir)
 
     @property
-    def database(self) -> Database:
-        """The collection's Database of this URL: its parts name the history table, quote, bind timestamps."""
-        return Database(self.target, ConnectOptions(odbc_driver=self.odbc_driver))
+    def database(self) -> PreflightDatabase:
+        """The collection's Database of this URL: its parts name the history table, quote, bind timestamps, read the
+        catalog."""
+        return PreflightDatabase(self.target, ConnectOptions(odbc_driver=self.odbc_driver))
 
     @property
     def schema(self) -> str | None:

@@ -11,17 +11,7 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mssql.h
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mssql.lock import MssqlMigrateLock
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mssql.url import parse_url
 
-__all__ = ("PARTS", "parse_url", "preflight_classes")
+__all__ = ("PARTS", "parse_url")
 
 # Dialect, Driver, HistoryTable, MigrateLock, CodeTable: the parts every module uses.
 PARTS = (MssqlDialect, MssqlDriver, MssqlHistoryTable, MssqlMigrateLock, MssqlCodeTable)
-
-
-def preflight_classes() -> tuple:
-    """Catalog, Rehearsal, LockImpact, Inverses: imported when a preflight (or a repair) first asks for them."""
-    from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mssql.catalog import MssqlCatalog
-    from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mssql.impact import MssqlLockImpact
-    from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mssql.inverses import MssqlInverses
-    from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mssql.rehearsal import MssqlRehearsal
-
-    return MssqlCatalog, MssqlRehearsal, MssqlLockImpact, MssqlInverses

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from contextlib import suppress
 
-from ansible_collections.backoffice.dbops.plugins.module_utils.databases.parts import Catalog
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.preflight_parts import Catalog
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.shared import (
-    UNREADABLE,
     ColumnInfo,
     ObjectInfo,
     TableInfo,
@@ -31,12 +30,13 @@ def sql_server_type(name: str, length: int, precision: int, scale: int) -> str:
 class MssqlCatalog(Catalog):
     def _object_id(self, cursor, table) -> int | None:
         """The table's object_id, None when there is no such table."""
-        cursor.execute(
+        row = self.first_row(
+            cursor,
             "SELECT t.object_id FROM sys.tables t JOIN sys.schemas s ON s.schema_id = t.schema_id "
             "WHERE s.name = ? AND t.name = ?",
-            (table.schema or self.target.schema, table.name),
+            table.schema,
+            table.name,
         )
-        row = cursor.fetchone()
         return None if row is None else row[0]
 
     def catalog_table(self, cursor, table) -> TableInfo | None:
@@ -123,20 +123,18 @@ class MssqlCatalog(Catalog):
             constraints[self.dialect.fold(name)] = ObjectInfo("default", (self.dialect.fold(column),))
         return constraints
 
-    def catalog_thing(self, cursor, kind: str, schema: str | None, name: str):
+    def existence_query(self, kind: str, schema: str | None, name: str) -> tuple[str, tuple] | None:
         types = {"view": ("V",), "procedure": ("P",), "function": ("FN", "IF", "TF"), "sequence": ("SO",)}
         if kind in types:
             marks = ", ".join("?" for _type in types[kind])
-            cursor.execute(
+            return (
                 "SELECT 1 FROM sys.objects o JOIN sys.schemas s ON s.schema_id = o.schema_id "
                 f"WHERE s.name = ? AND o.name = ? AND o.type IN ({marks})",
                 (schema or self.target.schema, name, *types[kind]),
             )
-        elif kind == "schema":
-            cursor.execute("SELECT 1 FROM sys.schemas WHERE name = ?", (name,))
-        else:
-            return UNREADABLE
-        return cursor.fetchone() is not None
+        if kind == "schema":
+            return "SELECT 1 FROM sys.schemas WHERE name = ?", (name,)
+        return None
 
     def table_estimate(self, cursor, table) -> tuple[int | None, int | None] | None:
         object_id = self._object_id(cursor, table)

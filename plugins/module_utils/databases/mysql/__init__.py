@@ -11,17 +11,7 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mysql.h
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mysql.lock import MysqlMigrateLock
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mysql.url import parse_url
 
-__all__ = ("PARTS", "parse_url", "preflight_classes")
+__all__ = ("PARTS", "parse_url")
 
 # Dialect, Driver, HistoryTable, MigrateLock, CodeTable: the parts every module uses.
 PARTS = (MysqlDialect, MysqlDriver, MysqlHistoryTable, MysqlMigrateLock, MysqlCodeTable)
-
-
-def preflight_classes() -> tuple:
-    """Catalog, Rehearsal, LockImpact, Inverses: imported when a preflight (or a repair) first asks for them."""
-    from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mysql.catalog import MysqlCatalog
-    from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mysql.impact import MysqlLockImpact
-    from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mysql.inverses import MysqlInverses
-    from ansible_collections.backoffice.dbops.plugins.module_utils.databases.mysql.rehearsal import MysqlRehearsal
-
-    return MysqlCatalog, MysqlRehearsal, MysqlLockImpact, MysqlInverses

@@ -4,9 +4,8 @@
 
 from __future__ import annotations
 
-from ansible_collections.backoffice.dbops.plugins.module_utils.databases.parts import Catalog
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.preflight_parts import Catalog
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.shared import (
-    UNREADABLE,
     ColumnInfo,
     ObjectInfo,
     TableInfo,
@@ -95,24 +94,22 @@ class MysqlCatalog(Catalog):
         triggers = frozenset(self.dialect.fold(trigger) for (trigger,) in cursor.fetchall())
         return TableInfo(columns, indexes, constraints, primary_key, triggers)
 
-    def catalog_thing(self, cursor, kind: str, schema: str | None, name: str):
+    def existence_query(self, kind: str, schema: str | None, name: str) -> tuple[str, tuple] | None:
         if kind in ("function", "procedure"):
-            cursor.execute(
+            return (
                 "SELECT 1 FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = COALESCE(%s, DATABASE()) "
                 "AND ROUTINE_NAME = %s AND ROUTINE_TYPE = %s",
                 (schema, name, kind.upper()),
             )
-        elif kind in ("view", "sequence"):
-            cursor.execute(
+        if kind in ("view", "sequence"):
+            return (
                 "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = COALESCE(%s, DATABASE()) "
                 "AND TABLE_NAME = %s AND TABLE_TYPE = %s",
                 (schema, name, "VIEW" if kind == "view" else "SEQUENCE"),
             )
-        elif kind == "schema":
-            cursor.execute("SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = %s", (name,))
-        else:
-            return UNREADABLE
-        return cursor.fetchone() is not None
+        if kind == "schema":
+            return "SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = %s", (name,)
+        return None
 
     def table_estimate(self, cursor, table) -> tuple[int | None, int | None] | None:
         # InnoDB's TABLE_ROWS is an estimate from its statistics, as is the size.

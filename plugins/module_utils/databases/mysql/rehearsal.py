@@ -5,7 +5,7 @@ here, borrows: stopping a statement from outside the session."""
 
 from __future__ import annotations
 
-from ansible_collections.backoffice.dbops.plugins.module_utils.databases.parts import Rehearsal
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.preflight_parts import Rehearsal
 
 
 class MysqlRehearsal(Rehearsal):

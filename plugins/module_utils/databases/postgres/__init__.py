@@ -11,17 +11,7 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.databases.postgre
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.postgres.lock import PostgresMigrateLock
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.postgres.url import parse_url
 
-__all__ = ("PARTS", "parse_url", "preflight_classes")
+__all__ = ("PARTS", "parse_url")
 
 # Dialect, Driver, HistoryTable, MigrateLock, CodeTable: the parts every module uses.
 PARTS = (PostgresDialect, PostgresDriver, PostgresHistoryTable, PostgresMigrateLock, PostgresCodeTable)
-
-
-def preflight_classes() -> tuple:
-    """Catalog, Rehearsal, LockImpact, Inverses: imported when a preflight (or a repair) first asks for them."""
-    from ansible_collections.backoffice.dbops.plugins.module_utils.databases.postgres.catalog import PostgresCatalog
-    from ansible_collections.backoffice.dbops.plugins.module_utils.databases.postgres.impact import PostgresLockImpact
-    from ansible_collections.backoffice.dbops.plugins.module_utils.databases.postgres.inverses import PostgresInverses
-    from ansible_collections.backoffice.dbops.plugins.module_utils.databases.postgres.rehearsal import PostgresRehearsal
-
-    return PostgresCatalog, PostgresRehearsal, PostgresLockImpact, PostgresInverses

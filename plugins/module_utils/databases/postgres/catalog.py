@@ -4,9 +4,8 @@
 
 from __future__ import annotations
 
-from ansible_collections.backoffice.dbops.plugins.module_utils.databases.parts import Catalog
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.preflight_parts import Catalog
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.shared import (
-    UNREADABLE,
     ColumnInfo,
     ObjectInfo,
     TableInfo,
@@ -22,12 +21,13 @@ class PostgresCatalog(Catalog):
     type_synonyms = {"SERIAL": "INT", "BIGSERIAL": "BIGINT", "SMALLSERIAL": "SMALLINT"}
 
     def catalog_table(self, cursor, table) -> TableInfo | None:
-        cursor.execute(
+        row = self.first_row(
+            cursor,
             "SELECT c.oid FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
             "WHERE n.nspname = %s AND c.relname = %s AND c.relkind IN ('r', 'p')",
-            (table.schema or self.target.schema, table.name),
+            table.schema,
+            table.name,
         )
-        row = cursor.fetchone()
         if row is None:
             return None
         oid = row[0]
@@ -92,63 +92,66 @@ class PostgresCatalog(Catalog):
 
     def catalog_type(self, cursor, schema: str | None, name: str):
         # A table's row type is a type of the same name: only types of their own count.
-        cursor.execute(
+        row = self.first_row(
+            cursor,
             "SELECT t.typtype, ARRAY(SELECT e.enumlabel::text FROM pg_catalog.pg_enum e WHERE e.enumtypid = t.oid "
             "ORDER BY e.enumsortorder) FROM pg_catalog.pg_type t "
             "JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace "
             "LEFT JOIN pg_catalog.pg_class c ON c.oid = t.typrelid "
             "WHERE n.nspname = %s AND t.typname = %s AND (t.typrelid = 0 OR c.relkind = 'c')",
-            (schema or self.target.schema, name),
+            schema,
+            name,
         )
-        row = cursor.fetchone()
         if row is None:
             return None
         return tuple(row[1]) if row[0] == "e" else ()
 
-    def catalog_thing(self, cursor, kind: str, schema: str | None, name: str):
-        queries = {
-            "function": "SELECT 1 FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
-            "WHERE n.nspname = %s AND p.proname = %s AND p.prokind = 'f'",
-            "procedure": "SELECT 1 FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n "
-            "ON n.oid = p.pronamespace WHERE n.nspname = %s AND p.proname = %s AND p.prokind = 'p'",
-            "view": _RELATION.format(kind="v"),
-            "materialized_view": _RELATION.format(kind="m"),
-            "sequence": _RELATION.format(kind="S"),
-        }
-        if kind in queries:
-            cursor.execute(queries[kind], (schema or self.target.schema, name))
-        elif kind == "extension":
-            cursor.execute("SELECT 1 FROM pg_catalog.pg_extension WHERE extname = %s", (name,))
-        elif kind == "schema":
-            cursor.execute("SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = %s", (name,))
-        else:
-            return UNREADABLE
-        return cursor.fetchone() is not None
+    def existence_query(self, kind: str, schema: str | None, name: str) -> tuple[str, tuple] | None:
+        in_schema = (schema or self.target.schema, name)
+        return {
+            "function": (
+                "SELECT 1 FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
+                "WHERE n.nspname = %s AND p.proname = %s AND p.prokind = 'f'",
+                in_schema,
+            ),
+            "procedure": (
+                "SELECT 1 FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
+                "WHERE n.nspname = %s AND p.proname = %s AND p.prokind = 'p'",
+                in_schema,
+            ),
+            "view": (_RELATION.format(kind="v"), in_schema),
+            "materialized_view": (_RELATION.format(kind="m"), in_schema),
+            "sequence": (_RELATION.format(kind="S"), in_schema),
+            "extension": ("SELECT 1 FROM pg_catalog.pg_extension WHERE extname = %s", (name,)),
+            "schema": ("SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = %s", (name,)),
+        }.get(kind)
 
     def catalog_index_table(self, cursor, schema: str | None, index: str) -> str | None:
-        cursor.execute(
+        row = self.first_row(
+            cursor,
             "SELECT t.relname FROM pg_catalog.pg_index x "
             "JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid JOIN pg_catalog.pg_class t ON t.oid = x.indrelid "
             "JOIN pg_catalog.pg_namespace n ON n.oid = i.relnamespace WHERE n.nspname = %s AND i.relname = %s",
-            (schema or self.target.schema, index),
+            schema,
+            index,
         )
-        row = cursor.fetchone()
         return row[0] if row else None
 
     def table_estimate(self, cursor, table) -> tuple[int | None, int | None] | None:
         # reltuples is -1 until the table is first vacuumed or analysed (PostgreSQL 14+): no estimate then. The size
         # is relpages (table, TOAST, indexes) as VACUUM/ANALYZE last counted them: pg_total_relation_size would wait
         # for a lock a running deployment holds.
-        cursor.execute(
+        row = self.first_row(
+            cursor,
             "SELECT c.reltuples::bigint, (c.relpages::bigint + COALESCE(t.relpages, 0) + COALESCE(("
             "SELECT sum(i.relpages) FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid "
             "WHERE x.indrelid = c.oid), 0)) * current_setting('block_size')::bigint "
             "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
             "LEFT JOIN pg_catalog.pg_class t ON t.oid = c.reltoastrelid "
             "WHERE n.nspname = %s AND c.relname = %s AND c.relkind IN ('r', 'p', 'm')",
-            (table.schema or self.target.schema, table.name),
+            table.schema,
+            table.name,
         )
-        row = cursor.fetchone()
         if row is None:
             return None
         rows, size = row

@@ -4,9 +4,9 @@
 
 from __future__ import annotations
 
-from ansible_collections.backoffice.dbops.plugins.module_utils.databases.parts import Rehearsal
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.postgres.dialect import quote
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.postgres.lock import ADVISORY_LOCK_KEY
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.preflight_parts import Rehearsal
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.shared import (
     REHEARSAL_ENGINE_MARGIN,
 )

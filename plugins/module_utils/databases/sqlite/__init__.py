@@ -11,17 +11,7 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.databases.sqlite.
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.sqlite.lock import SqliteMigrateLock
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.sqlite.url import parse_url
 
-__all__ = ("PARTS", "parse_url", "preflight_classes")
+__all__ = ("PARTS", "parse_url")
 
 # Dialect, Driver, HistoryTable, MigrateLock, CodeTable: the parts every module uses.
 PARTS = (SqliteDialect, SqliteDriver, SqliteHistoryTable, SqliteMigrateLock, SqliteCodeTable)
-
-
-def preflight_classes() -> tuple:
-    """Catalog, Rehearsal, LockImpact, Inverses: imported when a preflight (or a repair) first asks for them."""
-    from ansible_collections.backoffice.dbops.plugins.module_utils.databases.sqlite.catalog import SqliteCatalog
-    from ansible_collections.backoffice.dbops.plugins.module_utils.databases.sqlite.impact import SqliteLockImpact
-    from ansible_collections.backoffice.dbops.plugins.module_utils.databases.sqlite.inverses import SqliteInverses
-    from ansible_collections.backoffice.dbops.plugins.module_utils.databases.sqlite.rehearsal import SqliteRehearsal
-
-    return SqliteCatalog, SqliteRehearsal, SqliteLockImpact, SqliteInverses

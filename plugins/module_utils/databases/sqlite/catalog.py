@@ -4,9 +4,8 @@
 
 from __future__ import annotations
 
-from ansible_collections.backoffice.dbops.plugins.module_utils.databases.parts import Catalog
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.preflight_parts import Catalog
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.shared import (
-    UNREADABLE,
     ColumnInfo,
     ObjectInfo,
     TableInfo,
@@ -82,12 +81,11 @@ class SqliteCatalog(Catalog):
                 constraints[name] = ObjectInfo("check")
         return indexes, constraints
 
-    def catalog_thing(self, cursor, kind: str, schema: str | None, name: str):
+    def existence_query(self, kind: str, schema: str | None, name: str) -> tuple[str, tuple] | None:
         del schema
         if kind != "view":
-            return UNREADABLE
-        cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'view' AND name = ? COLLATE NOCASE", (name,))
-        return cursor.fetchone() is not None
+            return None
+        return "SELECT 1 FROM sqlite_master WHERE type = 'view' AND name = ? COLLATE NOCASE", (name,)
 
     def catalog_index_table(self, cursor, schema: str | None, index: str) -> str | None:
         del schema

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 
-from ansible_collections.backoffice.dbops.plugins.module_utils.databases.parts import Rehearsal
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.preflight_parts import Rehearsal
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.shared import (
     REHEARSAL_ENGINE_MARGIN,
 )

@@ -244,13 +244,14 @@ def test_a_variant_is_chosen_after_connecting_and_its_preflight_parts_follow(tmp
     from ansible_collections.backoffice.dbops.plugins.module_utils.databases import sqlite
     from ansible_collections.backoffice.dbops.plugins.module_utils.databases.database import open_database
     from ansible_collections.backoffice.dbops.plugins.module_utils.databases.parts import assemble
+    from ansible_collections.backoffice.dbops.plugins.module_utils.databases.preflight_parts import PreflightDatabase
     from ansible_collections.backoffice.dbops.plugins.module_utils.databases.sqlite.dialect import SqliteDialect
 
     class VariantDialect(SqliteDialect):
         lockfile_providers = ("variant",)
 
     dialect_class, *others = sqlite.PARTS
-    variant = SimpleNamespace(PARTS=(VariantDialect, *others), preflight_classes=sqlite.preflight_classes)
+    variant = SimpleNamespace(PARTS=(VariantDialect, *others), __name__=sqlite.__name__)
     seen = []
 
     def after_connect(parts, connection):
@@ -258,7 +259,7 @@ def test_a_variant_is_chosen_after_connecting_and_its_preflight_parts_follow(tmp
         return assemble(parts.dialect.target, parts.driver.options, variant)
 
     (tmp_path / "dev.db").touch()
-    database = open_database(f"file:{tmp_path / 'dev.db'}")
+    database = open_database(f"file:{tmp_path / 'dev.db'}", kind=PreflightDatabase)
     assert isinstance(database.dialect, dialect_class) and database.catalog.dialect is database.dialect
     database.family = SimpleNamespace(**vars(sqlite), after_connect=after_connect)
     database.connect(read_only=True, lock_timeout=1).close()

@@ -1,7 +1,7 @@
 """Every database's parts (databases/<name>/): one contract run over each family (each puts together a part of every
-kind databases/parts.py defines, and each part keeps the promises its users rely on; a fifth database passes it by
-adding one line to FAMILIES), then every statement each sends for `_prisma_migrations`, pinned as text: the DDL, the
-reads and writes, the lock, and how timestamps are bound."""
+kind databases/parts.py and databases/preflight_parts.py define, and each part keeps the promises its users rely on; a
+fifth database passes it by adding one line to FAMILIES), then every statement each sends for `_prisma_migrations`,
+pinned as text: the DDL, the reads and writes, the lock, and how timestamps are bound."""
 
 from __future__ import annotations
 
@@ -10,12 +10,14 @@ from datetime import UTC, datetime
 import pytest
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases import parts as contract
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases import preflight_parts
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.database import (
     FAMILY_OF_PROVIDER,
     family,
     open_database,
     parse_database_url,
 )
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.preflight_parts import PreflightDatabase
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.shared import read_timestamp
 from ansible_collections.backoffice.dbops.plugins.module_utils.sql.lock_impact import LockImpact
 from ansible_collections.backoffice.dbops.tests.support.recording import RecordingCursor
@@ -200,8 +202,8 @@ KINDS = {
     "history": contract.HistoryTable,
     "lock": contract.MigrateLock,
     "codes": contract.CodeTable,
-    "catalog": contract.Catalog,
-    "rehearsal": contract.Rehearsal,
+    "catalog": preflight_parts.Catalog,
+    "rehearsal": preflight_parts.Rehearsal,
 }
 
 
@@ -211,7 +213,7 @@ def test_every_provider_has_a_family_under_test():
 
 @pytest.fixture(params=list(FAMILIES))
 def database(request):
-    return open_database(FAMILIES[request.param][0])
+    return open_database(FAMILIES[request.param][0], kind=PreflightDatabase)
 
 
 def test_the_family_puts_together_one_part_of_each_kind(database):

@@ -9,6 +9,7 @@ import pytest
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.database import (
     open_database,
 )
+from ansible_collections.backoffice.dbops.plugins.module_utils.databases.preflight_parts import PreflightDatabase
 from ansible_collections.backoffice.dbops.plugins.module_utils.databases.shared import (
     ColumnInfo,
     ObjectInfo,
@@ -45,7 +46,7 @@ def table(columns=None, indexes=None, constraints=None, triggers=frozenset()):
 def verdict(sql, tables, provider="postgresql", failing=None, kind="unique_violation", types=None, things=None):
     """The judgement of `sql` over the catalog {table: TableInfo} (absent tables: None), as the preflight would make
     it with the failed statement `failing` (None: located from `kind` only)."""
-    flavour = open_database(URLS[provider], "/tmp")
+    flavour = open_database(URLS[provider], "/tmp", kind=PreflightDatabase)
     statements = split_statements(sql, flavour.dialect.syntax)
     model = model_for(flavour)
     changes, universe = changes_of(statements, model, index_owners_in(statements, model))
@@ -191,7 +192,7 @@ def test_enum_changes():
         'ALTER TYPE "Role" RENAME TO "Role_old";\nALTER TYPE "Role_new" RENAME TO "Role";\nDROP TYPE "Role_old";\n'
         'CREATE UNIQUE INDEX "User_bio_key" ON "User"("bio");'
     )
-    schema = model_for(open_database(URLS["postgresql"], "/tmp")).schema
+    schema = model_for(open_database(URLS["postgresql"], "/tmp", kind=PreflightDatabase)).schema
 
     def keyed(types):
         return {(schema, name): labels for name, labels in types.items()}
@@ -208,7 +209,7 @@ def test_enum_changes():
 
 def test_an_enum_value_added():
     sql = 'ALTER TYPE "Role" ADD VALUE \'MOD\';\nCREATE UNIQUE INDEX "User_bio_key" ON "User"("bio");'
-    schema = model_for(open_database(URLS["postgresql"], "/tmp")).schema
+    schema = model_for(open_database(URLS["postgresql"], "/tmp", kind=PreflightDatabase)).schema
     without = verdict(sql, {"User": table()}, failing=2, types={(schema, "Role"): ("USER",)})
     assert (without.verdict, present(without)) == ("none", [False, False])
     added = verdict(sql, {"User": table()}, failing=2, types={(schema, "Role"): ("USER", "MOD")})
@@ -221,7 +222,7 @@ def test_functions_views_and_triggers():
         'CREATE TRIGGER "User_stamp" BEFORE UPDATE ON "User" FOR EACH ROW EXECUTE FUNCTION stamp();\n'
         'CREATE VIEW "Active" AS SELECT 1 AS x;\nCREATE UNIQUE INDEX "User_bio_key" ON "User"("bio");'
     )
-    schema = model_for(open_database(URLS["postgresql"], "/tmp")).schema
+    schema = model_for(open_database(URLS["postgresql"], "/tmp", kind=PreflightDatabase)).schema
     nothing = {("function", schema, "stamp"): False, ("view", schema, "Active"): False}
     assert verdict(sql, {"User": table()}, failing=4, things=nothing).verdict == "none"
     made = {("function", schema, "stamp"): True, ("view", schema, "Active"): True}
