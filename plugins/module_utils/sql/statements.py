@@ -27,6 +27,7 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors imp
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.imports import import_library
 from ansible_collections.backoffice.dbops.plugins.module_utils.sql.names import TableName
 from ansible_collections.backoffice.dbops.plugins.module_utils.sql.syntax import Syntax
+from ansible_collections.backoffice.dbops.plugins.module_utils.sql.tokens import cut
 
 STATEMENT_TEXT_LIMIT = 500
 # First keywords of statements that begin or end a transaction themselves.
@@ -213,16 +214,7 @@ def split_statements(sql: str, syntax: Syntax) -> list[Statement]:
             f"migration.sql cannot be read as {syntax.sqlglot} SQL: {error}",
             hint="Check the file is the migration Prisma generated (an unterminated string or comment?).",
         ) from None
-    pieces, current = [], []
-    for token in tokens:
-        if token.token_type == TokenType.SEMICOLON:
-            if current:
-                pieces.append(current)
-            current = []
-        else:
-            current.append(token)
-    if current:
-        pieces.append(current)
+    pieces = cut(tokens, [position for position, token in enumerate(tokens) if token.token_type == TokenType.SEMICOLON])
     statements = []
     # Open BEGIN TRAN of the wrapper: a COMMIT beyond them would commit the caller's transaction, so it is kept.
     depth = 0

@@ -124,20 +124,23 @@ class TokenReader:
 
     def split_top_level(self) -> list[list[Token]]:
         """The remaining tokens split on commas outside parentheses (ALTER TABLE's subcommands)."""
-        pieces, current, depth = [], [], 0
-        for token in self.tokens[self.at :]:
-            if token.kind == "punct" and token.text == "(":
-                depth += 1
-            elif token.kind == "punct" and token.text == ")":
-                depth -= 1
-            if token.kind == "punct" and token.text == "," and depth == 0:
-                pieces.append(current)
-                current = []
-            else:
-                current.append(token)
-        if current:
-            pieces.append(current)
-        return pieces
+        tokens, depth, commas = self.tokens[self.at :], 0, []
+        for position, token in enumerate(tokens):
+            if token.kind == "punct":
+                depth += (token.text == "(") - (token.text == ")")
+                if token.text == "," and depth == 0:
+                    commas.append(position)
+        return cut(tokens, commas)
+
+
+def cut(items: list, at: list[int]) -> list[list]:
+    """`items` in the runs between the positions `at` (ascending; those items are left out), empty runs dropped."""
+    runs, start = [], 0
+    for position in [*at, len(items)]:
+        if position > start:
+            runs.append(items[start:position])
+        start = position + 1
+    return runs
 
 
 def has(tokens: list[Token], *words: str) -> bool:
