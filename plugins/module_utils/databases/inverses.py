@@ -24,45 +24,47 @@ class NotInvertible(Exception):
 
 class Inverses(Part):
     @property
-    def generator(self) -> str:
+    def _generator(self) -> str:
         """sqlglot's dialect that renders the SQL."""
         return self.dialect.syntax.sqlglot
 
-    def name(self, name: str) -> str:
-        return load_sqlglot().exp.to_identifier(name, quoted=True).sql(dialect=self.generator)
+    def _name(self, name: str) -> str:
+        return load_sqlglot().exp.to_identifier(name, quoted=True).sql(dialect=self._generator)
 
-    def qualified(self, *parts: str | None) -> str:
+    def _qualified(self, *parts: str | None) -> str:
         """A name with what qualifies it (schema, table), each part quoted; absent parts left out."""
-        return ".".join(self.name(part) for part in parts if part)
+        return ".".join(self._name(part) for part in parts if part)
 
-    def table(self, table: TableName) -> str:
-        return self.qualified(table.schema, table.name)
+    def _table(self, table: TableName) -> str:
+        return self._qualified(table.schema, table.name)
 
-    def render(self, template: str, *parts: str) -> str:
+    def _render(self, template: str, *parts: str) -> str:
         """The statement `template` names, with `parts` (names and literals the generator rendered) in its places."""
         return template.format(*parts)
 
     def drop_table(self, table: TableName) -> list[str]:
-        return [self.render("DROP TABLE {}", self.table(table))]
+        return [self._render("DROP TABLE {}", self._table(table))]
 
     def drop_column(self, table: TableName, column: str, spec=None) -> list[str]:
         """`spec`: the column as ADD COLUMN declared it (sql.statements.ColumnSpec), when it says."""
         del spec
-        return [self.render("ALTER TABLE {} DROP COLUMN {}", self.table(table), self.name(column))]
+        return [self._render("ALTER TABLE {} DROP COLUMN {}", self._table(table), self._name(column))]
 
     def drop_index(self, table: TableName | None, schema: str | None, name: str) -> list[str]:
         del table
-        return [self.render("DROP INDEX {}", self.qualified(schema, name))]
+        return [self._render("DROP INDEX {}", self._qualified(schema, name))]
 
     def drop_constraint(self, table: TableName, name: str, constraint: str | None) -> list[str]:
         del constraint
-        return [self.render("ALTER TABLE {} DROP CONSTRAINT {}", self.table(table), self.name(name))]
+        return [self._render("ALTER TABLE {} DROP CONSTRAINT {}", self._table(table), self._name(name))]
 
     def rename_table(self, table: TableName, to: str) -> list[str]:
-        return [self.render("ALTER TABLE {} RENAME TO {}", self.table(table), self.name(to))]
+        return [self._render("ALTER TABLE {} RENAME TO {}", self._table(table), self._name(to))]
 
     def rename_column(self, table: TableName, name: str, to: str) -> list[str]:
-        return [self.render("ALTER TABLE {} RENAME COLUMN {} TO {}", self.table(table), self.name(name), self.name(to))]
+        return [
+            self._render("ALTER TABLE {} RENAME COLUMN {} TO {}", self._table(table), self._name(name), self._name(to))
+        ]
 
     def rename_index(self, table: TableName | None, schema: str | None, name: str, to: str) -> list[str]:
         del table, schema, name, to
@@ -93,4 +95,4 @@ class Inverses(Part):
         del table
         if kind not in self.droppable:
             raise NotInvertible(f"dropping a {kind.replace('_', ' ')} is not supported on this database")
-        return [self.render(f"DROP {kind.replace('_', ' ').upper()} {{}}", self.qualified(schema, name))]
+        return [self._render(f"DROP {kind.replace('_', ' ').upper()} {{}}", self._qualified(schema, name))]

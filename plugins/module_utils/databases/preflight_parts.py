@@ -49,19 +49,19 @@ class Catalog(Part):
     def catalog_thing(self, cursor, kind: str, schema: str | None, name: str):
         """Whether a function, procedure, view, materialized_view, sequence, extension or schema of that name exists;
         UNREADABLE for kinds this database's catalog read does not cover."""
-        query = self.existence_query(kind, schema, name)
+        query = self._existence_query(kind, schema, name)
         if query is None:
             return UNREADABLE
         cursor.execute(*query)
         return cursor.fetchone() is not None
 
-    def first_row(self, cursor, query: str, schema: str | None, name: str) -> tuple | None:
+    def _first_row(self, cursor, query: str, schema: str | None, name: str) -> tuple | None:
         """The first row `query` returns for the object `name` in `schema` (the URL's when migration.sql names none),
         its two parameters; None when there is none."""
         cursor.execute(query, (schema or self.target.schema, name))
         return cursor.fetchone()
 
-    def existence_query(self, kind: str, schema: str | None, name: str) -> tuple[str, tuple] | None:
+    def _existence_query(self, kind: str, schema: str | None, name: str) -> tuple[str, tuple] | None:
         """(SQL, parameters) that return a row when a `kind` object of that name exists; None for kinds this
         database's catalog read does not cover."""
         del kind, schema, name

@@ -9,8 +9,6 @@ dump as it was.
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from ansible_collections.backoffice.dbops.tests.support.ansible_run import run_module
@@ -136,22 +134,20 @@ def test_the_deadline_stops_a_running_statement_and_a_rerun_continues(make_backe
     (PostgreSQL's cancel, MariaDB's KILL QUERY). PostgreSQL rolls the whole repair back; MariaDB keeps the statements
     that committed before it, names them, and a rerun derives the rest from the verdict."""
     backend = make_backend(provider)
-    sleep = "SELECT pg_sleep(4)" if provider == "postgresql" else "SELECT SLEEP(4)"
-    migrations = backend.nick_and_bio(tmp_path, then=[sleep])
+    migrations = backend.nick_and_bio(tmp_path, then=[backend.sleep_sql.format(seconds=4)])
     failed_deploy(backend, migrations)
     backend.execute(backend.fix_data)
     before = digest(backend)
 
-    started = time.monotonic()
     stopped = repair(backend, migrations, "complete", repair_timeout=1)
-    assert time.monotonic() - started < 4 + 5, stopped.output
     assert stopped.rc != 0 and stopped.result["error_kind"] == "repair_timeout", stopped.output
     history = preflight(backend, migrations, NICK_AND_BIO, rehearse=False).result
     assert history["migration_state"] == "failed"
-    if provider == "postgresql":
+    if backend.rehearses:
+        # One transaction: nothing of it stayed.
         assert stopped.result["ran"] == [] and digest(backend) == before
         return
-    # The unique index committed before the SLEEP was stopped.
+    # The unique index committed before the sleep was stopped; the sleep is not among what ran.
     assert stopped.result["ran"] == [2], stopped.output
     assert [s["effect_present"] for s in history["statements"]][:2] == [True, True]
     rerun = repair(backend, migrations, "complete")

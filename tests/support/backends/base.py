@@ -71,8 +71,11 @@ class Backend:
     duplicate_message: ClassVar[str]
     # The current time as the test's own SQL writes it into the history (where a parity scenario sets it by hand).
     now_sql: ClassVar[str]
-    # Whether the preflight rehearses a migration here (MySQL commits each DDL statement: never rehearsed).
+    # Whether the preflight rehearses a migration here (MySQL commits each DDL statement: never rehearsed), and so
+    # whether a repair runs in one transaction.
     rehearses: ClassVar[bool] = True
+    # A statement that runs for {seconds} seconds (for the deadlines' tests), where the database has one.
+    sleep_sql: ClassVar[str | None] = None
 
     # -- making and dropping ---------------------------------------------------------------------------------------
 

@@ -47,6 +47,7 @@ class MysqlBackend(Backend):
     server_fixture = "mysql_server"
     duplicate_message = "Duplicate entry"
     rehearses = False
+    sleep_sql = "SELECT SLEEP({seconds})"
     timed_prisma_lock = "SELECT UTC_TIMESTAMP(6), GET_LOCK('prisma_migrate', 10), CONNECTION_ID(), UTC_TIMESTAMP(6)"
     lock_history_table = ("LOCK TABLES `_prisma_migrations` WRITE",)
     # Only a server that keeps statement history in performance_schema (MySQL 8's default) names the holders.

@@ -32,6 +32,7 @@ class PostgresBackend(DeployedByPrisma, Backend):
     # What Prisma's engine (adapter-pg) keeps in logs for the seed scenario's duplicated bios.
     duplicate_message = "Unique constraint failed: User_bio_key"
     now_sql = "now()"
+    sleep_sql = "SELECT pg_sleep({seconds})"
     timed_prisma_lock = (
         f"SELECT clock_timestamp(), pg_advisory_lock({PRISMA_LOCK_KEY}), pg_backend_pid(), clock_timestamp()"
     )

@@ -30,7 +30,7 @@ def sql_server_type(name: str, length: int, precision: int, scale: int) -> str:
 class MssqlCatalog(Catalog):
     def _object_id(self, cursor, table) -> int | None:
         """The table's object_id, None when there is no such table."""
-        row = self.first_row(
+        row = self._first_row(
             cursor,
             "SELECT t.object_id FROM sys.tables t JOIN sys.schemas s ON s.schema_id = t.schema_id "
             "WHERE s.name = ? AND t.name = ?",
@@ -123,7 +123,7 @@ class MssqlCatalog(Catalog):
             constraints[self.dialect.fold(name)] = ObjectInfo("default", (self.dialect.fold(column),))
         return constraints
 
-    def existence_query(self, kind: str, schema: str | None, name: str) -> tuple[str, tuple] | None:
+    def _existence_query(self, kind: str, schema: str | None, name: str) -> tuple[str, tuple] | None:
         types = {"view": ("V",), "procedure": ("P",), "function": ("FN", "IF", "TF"), "sequence": ("SO",)}
         if kind in types:
             marks = ", ".join("?" for _type in types[kind])

@@ -11,8 +11,8 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.sql.statements im
 class MssqlInverses(Inverses):
     droppable = ("view", "function", "procedure", "trigger", "sequence")
 
-    def literal(self, text: str) -> str:
-        return load_sqlglot().exp.Literal.string(text).sql(dialect=self.generator)
+    def _literal(self, text: str) -> str:
+        return load_sqlglot().exp.Literal.string(text).sql(dialect=self._generator)
 
     def drop_column(self, table, column, spec=None) -> list[str]:
         # SQL Server keeps a column's default as a constraint of its own, which must go first; unnamed, the server
@@ -28,22 +28,22 @@ class MssqlInverses(Inverses):
         del schema
         if table is None:
             raise NotInvertible("the index's table is not named")
-        return [self.render("DROP INDEX {} ON {}", self.name(name), self.table(table))]
+        return [self._render("DROP INDEX {} ON {}", self._name(name), self._table(table))]
 
     def rename_table(self, table, to) -> list[str]:
-        return [self.render("EXEC sp_rename {}, {}", self.literal(self.table(table)), self.literal(to))]
+        return [self._render("EXEC sp_rename {}, {}", self._literal(self._table(table)), self._literal(to))]
 
     def rename_column(self, table, name, to) -> list[str]:
-        path = self.qualified(table.schema, table.name, name)
-        return [self.render("EXEC sp_rename {}, {}, 'COLUMN'", self.literal(path), self.literal(to))]
+        path = self._qualified(table.schema, table.name, name)
+        return [self._render("EXEC sp_rename {}, {}, 'COLUMN'", self._literal(path), self._literal(to))]
 
     def rename_index(self, table, schema, name, to) -> list[str]:
         del schema
         if table is None:
             raise NotInvertible("the index's table is not named")
-        path = self.qualified(table.schema, table.name, name)
-        return [self.render("EXEC sp_rename {}, {}, 'INDEX'", self.literal(path), self.literal(to))]
+        path = self._qualified(table.schema, table.name, name)
+        return [self._render("EXEC sp_rename {}, {}, 'INDEX'", self._literal(path), self._literal(to))]
 
     def rename_constraint(self, table, name, to) -> list[str]:
-        path = self.qualified(table.schema, name)
-        return [self.render("EXEC sp_rename {}, {}, 'OBJECT'", self.literal(path), self.literal(to))]
+        path = self._qualified(table.schema, name)
+        return [self._render("EXEC sp_rename {}, {}, 'OBJECT'", self._literal(path), self._literal(to))]

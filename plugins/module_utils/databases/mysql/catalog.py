@@ -94,7 +94,7 @@ class MysqlCatalog(Catalog):
         triggers = frozenset(self.dialect.fold(trigger) for (trigger,) in cursor.fetchall())
         return TableInfo(columns, indexes, constraints, primary_key, triggers)
 
-    def existence_query(self, kind: str, schema: str | None, name: str) -> tuple[str, tuple] | None:
+    def _existence_query(self, kind: str, schema: str | None, name: str) -> tuple[str, tuple] | None:
         if kind in ("function", "procedure"):
             return (
                 "SELECT 1 FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = COALESCE(%s, DATABASE()) "

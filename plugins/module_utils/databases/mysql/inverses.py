@@ -14,21 +14,23 @@ class MysqlInverses(Inverses):
         del schema
         if table is None:
             raise NotInvertible("the index's table is not named")
-        return [self.render("DROP INDEX {} ON {}", self.name(name), self.table(table))]
+        return [self._render("DROP INDEX {} ON {}", self._name(name), self._table(table))]
 
     def drop_constraint(self, table, name, constraint) -> list[str]:
         if constraint == "primary_key":
-            return [self.render("ALTER TABLE {} DROP PRIMARY KEY", self.table(table))]
+            return [self._render("ALTER TABLE {} DROP PRIMARY KEY", self._table(table))]
         if constraint == "foreign_key":
-            return [self.render("ALTER TABLE {} DROP FOREIGN KEY {}", self.table(table), self.name(name))]
+            return [self._render("ALTER TABLE {} DROP FOREIGN KEY {}", self._table(table), self._name(name))]
         if constraint == "unique":
-            return [self.render("ALTER TABLE {} DROP INDEX {}", self.table(table), self.name(name))]
+            return [self._render("ALTER TABLE {} DROP INDEX {}", self._table(table), self._name(name))]
         if constraint == "check":
-            return [self.render("ALTER TABLE {} DROP CONSTRAINT {}", self.table(table), self.name(name))]
+            return [self._render("ALTER TABLE {} DROP CONSTRAINT {}", self._table(table), self._name(name))]
         raise NotInvertible(f"dropping a {constraint or 'such'} constraint is not supported on this database")
 
     def rename_index(self, table, schema, name, to) -> list[str]:
         del schema
         if table is None:
             raise NotInvertible("the index's table is not named")
-        return [self.render("ALTER TABLE {} RENAME INDEX {} TO {}", self.table(table), self.name(name), self.name(to))]
+        return [
+            self._render("ALTER TABLE {} RENAME INDEX {} TO {}", self._table(table), self._name(name), self._name(to))
+        ]

@@ -21,7 +21,7 @@ class PostgresCatalog(Catalog):
     type_synonyms = {"SERIAL": "INT", "BIGSERIAL": "BIGINT", "SMALLSERIAL": "SMALLINT"}
 
     def catalog_table(self, cursor, table) -> TableInfo | None:
-        row = self.first_row(
+        row = self._first_row(
             cursor,
             "SELECT c.oid FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
             "WHERE n.nspname = %s AND c.relname = %s AND c.relkind IN ('r', 'p')",
@@ -92,7 +92,7 @@ class PostgresCatalog(Catalog):
 
     def catalog_type(self, cursor, schema: str | None, name: str):
         # A table's row type is a type of the same name: only types of their own count.
-        row = self.first_row(
+        row = self._first_row(
             cursor,
             "SELECT t.typtype, ARRAY(SELECT e.enumlabel::text FROM pg_catalog.pg_enum e WHERE e.enumtypid = t.oid "
             "ORDER BY e.enumsortorder) FROM pg_catalog.pg_type t "
@@ -106,7 +106,7 @@ class PostgresCatalog(Catalog):
             return None
         return tuple(row[1]) if row[0] == "e" else ()
 
-    def existence_query(self, kind: str, schema: str | None, name: str) -> tuple[str, tuple] | None:
+    def _existence_query(self, kind: str, schema: str | None, name: str) -> tuple[str, tuple] | None:
         in_schema = (schema or self.target.schema, name)
         return {
             "function": (
@@ -127,7 +127,7 @@ class PostgresCatalog(Catalog):
         }.get(kind)
 
     def catalog_index_table(self, cursor, schema: str | None, index: str) -> str | None:
-        row = self.first_row(
+        row = self._first_row(
             cursor,
             "SELECT t.relname FROM pg_catalog.pg_index x "
             "JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid JOIN pg_catalog.pg_class t ON t.oid = x.indrelid "
@@ -141,7 +141,7 @@ class PostgresCatalog(Catalog):
         # reltuples is -1 until the table is first vacuumed or analysed (PostgreSQL 14+): no estimate then. The size
         # is relpages (table, TOAST, indexes) as VACUUM/ANALYZE last counted them: pg_total_relation_size would wait
         # for a lock a running deployment holds.
-        row = self.first_row(
+        row = self._first_row(
             cursor,
             "SELECT c.reltuples::bigint, (c.relpages::bigint + COALESCE(t.relpages, 0) + COALESCE(("
             "SELECT sum(i.relpages) FROM pg_catalog.pg_index x JOIN pg_catalog.pg_class i ON i.oid = x.indexrelid "

@@ -20,25 +20,27 @@ class PostgresInverses(Inverses):
 
     def rename_index(self, table, schema, name, to) -> list[str]:
         del table
-        return [self.render("ALTER INDEX {} RENAME TO {}", self.qualified(schema, name), self.name(to))]
+        return [self._render("ALTER INDEX {} RENAME TO {}", self._qualified(schema, name), self._name(to))]
 
     def rename_constraint(self, table, name, to) -> list[str]:
         return [
-            self.render("ALTER TABLE {} RENAME CONSTRAINT {} TO {}", self.table(table), self.name(name), self.name(to))
+            self._render(
+                "ALTER TABLE {} RENAME CONSTRAINT {} TO {}", self._table(table), self._name(name), self._name(to)
+            )
         ]
 
     def drop_not_null(self, table, column) -> list[str]:
-        return [self.render("ALTER TABLE {} ALTER COLUMN {} DROP NOT NULL", self.table(table), self.name(column))]
+        return [self._render("ALTER TABLE {} ALTER COLUMN {} DROP NOT NULL", self._table(table), self._name(column))]
 
     def drop_type(self, schema, name) -> list[str]:
-        return [self.render("DROP TYPE {}", self.qualified(schema, name))]
+        return [self._render("DROP TYPE {}", self._qualified(schema, name))]
 
     def rename_type(self, schema, name, to) -> list[str]:
-        return [self.render("ALTER TYPE {} RENAME TO {}", self.qualified(schema, name), self.name(to))]
+        return [self._render("ALTER TYPE {} RENAME TO {}", self._qualified(schema, name), self._name(to))]
 
     def drop_object(self, kind, schema, name, table) -> list[str]:
         if kind == "trigger":
             if table is None:
                 raise NotInvertible("the trigger's table is not named")
-            return [self.render("DROP TRIGGER {} ON {}", self.name(name), self.table(table))]
+            return [self._render("DROP TRIGGER {} ON {}", self._name(name), self._table(table))]
         return super().drop_object(kind, schema, name, table)

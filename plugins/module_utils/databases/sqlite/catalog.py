@@ -81,7 +81,7 @@ class SqliteCatalog(Catalog):
                 constraints[name] = ObjectInfo("check")
         return indexes, constraints
 
-    def existence_query(self, kind: str, schema: str | None, name: str) -> tuple[str, tuple] | None:
+    def _existence_query(self, kind: str, schema: str | None, name: str) -> tuple[str, tuple] | None:
         del schema
         if kind != "view":
             return None
