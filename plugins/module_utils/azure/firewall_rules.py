@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.azure.errors import ARM_HINTS, AzureError
@@ -51,13 +51,7 @@ class Rule:
 
     def as_dict(self) -> dict:
         expires = expiry_of(self.name)
-        return {
-            "name": self.name,
-            "start_ip_address": self.start_ip_address,
-            "end_ip_address": self.end_ip_address,
-            "expires_at": format_iso(expires) if expires else None,
-            "owned": is_owned(self),
-        }
+        return {**asdict(self), "expires_at": format_iso(expires) if expires else None, "owned": is_owned(self)}
 
 
 @dataclass(frozen=True)

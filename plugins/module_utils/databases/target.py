@@ -78,6 +78,20 @@ class NetworkUrl:
     connect_timeout: int
     query: dict
 
+    def target(self, provider: str, default_port: int, options: dict, **fields) -> DatabaseTarget:
+        """The DatabaseTarget of this URL: its host, port (else `default_port`), credentials, socket and timeout,
+        with `fields` (database, schema, socket...) as the database reads them."""
+        split = {
+            "host": self.host,
+            "port": self.port or default_port,
+            "database": self.database,
+            "user": self.user,
+            "password": self.password,
+            "socket": self.socket,
+            "connect_timeout": self.connect_timeout,
+        }
+        return DatabaseTarget(provider=provider, options=options, **{**split, **fields})
+
 
 def split_network_url(url: str, provider: str, shape: str, *, socket_parameter: str) -> NetworkUrl:
     """Split the URL; a socket path (in `socket_parameter`) stands for the host, which is then localhost."""

@@ -36,15 +36,6 @@ def parse_url(url: str, project_dir: str | None) -> DatabaseTarget:
     options = take_options(query, ("sslaccept", "sslcert", "sslidentity", "sslpassword"))
     if options.get("sslaccept", "strict") not in SSL_ACCEPT:
         raise DatabaseUrlError(f"Unknown sslaccept '{options['sslaccept']}' (use strict or accept_invalid_certs).")
-    return DatabaseTarget(
-        provider=PROVIDER,
-        host=parts.host,
-        port=parts.port or DEFAULT_PORT,
-        database=parts.database,
-        user=parts.user,
-        password=parts.password,
-        # Prisma allows the socket path in parentheses and strips them.
-        socket=parts.socket.replace("(", "").replace(")", "") if parts.socket else None,
-        connect_timeout=parts.connect_timeout,
-        options=options,
-    )
+    # Prisma allows the socket path in parentheses and strips them.
+    socket = parts.socket.replace("(", "").replace(")", "") if parts.socket else None
+    return parts.target(PROVIDER, DEFAULT_PORT, options, socket=socket)

@@ -50,15 +50,5 @@ def parse_url(url: str, project_dir: str | None) -> DatabaseTarget:
     options = take_options(query, URL_OPTIONS)
     if options.get("sslmode", "prefer") not in SSL_MODES:
         raise DatabaseUrlError(f"Unknown sslmode '{options['sslmode']}' (use disable, prefer or require).")
-    return DatabaseTarget(
-        provider=PROVIDER,
-        host=parts.host,
-        port=parts.port or DEFAULT_PORT,
-        database=parts.database or "postgres",
-        user=parts.user,
-        password=parts.password,
-        schema=query.pop("schema", None) or DEFAULT_SCHEMA,
-        socket=parts.socket,
-        connect_timeout=parts.connect_timeout,
-        options=options,
-    )
+    schema = query.pop("schema", None) or DEFAULT_SCHEMA
+    return parts.target(PROVIDER, DEFAULT_PORT, options, database=parts.database or "postgres", schema=schema)

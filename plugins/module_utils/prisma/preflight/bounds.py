@@ -13,7 +13,7 @@ taken apart: the rehearsal is refused, naming it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.sql.tokens import read_tokens
 
@@ -25,7 +25,7 @@ class Neutralised:
     reason: str
 
     def as_dict(self) -> dict:
-        return {"index": self.index, "statement": self.statement, "reason": self.reason}
+        return asdict(self)
 
 
 def guard_settings(statements, rehearsal) -> tuple[list[Neutralised], str | None]:
