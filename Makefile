@@ -178,7 +178,7 @@ LOWEST_MODULES = tests/integration/modules/test_prisma_migration_info.py::test_i
   tests/integration/modules/test_wait_for_database.py::test_wait_for_database_gets_through_once_the_40615_clears
 test-lowest: setup $(LOWEST)/.installed
 	$(LOWEST)/bin/python -m pytest tests/unit -q -n 2
-	PATH="$(CURDIR)/$(LOWEST)/bin:$$PATH" $(LOWEST)/bin/python -m pytest -q -n 2 --dist worksteal $(LOWEST_MODULES) \
+	PATH="$(CURDIR)/$(LOWEST)/bin:$$PATH" $(LOWEST)/bin/python -m pytest -q -n 3 --dist worksteal $(LOWEST_MODULES) \
 	  tests/integration/collection/test_module_defaults.py \
 	  tests/integration/properties/test_secrets.py::test_password_never_printed_with_vvv \
 	  tests/integration/properties/test_secrets.py::test_bad_credentials_are_reported_without_the_password \
