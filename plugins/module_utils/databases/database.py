@@ -129,7 +129,7 @@ class Database:
 
 
 def open_database(
-    url: str, project_dir: str | None = None, options: ConnectOptions | None = None, secrets=(), kind=None
+    url: str, project_dir: str | None = None, options: ConnectOptions | None = None, secrets=(), kind=Database
 ):
     """The Database a DATABASE_URL names; `kind` another class of it (preflight_parts.PreflightDatabase)."""
-    return (kind or Database)(parse_database_url(url, project_dir), options, secrets)
+    return kind(parse_database_url(url, project_dir), options, secrets)
