@@ -31,7 +31,8 @@ def rules(provider):
 def plan(provider, sql, estimates=None, **facts):
     """The plan's entries of migration.sql `sql` for `provider`, with the catalog's `estimates` and `facts`."""
     statements = split_statements(sql, syntax(provider))
-    return entries(plan_impact(statements, rules(provider)), estimates or {}, rules(provider), facts)
+    impact = rules(provider)
+    return entries(plan_impact(statements, impact), estimates or {}, impact, facts)
 
 
 def shape(entry):
