@@ -39,6 +39,8 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.prisma.preflight.
 # Hypotheses x facts compared at most: beyond it (hundreds of statements with no failed statement on record) the
 # verdict is unknown rather than slow.
 WORK_LIMIT = 4_000_000
+# A fact the catalog shows something for that it cannot compare with what the statement leaves.
+THERE = object()
 
 
 @dataclass(frozen=True)
@@ -281,7 +283,7 @@ def _what_each_shows(statements, changes, live) -> dict[int, tuple[list, list]]:
         later = alone[position + 1 :]
         others = alone[:position] + later
         leaves = [
-            (fact, live.compare(fact, after.get(fact)), all(other.untouched(fact) for other in later))
+            (fact, _shown(live, fact, after.get(fact)), all(other.untouched(fact) for other in later))
             for fact in after.written | set(before)
             if after.get(fact) is not None
         ]
@@ -292,6 +294,15 @@ def _what_each_shows(statements, changes, live) -> dict[int, tuple[list, list]]:
         ]
         found[statement.index] = (leaves, needed)
     return found
+
+
+def _shown(live, fact, expected):
+    """How the catalog shows a fact a statement leaves: True, False, None (it cannot tell), or THERE: something is
+    there (an index on an expression under the name, a type it cannot compare) that it cannot compare."""
+    answer = live.compare(fact, expected)
+    if answer is None and live.value(fact) is not None:
+        return THERE
+    return answer
 
 
 def _confirmed(present, leaves, needed, knowns):
@@ -305,9 +316,10 @@ def _confirmed(present, leaves, needed, knowns):
     if present is True:
         return None if contradicts_after else True
     if present is False:
-        # Not run, by the order of the migration: unless the catalog shows all it leaves all the same, and no
-        # standing hypothesis explains that (an object a person created by hand, the statements after it not run).
-        shown = bool(leaves) and all(answer is True for _fact, answer, _last in leaves)
+        # Not run, by the order of the migration: unless the catalog shows all it leaves all the same (or something
+        # under that name it cannot compare), and no standing hypothesis explains that (an object a person created by
+        # hand, the statements after it not run).
+        shown = bool(leaves) and all(answer is True or answer is THERE for _fact, answer, _last in leaves)
         explained = any(all(fact in known for fact, _answer, _last in leaves) for known in knowns)
         return None if shown and not explained else False
     if shows_after and contradicts_before:
@@ -334,6 +346,12 @@ def _why_not_judged(statement, change, live) -> str:
     facts = [fact for fact, _value in change.requires] + [op[1] for op in change.ops if op[0] == "set"]
     if facts and all(live.value(fact) is None for fact in facts):
         return "the catalog read does not cover what it changes: check whether it took effect"
+    for op in change.ops:
+        if op[0] == "set" and _shown(live, op[1], op[2]) is THERE:
+            return (
+                f"the catalog shows {describe_fact(op[1])} but cannot compare it with what the statement makes (on an "
+                "expression, partial): check whether it is the statement's"
+            )
     return "the database looks the same whether or not it ran (it may have changed nothing): check by hand"
 
 

@@ -121,6 +121,23 @@ def test_an_index_is_judged_by_its_definition_and_validity(indexes, expected):
         )
 
 
+def test_an_index_under_the_name_a_later_statement_creates_that_the_catalog_cannot_compare_is_not_taken_as_absent():
+    """The order says statement 3 never ran, but an index stands under its name (on an expression: a person made it,
+    or SQLite read a double-quoted missing column as a string): the catalog cannot tell it from what statement 3
+    makes, so it is not judged, never "not run"."""
+    sql = (
+        'ALTER TABLE "User" ADD COLUMN "nick" TEXT;\nCREATE UNIQUE INDEX "User_email_key" ON "User"("email");\n'
+        'CREATE INDEX "User_bio_idx" ON "User"("bio");'
+    )
+    nick = {**USER, "nick": column("text")}
+    plain = verdict(sql, {"User": table(nick)}, failing=2)
+    assert (plain.verdict, present(plain)) == ("partial", [True, False, False])
+    expression = {"User_bio_idx": ObjectInfo("index", None, partial=True)}
+    judgement = verdict(sql, {"User": table(nick, expression)}, failing=2)
+    assert (judgement.verdict, present(judgement)) == ("unknown", [True, False, None])
+    assert "index User_bio_idx" in judgement.reasons[3]
+
+
 def test_mysql_modify_that_failed_is_not_taken_as_applied_because_the_column_already_was_not_null():
     sql = "ALTER TABLE `User` MODIFY `email` VARCHAR(20) NOT NULL;"
     columns = {**USER, "email": column("varchar(191)", False)}

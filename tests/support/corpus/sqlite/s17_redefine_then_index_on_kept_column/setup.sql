@@ -1,0 +1,11 @@
+-- By scripts/oracle_corpus.py: Prisma's diff from the empty schema to from.prisma, then data.sql.
+-- CreateTable
+CREATE TABLE "Customer" (
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "email" TEXT NOT NULL,
+    "name" TEXT,
+    "age" TEXT
+);
+
+-- data.sql
+INSERT INTO "Customer" ("email", "name", "age") VALUES ('same@example.com', 'Ada', '36'), ('same@example.com', NULL, NULL);
