@@ -60,6 +60,8 @@ class ObjectInfo:
     partial: bool = False
     ref_table: tuple | None = None
     ref_columns: tuple[str, ...] = ()
+    # A foreign key's (ON DELETE, ON UPDATE) as sql.names.referential_action words; None: not read.
+    actions: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)

@@ -16,3 +16,15 @@ class TableName:
 
     def __str__(self) -> str:
         return f"{self.schema}.{self.name}" if self.schema else self.name
+
+
+# A foreign key with no ON DELETE / ON UPDATE: NO ACTION on all four databases.
+NO_ACTION = "no action"
+
+
+def referential_action(text: str | None) -> str:
+    """ON DELETE / ON UPDATE as one word set for the four databases: "cascade", "set null", "set default" or "no
+    action". RESTRICT counts as NO ACTION: InnoDB treats them alike, and PostgreSQL differs only in when it checks, so
+    the catalog never tells two foreign keys apart by it."""
+    words = " ".join((text or "").replace("_", " ").lower().split())
+    return NO_ACTION if words in ("", "restrict", "no action") else words

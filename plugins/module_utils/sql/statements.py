@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.errors import DbopsError
 from ansible_collections.backoffice.dbops.plugins.module_utils.common.imports import import_library
-from ansible_collections.backoffice.dbops.plugins.module_utils.sql.names import TableName
+from ansible_collections.backoffice.dbops.plugins.module_utils.sql.names import NO_ACTION, TableName, referential_action
 from ansible_collections.backoffice.dbops.plugins.module_utils.sql.syntax import Syntax
 from ansible_collections.backoffice.dbops.plugins.module_utils.sql.tokens import cut
 
@@ -63,6 +63,8 @@ class Reference:
     table: TableName | None
     # Empty: REFERENCES names no columns, so the referenced table's primary key.
     columns: tuple[str, ...] = ()
+    # (ON DELETE, ON UPDATE) as names.referential_action words.
+    actions: tuple[str, str] = (NO_ACTION, NO_ACTION)
 
 
 @dataclass(frozen=True)
@@ -348,10 +350,17 @@ class _Reader:
             return TableName(self.ident(node), self.ident(schema) if schema is not None else None)
         return None
 
-    def reference(self, node) -> Reference:
-        """What REFERENCES names: a table, with its columns in parentheses or none."""
+    def reference(self, reference) -> Reference:
+        """What REFERENCES names: a table, with its columns in parentheses or none, and what ON DELETE and ON UPDATE
+        do."""
+        node = reference.this
         columns = self.names(node.expressions) if isinstance(node, self.exp.Schema) else ()
-        return Reference(self.table(node), columns)
+        actions = {"delete": NO_ACTION, "update": NO_ACTION}
+        for option in reference.args.get("options") or ():
+            words = str(option).split(None, 2)
+            if len(words) == 3 and words[0].upper() == "ON" and words[1].lower() in actions:
+                actions[words[1].lower()] = referential_action(words[2])
+        return Reference(self.table(node), columns, (actions["delete"], actions["update"]))
 
     def names(self, nodes) -> tuple[str, ...]:
         exp = self.exp
@@ -537,7 +546,7 @@ class _Reader:
                     )
                 )
             elif isinstance(kind, exp.Reference):
-                reference = kind.this
+                reference = kind
                 actions.append(
                     Action(
                         "add_constraint",
@@ -559,7 +568,7 @@ class _Reader:
         else:
             name, inner, extras = None, node, []
         if isinstance(inner, exp.ForeignKey):
-            reference = inner.args["reference"].this
+            reference = inner.args["reference"]
             return Action(
                 "add_constraint",
                 table=table,

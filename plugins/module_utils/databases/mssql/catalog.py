@@ -12,6 +12,7 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.databases.shared 
     ObjectInfo,
     TableInfo,
 )
+from ansible_collections.backoffice.dbops.plugins.module_utils.sql.names import referential_action
 
 
 def sql_server_type(name: str, length: int, precision: int, scale: int) -> str:
@@ -85,7 +86,8 @@ class MssqlCatalog(Catalog):
 
     def _constraints(self, cursor, object_id) -> dict:
         cursor.execute(
-            "SELECT f.name, f.is_disabled, f.is_not_trusted, rs.name, rt.name, pc.name, rc.name "
+            "SELECT f.name, f.is_disabled, f.is_not_trusted, rs.name, rt.name, pc.name, rc.name, "
+            "f.delete_referential_action_desc, f.update_referential_action_desc "
             "FROM sys.foreign_keys f JOIN sys.foreign_key_columns fc ON fc.constraint_object_id = f.object_id "
             "JOIN sys.columns pc ON pc.object_id = fc.parent_object_id AND pc.column_id = fc.parent_column_id "
             "JOIN sys.columns rc ON rc.object_id = fc.referenced_object_id AND rc.column_id = fc.referenced_column_id "
@@ -95,18 +97,30 @@ class MssqlCatalog(Catalog):
             (object_id,),
         )
         keys = {}
-        for name, disabled, untrusted, ref_schema, ref_table, column, ref_column in cursor.fetchall():
+        for row in cursor.fetchall():
+            name, disabled, untrusted, ref_schema, ref_table, column, ref_column, on_delete, on_update = row
             entry = keys.setdefault(
                 self.dialect.fold(name),
-                [not (disabled or untrusted), (self.dialect.fold(ref_schema), self.dialect.fold(ref_table)), [], []],
+                [
+                    not (disabled or untrusted),
+                    (self.dialect.fold(ref_schema), self.dialect.fold(ref_table)),
+                    [],
+                    [],
+                    (referential_action(on_delete), referential_action(on_update)) if on_delete else None,
+                ],
             )
             entry[2].append(self.dialect.fold(column))
             entry[3].append(self.dialect.fold(ref_column))
         constraints = {
             name: ObjectInfo(
-                "foreign_key", tuple(columns), validated=validated, ref_table=reference, ref_columns=tuple(refs)
+                "foreign_key",
+                tuple(columns),
+                validated=validated,
+                ref_table=reference,
+                ref_columns=tuple(refs),
+                actions=actions,
             )
-            for name, (validated, reference, columns, refs) in keys.items()
+            for name, (validated, reference, columns, refs, actions) in keys.items()
         }
         cursor.execute(
             "SELECT name, is_disabled, is_not_trusted FROM sys.check_constraints WHERE parent_object_id = ?",

@@ -10,6 +10,7 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.databases.shared 
     ObjectInfo,
     TableInfo,
 )
+from ansible_collections.backoffice.dbops.plugins.module_utils.sql.names import referential_action
 
 
 class MysqlCatalog(Catalog):
@@ -63,16 +64,20 @@ class MysqlCatalog(Catalog):
             # The connection's database is the schema migration.sql leaves unsaid.
             "SELECT c.CONSTRAINT_NAME, c.CONSTRAINT_TYPE, k.COLUMN_NAME, "
             "IF(k.REFERENCED_TABLE_SCHEMA = DATABASE(), '', k.REFERENCED_TABLE_SCHEMA), "
-            "k.REFERENCED_TABLE_NAME, k.REFERENCED_COLUMN_NAME FROM information_schema.TABLE_CONSTRAINTS c "
+            "k.REFERENCED_TABLE_NAME, k.REFERENCED_COLUMN_NAME, r.DELETE_RULE, r.UPDATE_RULE "
+            "FROM information_schema.TABLE_CONSTRAINTS c "
             "LEFT JOIN information_schema.KEY_COLUMN_USAGE k ON k.CONSTRAINT_SCHEMA = c.CONSTRAINT_SCHEMA "
             "AND k.TABLE_NAME = c.TABLE_NAME AND k.CONSTRAINT_NAME = c.CONSTRAINT_NAME "
+            "LEFT JOIN information_schema.REFERENTIAL_CONSTRAINTS r ON r.CONSTRAINT_SCHEMA = c.CONSTRAINT_SCHEMA "
+            "AND r.TABLE_NAME = c.TABLE_NAME AND r.CONSTRAINT_NAME = c.CONSTRAINT_NAME "
             "WHERE c.CONSTRAINT_SCHEMA = COALESCE(%s, DATABASE()) AND c.TABLE_NAME = %s "
             "AND c.CONSTRAINT_TYPE IN ('FOREIGN KEY', 'CHECK') ORDER BY c.CONSTRAINT_NAME, k.ORDINAL_POSITION",
             (schema, name),
         )
         found = {}
-        for constraint, kind, column, ref_schema, ref_table, ref_column in cursor.fetchall():
-            entry = found.setdefault(self.dialect.fold(constraint), [kind, [], None, []])
+        for constraint, kind, column, ref_schema, ref_table, ref_column, on_delete, on_update in cursor.fetchall():
+            actions = (referential_action(on_delete), referential_action(on_update)) if on_delete else None
+            entry = found.setdefault(self.dialect.fold(constraint), [kind, [], None, [], actions])
             if column is not None:
                 entry[1].append(self.dialect.fold(column))
             if ref_table is not None:
@@ -80,11 +85,11 @@ class MysqlCatalog(Catalog):
                 entry[3].append(self.dialect.fold(ref_column))
         constraints = {
             constraint: ObjectInfo(
-                "foreign_key", tuple(key_columns), ref_table=reference, ref_columns=tuple(ref_columns)
+                "foreign_key", tuple(key_columns), ref_table=reference, ref_columns=tuple(ref_columns), actions=actions
             )
             if kind == "FOREIGN KEY"
             else ObjectInfo("check")
-            for constraint, (kind, key_columns, reference, ref_columns) in found.items()
+            for constraint, (kind, key_columns, reference, ref_columns, actions) in found.items()
         }
         cursor.execute(
             "SELECT TRIGGER_NAME FROM information_schema.TRIGGERS "

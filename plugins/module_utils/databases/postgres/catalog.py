@@ -10,11 +10,18 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.databases.shared 
     ObjectInfo,
     TableInfo,
 )
+from ansible_collections.backoffice.dbops.plugins.module_utils.sql.names import referential_action
 
 _RELATION = (
     "SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
     "WHERE n.nspname = %s AND c.relname = %s AND c.relkind = '{kind}'"
 )
+
+# pg_constraint.confdeltype and confupdtype.
+_ACTIONS = {
+    code: referential_action(words)
+    for code, words in {"a": "no action", "r": "restrict", "c": "cascade", "n": "set null", "d": "set default"}.items()
+}
 
 
 class PostgresCatalog(Catalog):
@@ -69,20 +76,22 @@ class PostgresCatalog(Catalog):
             "JOIN pg_catalog.pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = c.attnum ORDER BY c.position), "
             "rn.nspname, r.relname, "
             "ARRAY(SELECT a.attname FROM unnest(k.confkey) WITH ORDINALITY AS c(attnum, position) "
-            "JOIN pg_catalog.pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = c.attnum ORDER BY c.position) "
+            "JOIN pg_catalog.pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = c.attnum ORDER BY c.position), "
+            "k.confdeltype, k.confupdtype "
             "FROM pg_catalog.pg_constraint k LEFT JOIN pg_catalog.pg_class r ON r.oid = k.confrelid "
             "LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = r.relnamespace "
             "WHERE k.conrelid = %s AND k.contype IN ('f', 'c')",
             (oid,),
         )
         constraints = {}
-        for name, kind, validated, keys, ref_schema, ref_table, ref_keys in cursor.fetchall():
+        for name, kind, validated, keys, ref_schema, ref_table, ref_keys, on_delete, on_update in cursor.fetchall():
             constraints[name] = ObjectInfo(
                 "foreign_key" if kind == "f" else "check",
                 tuple(keys) if kind == "f" else None,
                 validated=bool(validated),
                 ref_table=(ref_schema, ref_table) if ref_table else None,
                 ref_columns=tuple(ref_keys or ()),
+                actions=(_ACTIONS.get(on_delete), _ACTIONS.get(on_update)) if kind == "f" else None,
             )
         cursor.execute("SELECT tgname FROM pg_catalog.pg_trigger WHERE tgrelid = %s AND NOT tgisinternal", (oid,))
         triggers = frozenset(name for (name,) in cursor.fetchall())

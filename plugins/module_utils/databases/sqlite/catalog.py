@@ -76,7 +76,13 @@ class SqliteCatalog(Catalog):
             elif action.constraint == "foreign_key" and action.reference.table is not None:
                 reference = ("", self.dialect.fold(action.reference.table.name))
                 ref_columns = tuple(self.dialect.fold(column) for column in action.reference.columns)
-                constraints[name] = ObjectInfo("foreign_key", columns, ref_table=reference, ref_columns=ref_columns)
+                constraints[name] = ObjectInfo(
+                    "foreign_key",
+                    columns,
+                    ref_table=reference,
+                    ref_columns=ref_columns,
+                    actions=action.reference.actions,
+                )
             elif action.constraint == "check":
                 constraints[name] = ObjectInfo("check")
         return indexes, constraints

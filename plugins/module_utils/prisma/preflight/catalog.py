@@ -150,6 +150,8 @@ def compare_objects(expected, live) -> bool | None:
             return False
         if expected.ref_columns and live.ref_columns and expected.ref_columns != live.ref_columns:
             return False
+        if expected.actions is not None and live.actions is not None and expected.actions != live.actions:
+            return False
     return True
 
 

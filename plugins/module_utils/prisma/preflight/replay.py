@@ -67,6 +67,8 @@ class ObjectSpec:
     ref_table: tuple | None = None
     ref_columns: tuple[str, ...] = ()
     partial: bool = False
+    # A foreign key's (ON DELETE, ON UPDATE), names.referential_action words; None: not known.
+    actions: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -315,6 +317,7 @@ class Model:
             action.rule.unique,
             self.table(reference.table) if reference is not None and reference.table is not None else None,
             tuple(self.fold(column) for column in reference.columns) if reference is not None else (),
+            actions=reference.actions if reference is not None else None,
         )
         ops.append(("set", (namespace, t, name), spec))
         if namespace == "constraint":

@@ -73,6 +73,23 @@ def test_sql_server_wrapper_is_not_counted():
             "rename_index",
             {"name": "a_idx", "new_name": "b_idx"},
         ),
+        (
+            'ALTER TABLE "Post" ADD CONSTRAINT "Post_u_fkey" FOREIGN KEY ("u") REFERENCES "User"("id") '
+            "ON DELETE SET NULL ON UPDATE CASCADE",
+            "add_constraint",
+            {"reference.columns": ("id",), "reference.actions": ("set null", "cascade")},
+        ),
+        (
+            "ALTER TABLE `Post` ADD CONSTRAINT `Post_u_fkey` FOREIGN KEY (`u`) REFERENCES `User`(`id`) "
+            "ON DELETE RESTRICT",
+            "add_constraint",
+            {"reference.actions": ("no action", "no action")},
+        ),
+        (
+            'ALTER TABLE "Post" ADD CONSTRAINT "Post_u_fkey" FOREIGN KEY ("u") REFERENCES "User"("id")',
+            "add_constraint",
+            {"reference.actions": ("no action", "no action")},
+        ),
         ("CREATE TYPE \"Role\" AS ENUM ('A')", "create_type", {"name": "Role", "labels": ("A",)}),
         ('DROP TABLE "Old"', "drop_table", {}),
     ],

@@ -150,6 +150,28 @@ def test_mysql_modify_that_failed_is_not_taken_as_applied_because_the_column_alr
     )
 
 
+def test_a_foreign_key_added_again_with_other_actions_is_told_from_the_one_it_replaces():
+    """Prisma changes onDelete by dropping the foreign key and adding it again under the same name: ON DELETE / ON
+    UPDATE in the catalog tell the old one (nothing ran) from the new (RESTRICT and NO ACTION alike). The new one's
+    actions are no proof that anything ran: the old one may have had them."""
+    sql = (
+        'ALTER TABLE "Post" DROP CONSTRAINT "Post_u_fkey";\n'
+        'ALTER TABLE "Post" ADD CONSTRAINT "Post_u_fkey" FOREIGN KEY ("u") REFERENCES "User"("id") '
+        "ON DELETE CASCADE ON UPDATE CASCADE;"
+    )
+
+    def judged(actions):
+        key = ObjectInfo("foreign_key", ("u",), ref_table=("public", "User"), ref_columns=("id",), actions=actions)
+        post = TableInfo({"id": column("integer", False), "u": column("integer")}, {}, {"Post_u_fkey": key})
+        judgement = verdict(sql, {"User": table(), "Post": post}, kind="foreign_key_violation")
+        return judgement.verdict, present(judgement)
+
+    assert judged(("no action", "no action")) == ("none", [False, False])
+    assert judged(("cascade", "cascade")) == ("unknown", [None, None])
+    # Actions the catalog did not read tell nothing.
+    assert judged(None) == ("unknown", [None, None])
+
+
 def test_a_change_to_what_the_column_already_is_is_not_judged():
     sql = 'ALTER TABLE "User" ALTER COLUMN "email" SET NOT NULL;\nCREATE UNIQUE INDEX "User_bio_key" ON "User"("bio");'
     not_null = table({**USER, "email": column("text", False)})
