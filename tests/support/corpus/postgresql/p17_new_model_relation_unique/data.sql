@@ -1,0 +1,1 @@
+INSERT INTO "User" ("email") VALUES ('same@example.com'), ('same@example.com');

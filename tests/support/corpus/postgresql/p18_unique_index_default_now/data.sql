@@ -1,0 +1,1 @@
+INSERT INTO "Article" ("slug", "title") VALUES ('hello', 'Hello'), ('hello', 'Hello again');
