@@ -139,9 +139,10 @@ unit: setup collection-copy ansible-test-home
 integration: integration-pytest integration-targets molecule
 
 # Three workers on two cores: a third of the suite's time is spent waiting (servers starting, deadlines, Prisma's
-# engine through Node), and a third worker fills it.
+# engine through Node), and a third worker fills it (with four, vmstat shows no idle CPU: the suite is CPU-bound).
+# The slowest tests are listed, to show where CI's time goes.
 integration-pytest: setup
-	$(DEV_ENV) $(BIN)/python -m pytest tests/integration -q -n 3 --dist worksteal
+	$(DEV_ENV) $(BIN)/python -m pytest tests/integration -q -n 3 --dist worksteal --durations=25
 
 integration-targets: setup integration-copy ansible-test-home
 	$(ANSIBLE_TEST_ENV) $(BIN)/python scripts/ansible_test_integration.py $(ANSIBLE_TEST_INTEGRATION_ROOT)
