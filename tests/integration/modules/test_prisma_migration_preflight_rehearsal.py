@@ -78,14 +78,15 @@ def assert_nothing_held(backend):
 
 def test_postgres_a_migration_that_swallows_cancels_is_ended_from_outside(make_backend, tmp_path):
     """A DO block that catches query_canceled (from a cancel or from statement_timeout alike) and sleeps on: only
-    ending the session from another connection stops it."""
+    ending the session from another connection stops it. It catches at two levels: the watchdog repeats its cancel,
+    and one landing between the inner handler and the next sleep would end a block that catches at one."""
     backend = postgres(make_backend)
     migrations = migrations_with(
         tmp_path,
         backend,
         'ALTER TABLE "User" ADD COLUMN "nick" TEXT;\n'
-        "DO $$ BEGIN LOOP BEGIN PERFORM pg_sleep(0.2); EXCEPTION WHEN query_canceled THEN NULL; END; END LOOP; "
-        "END $$;\n",
+        "DO $$ BEGIN LOOP BEGIN LOOP BEGIN PERFORM pg_sleep(0.2); EXCEPTION WHEN query_canceled THEN NULL; END; "
+        "END LOOP; EXCEPTION WHEN query_canceled THEN NULL; END; END LOOP; END $$;\n",
     )
     before, (ddl, _rows) = digest(backend), probes(backend)
 
@@ -107,8 +108,9 @@ def test_postgres_a_wait_on_another_sessions_lock_that_ignores_its_timeouts_is_e
     migrations = migrations_with(
         tmp_path,
         backend,
-        'DO $$ BEGIN LOOP BEGIN LOCK TABLE "User" IN ACCESS EXCLUSIVE MODE; EXIT; '
-        "EXCEPTION WHEN lock_not_available OR query_canceled THEN NULL; END; END LOOP; END $$;\n",
+        'DO $$ BEGIN LOOP BEGIN LOOP BEGIN LOCK TABLE "User" IN ACCESS EXCLUSIVE MODE; EXIT; '
+        "EXCEPTION WHEN lock_not_available OR query_canceled THEN NULL; END; END LOOP; EXIT; "
+        "EXCEPTION WHEN query_canceled THEN NULL; END; END LOOP; END $$;\n",
     )
     before = digest(backend)
     holder = backend.connect()
