@@ -28,3 +28,8 @@ def referential_action(text: str | None) -> str:
     the catalog never tells two foreign keys apart by it."""
     words = " ".join((text or "").replace("_", " ").lower().split())
     return NO_ACTION if words in ("", "restrict", "no action") else words
+
+
+def referential_actions(on_delete: str | None, on_update: str | None) -> tuple[str, str]:
+    """A foreign key's (ON DELETE, ON UPDATE), each as referential_action reads it."""
+    return referential_action(on_delete), referential_action(on_update)

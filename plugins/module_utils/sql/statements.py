@@ -546,14 +546,13 @@ class _Reader:
                     )
                 )
             elif isinstance(kind, exp.Reference):
-                reference = kind
                 actions.append(
                     Action(
                         "add_constraint",
                         table=table,
                         constraint="foreign_key",
                         columns=(column,),
-                        reference=self.reference(reference),
+                        reference=self.reference(kind),
                     )
                 )
         return actions
@@ -568,14 +567,13 @@ class _Reader:
         else:
             name, inner, extras = None, node, []
         if isinstance(inner, exp.ForeignKey):
-            reference = inner.args["reference"]
             return Action(
                 "add_constraint",
                 table=table,
                 name=name,
                 constraint="foreign_key",
                 columns=self.names(inner.expressions),
-                reference=self.reference(reference),
+                reference=self.reference(inner.args["reference"]),
             )
         if isinstance(inner, exp.CheckColumnConstraint):
             return Action(

@@ -12,7 +12,7 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.databases.shared 
     ObjectInfo,
     TableInfo,
 )
-from ansible_collections.backoffice.dbops.plugins.module_utils.sql.names import referential_action
+from ansible_collections.backoffice.dbops.plugins.module_utils.sql.names import referential_actions
 
 
 def sql_server_type(name: str, length: int, precision: int, scale: int) -> str:
@@ -106,7 +106,7 @@ class MssqlCatalog(Catalog):
                     (self.dialect.fold(ref_schema), self.dialect.fold(ref_table)),
                     [],
                     [],
-                    (referential_action(on_delete), referential_action(on_update)) if on_delete else None,
+                    referential_actions(on_delete, on_update) if on_delete else None,
                 ],
             )
             entry[2].append(self.dialect.fold(column))

@@ -10,7 +10,7 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.databases.shared 
     ObjectInfo,
     TableInfo,
 )
-from ansible_collections.backoffice.dbops.plugins.module_utils.sql.names import referential_action
+from ansible_collections.backoffice.dbops.plugins.module_utils.sql.names import referential_actions
 
 
 class MysqlCatalog(Catalog):
@@ -76,7 +76,8 @@ class MysqlCatalog(Catalog):
         )
         found = {}
         for constraint, kind, column, ref_schema, ref_table, ref_column, on_delete, on_update in cursor.fetchall():
-            actions = (referential_action(on_delete), referential_action(on_update)) if on_delete else None
+            # A key REFERENTIAL_CONSTRAINTS does not list (a check: no key at all) has no actions read.
+            actions = referential_actions(on_delete, on_update) if on_delete else None
             entry = found.setdefault(self.dialect.fold(constraint), [kind, [], None, [], actions])
             if column is not None:
                 entry[1].append(self.dialect.fold(column))

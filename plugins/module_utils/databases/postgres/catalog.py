@@ -10,7 +10,7 @@ from ansible_collections.backoffice.dbops.plugins.module_utils.databases.shared 
     ObjectInfo,
     TableInfo,
 )
-from ansible_collections.backoffice.dbops.plugins.module_utils.sql.names import referential_action
+from ansible_collections.backoffice.dbops.plugins.module_utils.sql.names import referential_actions
 
 _RELATION = (
     "SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
@@ -18,10 +18,7 @@ _RELATION = (
 )
 
 # pg_constraint.confdeltype and confupdtype.
-_ACTIONS = {
-    code: referential_action(words)
-    for code, words in {"a": "no action", "r": "restrict", "c": "cascade", "n": "set null", "d": "set default"}.items()
-}
+_ACTIONS = {"a": "no action", "r": "restrict", "c": "cascade", "n": "set null", "d": "set default"}
 
 
 class PostgresCatalog(Catalog):
@@ -91,7 +88,7 @@ class PostgresCatalog(Catalog):
                 validated=bool(validated),
                 ref_table=(ref_schema, ref_table) if ref_table else None,
                 ref_columns=tuple(ref_keys or ()),
-                actions=(_ACTIONS.get(on_delete), _ACTIONS.get(on_update)) if kind == "f" else None,
+                actions=referential_actions(_ACTIONS[on_delete], _ACTIONS[on_update]) if kind == "f" else None,
             )
         cursor.execute("SELECT tgname FROM pg_catalog.pg_trigger WHERE tgrelid = %s AND NOT tgisinternal", (oid,))
         triggers = frozenset(name for (name,) in cursor.fetchall())
